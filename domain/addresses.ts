@@ -1,0 +1,460 @@
+// IPAddressPool address semantics as pure functions, mirroring MetalLB's config parsing
+// (internal/config: ParseCIDR, the pool overlap check, ipConfusesBuggyFirmwares) and Go's
+// net.ParseIP / net.ParseCIDR, so diagnoses agree with what the controller and webhook decide.
+// Addresses are bigint throughout: an IPv6 /64 alone holds 2^64 addresses. Pure: no I/O.
+
+import { IPv4, IPv4CidrRange, IPv4Prefix, IPv6, IPv6CidrRange, IPv6Prefix } from 'ip-num';
+
+export type IpFamily = 'IPv4' | 'IPv6';
+
+export interface AddressInterval {
+  family: IpFamily;
+  first: bigint;
+  last: bigint;
+  /** The pool entry exactly as written in spec.addresses. */
+  text: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface PoolCapacity {
+  ipv4: bigint;
+  ipv6: bigint;
+}
+
+export interface PoolAddresses {
+  name: string;
+  intervals: readonly AddressInterval[];
+  avoidBuggyIPs: boolean;
+}
+
+export interface AddressOverlap {
+  /** The pool MetalLB processes later (pools go in name order), i.e. the one it rejects. */
+  pool: string;
+  entry: string;
+  otherPool: string;
+  otherEntry: string;
+  message: string;
+}
+
+export interface PoolIndex {
+  /** Names of every pool whose usable addresses contain ip; avoidBuggyIPs exclusions are left out. O(log n). */
+  poolsContaining(ip: string): string[];
+  /** null if ip does not parse. */
+  lookupDetailed(ip: string): { pools: string[]; excludedByAvoidBuggyIps: string[] } | null;
+}
+
+const FAMILIES: readonly IpFamily[] = ['IPv4', 'IPv6'];
+const BIT_LENGTH: Record<IpFamily, number> = { IPv4: 32, IPv6: 128 };
+
+const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value });
+const fail = <T>(error: string): ParseResult<T> => ({ ok: false, error });
+
+const compareBigints = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// Go sorts strings by bytes; for Kubernetes names (ASCII) code-unit order is the same thing.
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------------
+// Go formatting helpers (error messages must read exactly like MetalLB's)
+
+// Go's unicode.IsSpace set, which strings.TrimSpace uses; JS trim() differs (U+FEFF, U+0085).
+const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const GO_TRIM = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'gu');
+const goTrimSpace = (s: string): string => s.replace(GO_TRIM, '');
+
+const GO_SHORT_ESCAPES: Record<string, string> = {
+  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
+  '"': '\\"', '\\': '\\\\',
+};
+// strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+const GO_NOT_PRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+
+function goEscapeRune(rune: string): string {
+  const short = GO_SHORT_ESCAPES[rune];
+  if (short !== undefined) return short;
+  if (!GO_NOT_PRINTABLE.test(rune)) return rune;
+  const code = rune.codePointAt(0) ?? 0;
+  if (code < 0x80) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}
+
+/** Go's %q: entries are user input, so tabs or odd spaces must be shown the way MetalLB shows them. */
+function goQuote(s: string): string {
+  return `"${Array.from(s, goEscapeRune).join('')}"`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single addresses
+
+// Go's grammar is checked here and ip-num only converts: its rules differ from Go's (it accepts
+// IPv6 zones, for one). Go (since 1.17) rejects leading zeros in IPv4 octets.
+const IPV4_OCTET = '(?:0|[1-9][0-9]{0,2})';
+const IPV4_SHAPE = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
+const HEX_FIELD = /^[0-9a-fA-F]{1,4}$/;
+
+function isGoIPv4(text: string): boolean {
+  return IPV4_SHAPE.test(text) && text.split('.').every((octet) => Number(octet) <= 255);
+}
+
+function hexFieldCount(half: string): number | null {
+  if (half === '') return 0;
+  const fields = half.split(':');
+  return fields.every((field) => HEX_FIELD.test(field)) ? fields.length : null;
+}
+
+// `fieldsAvailable` is 8, or 6 when an IPv4 tail takes the last two fields. As in Go, "::"
+// appears at most once and must stand for at least one zero field.
+function isGoIPv6HexPart(hexPart: string, fieldsAvailable: number): boolean {
+  const halves = hexPart.split('::');
+  if (halves.length > 2) return false;
+  const counts = halves.map(hexFieldCount);
+  if (counts.some((count) => count === null)) return false;
+  const total = counts.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  return halves.length === 2 ? total < fieldsAvailable : total === fieldsAvailable;
+}
+
+// Mirrors net/netip parseIPv6; zones ("%eth0") are rejected as net.ParseIP does. ip-num accepts
+// zones, so this check must run before it.
+function isGoIPv6(text: string): boolean {
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (!tail.includes('.')) return isGoIPv6HexPart(text, 8);
+  if (!isGoIPv4(tail)) return false;
+  const head = text.slice(0, lastColon + 1);
+  return isGoIPv6HexPart(head.endsWith('::') ? head : head.slice(0, -1), 6);
+}
+
+function ipNumValue(family: IpFamily, text: string): bigint | null {
+  try {
+    return family === 'IPv4' ? IPv4.fromString(text).getValue() : IPv6.fromString(text).getValue();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Strict, like Go's net.ParseIP: no prefix, no spaces, no zone, no leading zeros in IPv4 octets.
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d) is reported as IPv6 (Go would call it IPv4).
+ */
+export function parseIp(text: string): { family: IpFamily; value: bigint } | null {
+  const family: IpFamily = text.includes(':') ? 'IPv6' : 'IPv4';
+  const valid = family === 'IPv4' ? isGoIPv4(text) : isGoIPv6(text);
+  const value = valid ? ipNumValue(family, text) : null;
+  return value === null ? null : { family, value };
+}
+
+const IPV4_MAPPED_PREFIX = 0xffffn << 32n;
+
+function longestZeroRun(fields: readonly number[]): { start: number; length: number } {
+  let best = { start: -1, length: 0 };
+  for (let start = 0; start < fields.length; start++) {
+    let length = 0;
+    while (fields[start + length] === 0) length++;
+    if (length > best.length) best = { start, length };
+    start += length;
+  }
+  return best;
+}
+
+// Go's net.IP.String: lowercase, no leading zeros, the first longest run of >= 2 zero fields
+// becomes "::". IPv4-mapped addresses keep their ::ffff: prefix (Go drops it) so the text
+// parses back to the same family here.
+function formatIPv6(value: bigint): string {
+  if (value >> 32n === IPV4_MAPPED_PREFIX >> 32n) return `::ffff:${formatIp('IPv4', value & 0xffffffffn)}`;
+  const fields = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+  const hex = (part: readonly number[]): string => part.map((field) => field.toString(16)).join(':');
+  const zeros = longestZeroRun(fields);
+  if (zeros.length < 2) return hex(fields);
+  return `${hex(fields.slice(0, zeros.start))}::${hex(fields.slice(zeros.start + zeros.length))}`;
+}
+
+export function formatIp(family: IpFamily, value: bigint): string {
+  return family === 'IPv4' ? IPv4.fromNumber(value).toString() : formatIPv6(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pool entries
+
+function cidrBounds(family: IpFamily, address: bigint, prefix: number): { first: bigint; last: bigint } {
+  const range =
+    family === 'IPv4'
+      ? new IPv4CidrRange(IPv4.fromNumber(address), IPv4Prefix.fromNumber(BigInt(prefix)))
+      : new IPv6CidrRange(IPv6.fromBigInt(address), IPv6Prefix.fromNumber(BigInt(prefix)));
+  return { first: range.getFirst().getValue(), last: range.getLast().getValue() };
+}
+
+// net.ParseCIDR: split at the first "/", digits only after it (leading zeros allowed, as Go's
+// dtoi allows them), prefix <= bit length. Host bits may be set: the network is what counts.
+function parseCidr(entry: string): ParseResult<AddressInterval> {
+  const invalid = fail<AddressInterval>(`invalid CIDR ${goQuote(entry)}`);
+  const slash = entry.indexOf('/');
+  if (slash < 0) return invalid;
+  const address = parseIp(entry.slice(0, slash));
+  const prefixText = entry.slice(slash + 1);
+  if (address === null || !/^[0-9]+$/.test(prefixText)) return invalid;
+  const prefix = Number(prefixText);
+  if (prefix > BIT_LENGTH[address.family]) return invalid;
+  return ok({ family: address.family, ...cidrBounds(address.family, address.value, prefix), text: entry });
+}
+
+// MetalLB's range branch: split on the first "-", trim each side, but quote the untrimmed side
+// when it is invalid and the parsed (canonical) addresses when the order is wrong.
+function parseRange(entry: string): ParseResult<AddressInterval> {
+  const dash = entry.indexOf('-');
+  const startText = entry.slice(0, dash);
+  const endText = entry.slice(dash + 1);
+  const problem = (detail: string) => fail<AddressInterval>(`invalid IP range ${goQuote(entry)}: ${detail}`);
+  const start = parseIp(goTrimSpace(startText));
+  if (start === null) return problem(`invalid start IP ${goQuote(startText)}`);
+  const end = parseIp(goTrimSpace(endText));
+  if (end === null) return problem(`invalid end IP ${goQuote(endText)}`);
+  if (start.family !== end.family) return problem('start and end IPs are of different families');
+  if (start.value > end.value) {
+    const [from, to] = [formatIp(start.family, start.value), formatIp(end.family, end.value)];
+    return problem(`start IP ${goQuote(from)} is after the end IP ${goQuote(to)}`);
+  }
+  return ok({ family: start.family, first: start.value, last: end.value, text: entry });
+}
+
+/** One spec.addresses entry: a CIDR, or "a-b" (any "-" makes it a range, as in MetalLB). */
+export function parsePoolEntry(entry: string): ParseResult<AddressInterval> {
+  return entry.includes('-') ? parseRange(entry) : parseCidr(entry);
+}
+
+/**
+ * All entries of one pool; the first invalid entry's error wins. MetalLB wraps these errors as
+ * `invalid CIDR "<entry>" in pool "<name>": <error>`; that wrapping is left to the caller.
+ */
+export function parsePoolAddresses(entries: readonly string[]): ParseResult<AddressInterval[]> {
+  if (entries.length === 0) return fail('pool has no prefixes defined');
+  const intervals: AddressInterval[] = [];
+  for (const entry of entries) {
+    const parsed = parsePoolEntry(entry);
+    if (!parsed.ok) return parsed;
+    intervals.push(parsed.value);
+  }
+  return ok(intervals);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capacity
+
+/** MetalLB's ipConfusesBuggyFirmwares: IPv4 .0 and .255 upset some old clients. */
+export function isBuggyIp(family: IpFamily, value: bigint): boolean {
+  const lastOctet = value & 0xffn;
+  return family === 'IPv4' && (lastOctet === 0n || lastOctet === 255n);
+}
+
+type Span = { first: bigint; last: bigint };
+
+function mergeSpans(intervals: readonly Span[]): Span[] {
+  const sorted = [...intervals].sort((a, b) => compareBigints(a.first, b.first));
+  const merged: Span[] = [];
+  for (const { first, last } of sorted) {
+    const previous = merged.at(-1);
+    if (previous !== undefined && first <= previous.last + 1n) {
+      if (last > previous.last) previous.last = last;
+    } else {
+      merged.push({ first, last });
+    }
+  }
+  return merged;
+}
+
+// How many n in [0, upTo] have n mod 256 === lastOctet.
+const countLastOctetUpTo = (upTo: bigint, lastOctet: bigint): bigint =>
+  upTo < lastOctet ? 0n : (upTo - lastOctet) / 256n + 1n;
+
+function countBuggyIps(family: IpFamily, { first, last }: Span): bigint {
+  if (family !== 'IPv4') return 0n;
+  const inSpan = (lastOctet: bigint) => countLastOctetUpTo(last, lastOctet) - countLastOctetUpTo(first - 1n, lastOctet);
+  return inSpan(0n) + inSpan(255n);
+}
+
+function familyCapacity(intervals: readonly AddressInterval[], family: IpFamily, avoidBuggyIPs: boolean): bigint {
+  const spans = mergeSpans(intervals.filter((interval) => interval.family === family));
+  let total = 0n;
+  for (const span of spans) {
+    total += span.last - span.first + 1n;
+    if (avoidBuggyIPs) total -= countBuggyIps(family, span);
+  }
+  return total;
+}
+
+/** Distinct usable addresses per family: overlapping entries count once, avoidBuggyIPs applied. */
+export function poolCapacity(intervals: readonly AddressInterval[], avoidBuggyIPs: boolean): PoolCapacity {
+  return {
+    ipv4: familyCapacity(intervals, 'IPv4', avoidBuggyIPs),
+    ipv6: familyCapacity(intervals, 'IPv6', avoidBuggyIPs),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overlaps
+
+interface RankedInterval {
+  interval: AddressInterval;
+  pool: string;
+  /** Position in MetalLB's processing order: pools by name, then entries as written. */
+  rank: number;
+}
+
+// Array.prototype.sort is stable, so pools sharing a name keep their input order.
+const sortedByName = (pools: readonly PoolAddresses[]): PoolAddresses[] =>
+  [...pools].sort((a, b) => compareNames(a.name, b.name));
+
+function inProcessingOrder(pools: readonly PoolAddresses[]): RankedInterval[] {
+  let rank = 0;
+  return sortedByName(pools).flatMap((pool) =>
+    pool.intervals.map((interval) => ({ interval, pool: pool.name, rank: rank++ })),
+  );
+}
+
+function isAlignedBlock({ first, last }: Span): boolean {
+  const size = last - first + 1n;
+  return (size & (size - 1n)) === 0n && first % size === 0n;
+}
+
+// MetalLB quotes net.IPNet values, so a CIDR entry is shown canonically ("192.0.2.5/28" reads
+// "192.0.2.0/28"). For a range MetalLB quotes whichever summarised sub-CIDR collided; we quote
+// the range as the user wrote it instead, which is what they can find in their manifest.
+function overlapLabel(interval: AddressInterval): string {
+  if (interval.text.includes('-') || !isAlignedBlock(interval)) return interval.text;
+  const hostBits = (interval.last - interval.first + 1n).toString(2).length - 1;
+  return `${formatIp(interval.family, interval.first)}/${BIT_LENGTH[interval.family] - hostBits}`;
+}
+
+function describeOverlap(a: RankedInterval, b: RankedInterval): AddressOverlap {
+  const [earlier, later] = a.rank < b.rank ? [a, b] : [b, a];
+  return {
+    pool: later.pool,
+    entry: later.interval.text,
+    otherPool: earlier.pool,
+    otherEntry: earlier.interval.text,
+    message:
+      `CIDR ${goQuote(overlapLabel(later.interval))} in pool ${goQuote(later.pool)} ` +
+      `overlaps with already defined CIDR ${goQuote(overlapLabel(earlier.interval))}`,
+  };
+}
+
+// Sweep by start address keeping the still-open intervals. Each open interval is either dropped
+// (once, ever) or reported as an overlap, so the sweep is O(n log n + k) for k overlaps.
+function sweepOverlaps(items: readonly RankedInterval[]): AddressOverlap[] {
+  const sorted = [...items].sort((a, b) => compareBigints(a.interval.first, b.interval.first) || a.rank - b.rank);
+  const overlaps: AddressOverlap[] = [];
+  let open: RankedInterval[] = [];
+  for (const current of sorted) {
+    open = open.filter((candidate) => candidate.interval.last >= current.interval.first);
+    for (const candidate of open) overlaps.push(describeOverlap(candidate, current));
+    open.push(current);
+  }
+  return overlaps;
+}
+
+/**
+ * Every overlapping pair of entries, across pools and within a pool, each reported once with
+ * MetalLB's wording (the entry processed later is named first). Ordered by family, then address;
+ * MetalLB itself stops at the first overlap in pool-name order, which may be a different pair.
+ */
+export function findOverlaps(pools: readonly PoolAddresses[]): AddressOverlap[] {
+  const ranked = inProcessingOrder(pools);
+  return FAMILIES.flatMap((family) => sweepOverlaps(ranked.filter((item) => item.interval.family === family)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookup index
+
+interface PoolRef {
+  name: string;
+  avoidBuggyIPs: boolean;
+}
+
+/** Disjoint, sorted; every address in [first, last] is covered by exactly `pools`. */
+interface Segment {
+  first: bigint;
+  last: bigint;
+  pools: readonly PoolRef[];
+}
+
+interface Boundary {
+  at: bigint;
+  poolRank: number;
+  delta: 1 | -1;
+}
+
+function boundariesOf(pools: readonly PoolAddresses[], family: IpFamily): Boundary[] {
+  const boundaries = pools.flatMap((pool, poolRank) =>
+    pool.intervals
+      .filter((interval) => interval.family === family)
+      .flatMap((interval): Boundary[] => [
+        { at: interval.first, poolRank, delta: 1 },
+        { at: interval.last + 1n, poolRank, delta: -1 },
+      ]),
+  );
+  return boundaries.sort((a, b) => compareBigints(a.at, b.at));
+}
+
+// A pool may cover a point through several entries, hence a count per pool rather than a set.
+function applyBoundary(coverage: Map<number, number>, { poolRank, delta }: Boundary): void {
+  const count = (coverage.get(poolRank) ?? 0) + delta;
+  if (count === 0) coverage.delete(poolRank);
+  else coverage.set(poolRank, count);
+}
+
+function buildSegments(pools: readonly PoolAddresses[], family: IpFamily): Segment[] {
+  const boundaries = boundariesOf(pools, family);
+  const coverage = new Map<number, number>();
+  const segments: Segment[] = [];
+  let i = 0;
+  while (i < boundaries.length) {
+    const at = boundaries[i]!.at;
+    for (; i < boundaries.length && boundaries[i]!.at === at; i++) applyBoundary(coverage, boundaries[i]!);
+    const next = boundaries[i];
+    if (next === undefined || coverage.size === 0) continue;
+    const ranks = [...coverage.keys()].sort((a, b) => a - b);
+    segments.push({ first: at, last: next.at - 1n, pools: ranks.map((rank) => pools[rank]!) });
+  }
+  return segments;
+}
+
+function findSegment(segments: readonly Segment[], value: bigint): Segment | undefined {
+  let low = 0;
+  let high = segments.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const segment = segments[middle]!;
+    if (value < segment.first) high = middle - 1;
+    else if (value > segment.last) low = middle + 1;
+    else return segment;
+  }
+  return undefined;
+}
+
+function splitByAvoidBuggyIps(covering: readonly PoolRef[], family: IpFamily, value: bigint) {
+  const buggy = isBuggyIp(family, value);
+  const excluded = covering.filter((pool) => buggy && pool.avoidBuggyIPs);
+  const contained = covering.filter((pool) => !(buggy && pool.avoidBuggyIPs));
+  return { pools: contained.map((pool) => pool.name), excludedByAvoidBuggyIps: excluded.map((pool) => pool.name) };
+}
+
+/**
+ * Address-to-pools index: elementary segments per family (split at every entry boundary, each
+ * carrying the pools that cover it), so overlapping pools are handled and a lookup is one binary
+ * search. Names come back in pool-name order.
+ */
+export function buildPoolIndex(pools: readonly PoolAddresses[]): PoolIndex {
+  const ordered = sortedByName(pools);
+  const segments: Record<IpFamily, Segment[]> = {
+    IPv4: buildSegments(ordered, 'IPv4'),
+    IPv6: buildSegments(ordered, 'IPv6'),
+  };
+  const lookupDetailed = (ip: string) => {
+    const parsed = parseIp(ip);
+    if (parsed === null) return null;
+    const covering = findSegment(segments[parsed.family], parsed.value)?.pools ?? [];
+    return splitByAvoidBuggyIps(covering, parsed.family, parsed.value);
+  };
+  return { lookupDetailed, poolsContaining: (ip) => lookupDetailed(ip)?.pools ?? [] };
+}

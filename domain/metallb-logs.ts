@@ -1,0 +1,422 @@
+// Parse and classify MetalLB controller/speaker log lines (v0.13–v0.16) so a diagnosis can
+// group them by cause. Pure: no I/O, no clock; times come from the lines themselves.
+import { z } from 'zod';
+
+export type LogCause =
+  | 'config-parse-error'
+  | 'config-rejected-by-speaker'
+  | 'legacy-config-incompatible'
+  | 'allocation-failure'
+  | 'ip-cleared'
+  | 'ip-allocated'
+  | 'service-handling-failed'
+  | 'ip-not-allowed-by-speaker'
+  | 'reconciler-error'
+  | 'deprecated-annotation'
+  | 'config-reloaded'
+  | 'no-config'
+  | 'other-error'
+  | 'other';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogComponent = 'controller' | 'speaker' | 'unknown';
+
+export interface MetallbLogLine {
+  raw: string;
+  kind: 'json' | 'klog' | 'unparsed';
+  /** ISO string, UTC, millisecond precision. */
+  time: string | null;
+  level: LogLevel | null;
+  fields: Record<string, unknown>;
+  cause: LogCause;
+  component: LogComponent;
+  transient: boolean;
+  /** One line: the error, else msg, else event. */
+  summary: string;
+}
+
+export interface LogGroup {
+  cause: LogCause;
+  /** Components seen in the group, sorted and comma-joined (e.g. "controller,speaker"). */
+  component: string;
+  /** cause + normalised summary text; numbers, IPs and names are kept. */
+  key: string;
+  count: number;
+  first: string | null;
+  last: string | null;
+  /** Raw text of the first line that formed the group. */
+  example: string;
+  /** True only when every line in the group is transient. */
+  transient: boolean;
+}
+
+const ERROR_CAUSES: ReadonlySet<LogCause> = new Set<LogCause>([
+  'config-parse-error',
+  'legacy-config-incompatible',
+  'allocation-failure',
+  'service-handling-failed',
+  'ip-not-allowed-by-speaker',
+  'reconciler-error',
+  'other-error',
+  'config-rejected-by-speaker',
+]);
+
+export function isErrorCause(c: LogCause): boolean {
+  return ERROR_CAUSES.has(c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time handling
+
+// RFC3339 / RFC3339Nano, plus zap's ISO8601 encoder which writes offsets without a colon.
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})$/;
+
+/** Parses RFC3339 by hand: Date.parse is implementation-defined beyond 3 fraction digits. */
+export function parseRfc3339(s: string): string | null {
+  const m = RFC3339.exec(s);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  const ms = Number(((frac ?? '') + '000').slice(0, 3));
+  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), ms);
+  if (zone && zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
+
+/** go-kit writes RFC3339 strings; zap (controller-runtime) writes epoch seconds as a float. */
+function timeFromTs(ts: unknown): string | null {
+  if (typeof ts === 'number' && Number.isFinite(ts)) {
+    const d = new Date(Math.round(ts * 1000));
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  }
+  return typeof ts === 'string' ? parseRfc3339(ts) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line shapes
+
+// `kubectl logs --timestamps` / the API's timestamps=true prefix each line with RFC3339Nano and a
+// space; CRI log files add "stdout F ". Both are optional.
+const TIME_PREFIX = /^(\d{4}-\d{2}-\d{2}T\S+)\s+(?:(?:stdout|stderr) [FP] )?/;
+
+// klog header: Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg
+const KLOG = /^([IWEF])(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+(\d+) ([^:\]\s]+):(\d+)\] ?(.*)$/;
+
+const KLOG_LEVEL: Record<string, LogLevel> = { I: 'info', W: 'warn', E: 'error', F: 'error' };
+
+// zap has extra levels; fold them onto the four go-kit ones.
+const LEVELS: Record<string, LogLevel> = {
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  dpanic: 'error',
+  panic: 'error',
+  fatal: 'error',
+};
+
+// Loose shape check: any JSON object (not array/primitive) is a candidate log record.
+const JsonRecord = z.record(z.string(), z.unknown());
+
+function parseJsonRecord(text: string): Record<string, unknown> | null {
+  if (!text.startsWith('{')) return null;
+  let value: unknown;
+  try {
+    // JSON.parse keeps the last of duplicate keys, exactly like go-kit's map-based JSON logger.
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  // Validate only; keep JSON.parse's own object, since zod's copy is null-prototype and drops
+  // a literal "__proto__" key.
+  return JsonRecord.safeParse(value).success ? (value as Record<string, unknown>) : null;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Renders a field value on one line (errors can be arrays or nested objects). */
+function render(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+const MAX_SUMMARY = 500;
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_SUMMARY ? `${flat.slice(0, MAX_SUMMARY - 1)}…` : flat;
+}
+
+// Keys that say nothing about what happened; ignored when building a fallback summary.
+const META_KEYS = new Set(['caller', 'level', 'ts', 'controller', 'logger', 'stacktrace']);
+
+function summarise(f: Record<string, unknown>): string {
+  for (const k of ['error', 'msg', 'event']) {
+    if (f[k] !== undefined && f[k] !== null && f[k] !== '') return oneLine(render(f[k]));
+  }
+  // e.g. {"start reconcile":"ns/name"} brackets have none of the usual keys.
+  const rest = Object.entries(f).filter(([k]) => !META_KEYS.has(k));
+  return oneLine(rest.map(([k, v]) => `${k}=${render(v)}`).join(' '));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification
+
+interface Rule {
+  cause: LogCause;
+  match: (f: Record<string, unknown>, level: LogLevel | null) => boolean;
+}
+
+const NO_CONFIG = 'no MetalLB configuration in cluster';
+const RECONCILERS: Record<string, LogComponent> = {
+  PoolReconciler: 'controller',
+  ConfigReconciler: 'speaker',
+  NodeReconciler: 'speaker',
+};
+
+// First match wins; order matters where shapes overlap (see comments).
+const RULES: readonly Rule[] = [
+  { cause: 'reconciler-error', match: (f) => f['msg'] === 'Reconciler error' },
+  { cause: 'config-rejected-by-speaker', match: (f) => f['msg'] === 'new configuration rejected' },
+  {
+    cause: 'legacy-config-incompatible',
+    match: (f) =>
+      (f['op'] === 'setConfig' && f['msg'] === 'applying new configuration failed') ||
+      f['event'] === 'reload failed, retry',
+  },
+  {
+    cause: 'allocation-failure',
+    match: (f) => f['op'] === 'allocateIPs' && f['msg'] === 'IP allocation failed',
+  },
+  // Before ip-cleared: "pools are empty" is logged with event=clearAssignment, reason=noConfig.
+  {
+    cause: 'no-config',
+    match: (f) => f['msg'] === 'pools are empty' || f['event'] === NO_CONFIG || f['msg'] === NO_CONFIG,
+  },
+  { cause: 'ip-cleared', match: (f) => f['event'] === 'clearAssignment' },
+  { cause: 'ip-allocated', match: (f) => f['event'] === 'ipAllocated' },
+  {
+    cause: 'service-handling-failed',
+    match: (f) => f['event'] === 'failed to handle service, no retry',
+  },
+  {
+    cause: 'ip-not-allowed-by-speaker',
+    match: (f) => f['msg'] === 'IP allocated by controller not allowed by config',
+  },
+  { cause: 'deprecated-annotation', match: (f) => f['event'] === 'deprecatedAnnotation' },
+  { cause: 'config-reloaded', match: (f) => f['event'] === 'config reloaded' },
+  // The "failed to parse the configuration" text is lost: it is logged under "error" and then
+  // overwritten by the real error under the same key, so match on shape instead.
+  {
+    cause: 'config-parse-error',
+    match: (f, level) =>
+      level === 'error' &&
+      (f['controller'] === 'PoolReconciler' || f['controller'] === 'ConfigReconciler') &&
+      'error' in f &&
+      !('event' in f),
+  },
+  { cause: 'other-error', match: (_f, level) => level === 'error' },
+];
+
+function classify(f: Record<string, unknown>, level: LogLevel | null): LogCause {
+  return RULES.find((r) => r.match(f, level))?.cause ?? 'other';
+}
+
+// Causes that only one binary can log.
+const CAUSE_COMPONENT: Partial<Record<LogCause, LogComponent>> = {
+  'config-rejected-by-speaker': 'speaker',
+  'ip-not-allowed-by-speaker': 'speaker',
+  'allocation-failure': 'controller',
+  'ip-allocated': 'controller',
+  'ip-cleared': 'controller',
+};
+
+function componentOf(
+  cause: LogCause,
+  f: Record<string, unknown>,
+  fallback: LogComponent,
+): LogComponent {
+  const byController = RECONCILERS[str(f['controller']) ?? ''];
+  return CAUSE_COMPONENT[cause] ?? byController ?? fallback;
+}
+
+// Optimistic-concurrency conflicts are retried by controller-runtime and resolve on their own.
+const CONFLICT = 'the object has been modified';
+
+function isTransient(cause: LogCause, summary: string): boolean {
+  if (cause === 'config-rejected-by-speaker') return true; // expected mid pool edit
+  return cause === 'reconciler-error' && summary.includes(CONFLICT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public parsing
+
+function fromJson(
+  raw: string,
+  f: Record<string, unknown>,
+  prefixTime: string | null,
+  fallback: LogComponent,
+): MetallbLogLine {
+  const level = LEVELS[str(f['level'])?.toLowerCase() ?? ''] ?? null;
+  const cause = classify(f, level);
+  const summary = summarise(f);
+  return {
+    raw,
+    kind: 'json',
+    time: timeFromTs(f['ts']) ?? prefixTime,
+    level,
+    fields: f,
+    cause,
+    component: componentOf(cause, f, fallback),
+    transient: isTransient(cause, summary),
+    summary,
+  };
+}
+
+function fromKlog(
+  raw: string,
+  m: RegExpExecArray,
+  prefixTime: string | null,
+  fallback: LogComponent,
+): MetallbLogLine {
+  const [, sev = 'I', month, day, clock, thread, file, line, message = ''] = m;
+  const level = KLOG_LEVEL[sev] ?? null;
+  const fields = {
+    severity: sev,
+    month: Number(month),
+    day: Number(day),
+    time: clock,
+    thread: Number(thread),
+    caller: `${file}:${line}`,
+    msg: message,
+  };
+  return {
+    raw,
+    kind: 'klog',
+    // klog omits the year, so only a timestamp prefix gives a usable time.
+    time: prefixTime,
+    level,
+    fields,
+    cause: level === 'error' ? 'other-error' : 'other',
+    component: fallback,
+    transient: false,
+    summary: oneLine(message),
+  };
+}
+
+export function parseMetallbLogLine(
+  raw: string,
+  defaultComponent?: 'controller' | 'speaker',
+): MetallbLogLine {
+  const fallback: LogComponent = defaultComponent ?? 'unknown';
+  const text = String(raw ?? '').replace(/\r$/, '').trim();
+  const prefix = TIME_PREFIX.exec(text);
+  const prefixTime = prefix?.[1] ? parseRfc3339(prefix[1]) : null;
+  // Only strip the prefix if it really was a timestamp.
+  const body = prefixTime ? text.slice(prefix?.[0].length ?? 0) : text;
+
+  const json = parseJsonRecord(body);
+  if (json) return fromJson(raw, json, prefixTime, fallback);
+  const klog = KLOG.exec(body);
+  if (klog) return fromKlog(raw, klog, prefixTime, fallback);
+  return {
+    raw,
+    kind: 'unparsed',
+    time: prefixTime,
+    level: null,
+    fields: {},
+    cause: 'other',
+    component: fallback,
+    transient: false,
+    summary: oneLine(body),
+  };
+}
+
+/** Splits on newlines, skipping blank lines. */
+export function parseMetallbLog(
+  text: string,
+  defaultComponent?: 'controller' | 'speaker',
+): MetallbLogLine[] {
+  return String(text ?? '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => parseMetallbLogLine(l, defaultComponent));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grouping
+
+/** Epoch ms of an ISO/RFC3339 string; other date strings fall back to Date.parse. */
+function ms(iso: string | null): number | null {
+  if (iso === null) return null;
+  const t = Date.parse(parseRfc3339(iso) ?? iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+function minTime(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return (ms(b) ?? Infinity) < (ms(a) ?? Infinity) ? b : a;
+}
+
+function maxTime(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return (ms(b) ?? -Infinity) > (ms(a) ?? -Infinity) ? b : a;
+}
+
+function byCountThenFirst(a: LogGroup, b: LogGroup): number {
+  if (a.count !== b.count) return b.count - a.count;
+  // Groups without a time sort after those with one.
+  return (ms(a.first) ?? Infinity) - (ms(b.first) ?? Infinity) || 0;
+}
+
+interface Acc extends LogGroup {
+  components: Set<string>;
+}
+
+export function groupLogLines(
+  lines: readonly MetallbLogLine[],
+  opts: { since?: string; includeCauses?: readonly LogCause[] } = {},
+): LogGroup[] {
+  const since = opts.since === undefined ? null : ms(opts.since);
+  const include = opts.includeCauses ? new Set(opts.includeCauses) : null;
+  const groups = new Map<string, Acc>();
+  for (const line of lines) {
+    if (include && !include.has(line.cause)) continue;
+    const t = ms(line.time);
+    // Lines without a time cannot be placed, so they are kept rather than dropped.
+    if (since !== null && t !== null && t < since) continue;
+    const key = `${line.cause}: ${line.summary}`;
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, {
+        cause: line.cause,
+        component: '',
+        key,
+        count: 1,
+        first: line.time,
+        last: line.time,
+        example: line.raw,
+        transient: line.transient,
+        components: new Set([line.component]),
+      });
+      continue;
+    }
+    g.count += 1;
+    g.first = minTime(g.first, line.time);
+    g.last = maxTime(g.last, line.time);
+    g.transient &&= line.transient;
+    g.components.add(line.component);
+  }
+  return [...groups.values()]
+    .map(({ components, ...g }) => ({ ...g, component: [...components].sort().join(',') }))
+    .sort(byCountThenFirst);
+}

@@ -1,0 +1,90 @@
+/** `npm run lab -- up|down|status|logs|env`: the local MetalLB lab on loopback. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import { labConfig } from './config.js';
+import { labDown, labEnv, labStatus, labUp } from './lab.js';
+import { cacheReport } from './build.js';
+import { readDaemon } from './processes.js';
+import type { LabRecord } from './record.js';
+
+function printWhere(record: LabRecord): void {
+  const table = new Table({ head: ['what', 'where'] });
+  table.push(
+    ['Kubernetes API', `${record.apiServer} (v${record.kubernetesVersion.replace(/^v/, '')})`],
+    ['kubeconfig', record.kubeconfig],
+    ['Temporal gRPC', record.temporalAddress],
+    ['Temporal Web UI', record.temporalUi],
+    ['MetalLB', `${record.metallbVersion} controller in ${record.namespace}`],
+    ['fake nodes', record.nodes.join(', ')],
+    ['state', record.stateDir],
+  );
+  console.log(table.toString());
+  console.log(`Point kubectl and metallb-runbooks at it: eval "$(npm run -s lab -- env)"`);
+}
+
+const program = new Command('lab').description('the local MetalLB lab: real Temporal, Kubernetes and MetalLB on 127.0.0.1');
+program.option('--name <name>', 'which lab (env METALLB_LAB)', process.env.METALLB_LAB ?? 'default');
+
+program
+  .command('up')
+  .description('build what is missing and start everything that is not running (idempotent)')
+  .option('--metallb-version <version>', 'MetalLB to run, e.g. v0.13.12 (env METALLB_LAB_VERSION)')
+  .action(async (opts: { metallbVersion?: string }) => {
+    const started = Date.now();
+    const record = await labUp({ name: program.opts().name, ...(opts.metallbVersion ? { metallbVersion: opts.metallbVersion } : {}) });
+    console.log(`[lab] up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    printWhere(record);
+  });
+
+program
+  .command('down')
+  .description('stop every process the lab started')
+  .option('--wipe', 'also delete the lab state (etcd data, Temporal history, logs)')
+  .action(async (opts: { wipe?: boolean }) => {
+    await labDown({ name: program.opts().name, wipe: Boolean(opts.wipe) });
+  });
+
+program
+  .command('status')
+  .option('--json', 'machine-readable')
+  .action((opts: { json?: boolean }) => {
+    const status = labStatus({ name: program.opts().name });
+    if (opts.json) return console.log(JSON.stringify({ ...status, cache: cacheReport() }, null, 2));
+    const table = new Table({ head: ['process', 'pid', 'state'] });
+    for (const p of status.processes) table.push([p.name, p.pid ?? '-', p.running ? 'running' : 'stopped']);
+    const c = status.controller;
+    table.push(['metallb controller', c?.pid ?? '-', c?.running ? `running as pod ${c.podName}` : 'stopped']);
+    console.log(table.toString());
+    if (status.record && status.processes.every((p) => p.running)) printWhere(status.record);
+    process.exitCode = status.processes.every((p) => p.running) ? 0 : 3;
+  });
+
+program
+  .command('logs')
+  .argument('[process]', 'etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, temporal, metallb-supervisor or controller', 'controller')
+  .option('-n, --lines <n>', 'last N lines', '100')
+  .action((name: string, opts: { lines: string }) => {
+    const config = labConfig({ name: program.opts().name });
+    const file =
+      name === 'controller'
+        ? labStatus({ name: config.name }).controller?.logFile
+        : (readDaemon(config.stateDir, name)?.logFile ?? path.join(config.stateDir, 'logs', `${name}.log`));
+    if (!file || !existsSync(file)) throw new Error(`no log for "${name}" in ${config.stateDir}`);
+    console.log(readFileSync(file, 'utf8').trimEnd().split('\n').slice(-Number(opts.lines)).join('\n'));
+  });
+
+program
+  .command('env')
+  .description('print export lines: eval "$(npm run -s lab -- env)"')
+  .action(() => {
+    const record = labStatus({ name: program.opts().name }).record;
+    if (!record) throw new Error('the lab was never started: run `npm run lab -- up` first');
+    console.log(labEnv(record).join('\n'));
+  });
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`lab: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,328 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Connection } from '@temporalio/client';
+import { ensureBuilt, type BuiltComponent } from './build.js';
+import { metallbComponentFor } from './components.js';
+import { apiServerUrl, labConfig, temporalAddress, temporalUiUrl, type LabConfig, type LabOptions } from './config.js';
+import { applyObjects, labKubeConfig, readManifestDir } from './kube.js';
+import { controllerDeployment, fakeNode, namespace, speakerDaemonSet } from './manifests.js';
+import { ensurePki, writeKubeconfig } from './pki.js';
+import { listDaemons, runningDaemon, startDaemon, stopDaemon, stopPid, waitFor, type DaemonSpec } from './processes.js';
+import { readControllerState, readLabRecord, writeLabRecord, type LabRecord } from './record.js';
+import { deploymentRolloutStatus, daemonSetRolloutStatus } from '../domain/rollout.js';
+
+export type Log = (line: string) => void;
+const defaultLog: Log = (line) => console.log(`[lab] ${line}`);
+
+/** Search attributes the runbook workflows index by; registered when the server starts. */
+export const labSearchAttributes = {
+  MetallbCluster: 'Keyword',
+  MetallbRunbook: 'Keyword',
+  MetallbRequestedBy: 'Keyword',
+} as const;
+
+const supervisorScript = fileURLToPath(new URL('./supervisor.ts', import.meta.url));
+const kubeSystemComponents = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+
+function getStatus(url: string, insecureTls: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? request : httpRequest;
+    const req = send(url, { rejectUnauthorized: !insecureTls, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.end();
+  });
+}
+
+async function waitHealthy(what: string, url: string, timeoutMs = 90_000): Promise<void> {
+  await waitFor(what, async () => (await getStatus(url, true)) === 200, { timeoutMs });
+}
+
+function daemonSpecs(config: LabConfig, bins: Map<string, BuiltComponent>, pkiFiles: ReturnType<typeof ensurePki>) {
+  const host = config.host;
+  const p = config.ports;
+  const kube = bins.get('kubernetes')!;
+  const etcdUrl = `http://${host}:${p.etcdClient}`;
+  const etcd: DaemonSpec = {
+    name: 'etcd',
+    command: bins.get('etcd')!.binary('etcd'),
+    args: [
+      '--name=lab',
+      `--data-dir=${path.join(config.stateDir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://${host}:${p.etcdPeer}`,
+      `--initial-advertise-peer-urls=http://${host}:${p.etcdPeer}`,
+      `--initial-cluster=lab=http://${host}:${p.etcdPeer}`,
+      '--unsafe-no-fsync=true',
+      '--auto-compaction-retention=1',
+      '--log-level=warn',
+    ],
+  };
+  const apiServer: DaemonSpec = {
+    name: 'kube-apiserver',
+    command: kube.binary('kube-apiserver'),
+    args: [
+      `--etcd-servers=${etcdUrl}`,
+      `--bind-address=${host}`,
+      `--advertise-address=${host}`,
+      `--secure-port=${p.apiServer}`,
+      // The endpoint reconciler refuses a loopback advertise address.
+      '--endpoint-reconciler-type=none',
+      `--cert-dir=${path.join(config.stateDir, 'pki', 'serving')}`,
+      `--token-auth-file=${pkiFiles.tokensFile}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=https://${host}:${p.apiServer}`,
+      `--service-account-key-file=${pkiFiles.serviceAccountPub}`,
+      `--service-account-signing-key-file=${pkiFiles.serviceAccountKey}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
+      '--disable-admission-plugins=ServiceAccount',
+      // `kubectl logs` dials the node's Hostname address, which kwok sets to localhost.
+      '--kubelet-preferred-address-types=Hostname',
+      '--profiling=false',
+    ],
+  };
+  const controllerManager: DaemonSpec = {
+    name: 'kube-controller-manager',
+    command: kube.binary('kube-controller-manager'),
+    args: [
+      `--kubeconfig=${config.kubeconfig}`,
+      '--leader-elect=false',
+      `--bind-address=${host}`,
+      '--secure-port=0',
+      `--service-account-private-key-file=${pkiFiles.serviceAccountKey}`,
+      '--use-service-account-credentials=false',
+      '--profiling=false',
+    ],
+  };
+  const scheduler: DaemonSpec = {
+    name: 'kube-scheduler',
+    command: kube.binary('kube-scheduler'),
+    args: [
+      `--kubeconfig=${config.kubeconfig}`,
+      '--leader-elect=false',
+      `--bind-address=${host}`,
+      `--secure-port=${p.scheduler}`,
+      '--profiling=false',
+    ],
+  };
+  const kwokDir = bins.get('kwok')!.dir;
+  const kwok: DaemonSpec = {
+    name: 'kwok',
+    command: bins.get('kwok')!.binary('kwok'),
+    args: [
+      `--kubeconfig=${config.kubeconfig}`,
+      `--config=${path.join(kwokDir, 'kustomize', 'stage', 'fast')}`,
+      '--enable-crds=Logs',
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-name=localhost',
+      `--node-port=${p.kwok}`,
+      `--server-address=${host}:${p.kwok}`,
+      '--cidr=10.244.0.0/16',
+      '--node-lease-duration-seconds=40',
+    ],
+  };
+  return { etcd, apiServer, controllerManager, scheduler, kwok };
+}
+
+function temporalSpec(config: LabConfig, bins: Map<string, BuiltComponent>): DaemonSpec {
+  const p = config.ports;
+  return {
+    name: 'temporal',
+    command: bins.get('temporal')!.binary('temporal'),
+    args: [
+      'server',
+      'start-dev',
+      `--ip=${config.host}`,
+      `--port=${p.temporal}`,
+      `--ui-port=${p.temporalUi}`,
+      `--http-port=${p.temporalHttp}`,
+      `--metrics-port=${p.temporalMetrics}`,
+      // SQLite on disk: histories survive a server restart.
+      `--db-filename=${path.join(config.stateDir, 'temporal.db')}`,
+      '--namespace=default',
+      '--log-format=json',
+      '--log-level=warn',
+      '--dynamic-config-value=frontend.enableServerVersionCheck=false',
+      ...Object.entries(labSearchAttributes).map(([key, type]) => `--search-attribute=${key}=${type}`),
+    ],
+  };
+}
+
+function metallbArgs(config: LabConfig, version: string): string[] {
+  const common = [`--kubeconfig=${config.kubeconfig}`, `--namespace=${config.namespace}`, '--log-level=info'];
+  if (version.startsWith('v0.13.')) {
+    // v0.13 serves plain-HTTP metrics and has no separate health port.
+    return [...common, '--webhook-mode=disabled', '--disable-cert-rotation', `--port=${config.ports.metallbMetrics}`];
+  }
+  return [
+    ...common,
+    '--webhook-mode=disabled',
+    `--port=${config.ports.metallbMetrics}`,
+    `--health-probe-port=${config.ports.metallbHealth}`,
+  ];
+}
+
+async function waitTemporal(address: string): Promise<void> {
+  await waitFor(
+    `Temporal server on ${address}`,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+}
+
+async function waitRolledOut(kc: KubeConfig, ns: string): Promise<void> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  await waitFor('controller Deployment and speaker DaemonSet to roll out on kwok nodes', async () => {
+    const deployment = await apps.readNamespacedDeployment({ name: 'controller', namespace: ns });
+    const daemonSet = await apps.readNamespacedDaemonSet({ name: 'speaker', namespace: ns });
+    const ds = daemonSetRolloutStatus(daemonSet);
+    return (
+      deploymentRolloutStatus(deployment).phase === 'done' &&
+      ds.phase === 'done' &&
+      (daemonSet.status?.desiredNumberScheduled ?? 0) > 0
+    );
+  }, { timeoutMs: 120_000 });
+}
+
+/** Starts whatever is not running yet; safe to call again. Returns the lab's record. */
+export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Promise<LabRecord> {
+  const config = labConfig(options);
+  const metallb = metallbComponentFor(config.metallbVersion);
+  const bins = await ensureBuilt(['etcd', 'kubernetes', 'kwok', 'temporal', metallb.name], log);
+  mkdirSync(config.stateDir, { recursive: true });
+  const pki = ensurePki(config.stateDir);
+  const specs = daemonSpecs(config, bins, pki);
+  const apiServer = apiServerUrl(config);
+
+  startDaemon(config.stateDir, specs.etcd);
+  await waitHealthy('etcd', `http://${config.host}:${config.ports.etcdClient}/health`);
+  startDaemon(config.stateDir, specs.apiServer);
+  await waitHealthy('kube-apiserver', `${apiServer}/readyz`, 120_000);
+  writeKubeconfig(config.kubeconfig, apiServer, pki);
+  const kc = labKubeConfig(config.kubeconfig);
+  await applyObjects(kc, readManifestDir(path.join(bins.get('kwok')!.dir, 'kustomize', 'crd', 'bases')).filter((o) => o.kind === 'CustomResourceDefinition' && o.metadata?.name === 'logs.kwok.x-k8s.io'));
+  for (const spec of [specs.controllerManager, specs.scheduler, specs.kwok]) startDaemon(config.stateDir, spec);
+  await applyObjects(kc, Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i)));
+
+  startDaemon(config.stateDir, temporalSpec(config, bins));
+
+  const metallbBuild = bins.get(metallb.name)!;
+  await applyObjects(kc, [namespace(config.namespace), ...readManifestDir(path.join(metallbBuild.dir, 'crds'))]);
+  await applyObjects(kc, [controllerDeployment(config.namespace, metallbBuild.version), speakerDaemonSet(config.namespace, metallbBuild.version)]);
+
+  const record: LabRecord = {
+    name: config.name,
+    stateDir: config.stateDir,
+    kubeconfig: config.kubeconfig,
+    apiServer,
+    namespace: config.namespace,
+    temporalAddress: temporalAddress(config),
+    temporalUi: temporalUiUrl(config),
+    temporalNamespace: 'default',
+    metallbVersion: metallbBuild.version,
+    metallbBinary: metallbBuild.binary('metallb-controller'),
+    metallbArgs: metallbArgs(config, metallbBuild.version),
+    metallbHealthUrl: metallbBuild.version.startsWith('v0.13.') ? null : `http://${config.host}:${config.ports.metallbHealth}/readyz`,
+    kubernetesVersion: bins.get('kubernetes')!.version,
+    nodes: Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i).metadata!.name!),
+  };
+  await switchMetallbIfChanged(config.stateDir, record);
+  writeLabRecord(record);
+
+  await waitRolledOut(kc, config.namespace);
+  startDaemon(config.stateDir, {
+    name: 'metallb-supervisor',
+    command: process.execPath,
+    args: ['--import', 'tsx', supervisorScript, config.stateDir],
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
+  await waitFor('the MetalLB controller process to run', () => {
+    const state = readControllerState(config.stateDir);
+    return state?.running && state.pid ? state : undefined;
+  }, { timeoutMs: 60_000 });
+  if (record.metallbHealthUrl) await waitHealthy('MetalLB controller /readyz', record.metallbHealthUrl, 60_000);
+  await waitTemporal(record.temporalAddress);
+  return record;
+}
+
+/** Switching MetalLB versions restarts the supervisor so the new binary takes over. */
+async function switchMetallbIfChanged(stateDir: string, next: LabRecord): Promise<void> {
+  if (!existsSync(path.join(stateDir, 'lab.json'))) return;
+  const previous = readLabRecord(stateDir);
+  if (previous.metallbBinary !== next.metallbBinary) await stopDaemon(stateDir, 'metallb-supervisor');
+}
+
+export interface DownOptions {
+  name?: string;
+  wipe?: boolean;
+}
+
+/** Stops every process the lab started, by recorded PID; `wipe` also deletes its state. */
+export async function labDown(options: DownOptions = {}, log: Log = defaultLog): Promise<string[]> {
+  const config = labConfig({ ...(options.name ? { name: options.name } : {}) });
+  const stopped: string[] = [];
+  // Supervisor first (it stops the controller process), then Temporal, then the control plane in reverse.
+  const order = ['metallb-supervisor', 'temporal', ...[...kubeSystemComponents].reverse()];
+  const known = listDaemons(config.stateDir).map((d) => d.name);
+  for (const name of [...order, ...known.filter((n) => !order.includes(n))]) {
+    if (runningDaemon(config.stateDir, name)) stopped.push(name);
+    await stopDaemon(config.stateDir, name);
+  }
+  const controller = readControllerState(config.stateDir);
+  if (controller?.pid) await stopPid(controller.pid);
+  if (options.wipe) rmSync(config.stateDir, { recursive: true, force: true });
+  log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');
+  if (options.wipe) log(`wiped ${config.stateDir}`);
+  return stopped;
+}
+
+export interface LabStatus {
+  name: string;
+  stateDir: string;
+  processes: { name: string; pid: number | null; running: boolean }[];
+  controller: ReturnType<typeof readControllerState>;
+  record: LabRecord | undefined;
+}
+
+export function labStatus(options: LabOptions = {}): LabStatus {
+  const config = labConfig(options);
+  const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'temporal', 'metallb-supervisor'];
+  return {
+    name: config.name,
+    stateDir: config.stateDir,
+    processes: names.map((name) => {
+      const running = runningDaemon(config.stateDir, name);
+      return { name, pid: running?.pid ?? null, running: Boolean(running) };
+    }),
+    controller: readControllerState(config.stateDir),
+    record: existsSync(path.join(config.stateDir, 'lab.json')) ? readLabRecord(config.stateDir) : undefined,
+  };
+}
+
+/** `export` lines for eval: point kubectl and the CLI at this lab. */
+export function labEnv(record: LabRecord): string[] {
+  return [
+    `export KUBECONFIG=${record.kubeconfig}`,
+    `export TEMPORAL_ADDRESS=${record.temporalAddress}`,
+    `export TEMPORAL_NAMESPACE=${record.temporalNamespace}`,
+    `export METALLB_LAB=${record.name}`,
+  ];
+}

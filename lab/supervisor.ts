@@ -1,0 +1,161 @@
+/**
+ * Plays the kubelet for MetalLB's controller: whichever controller pod is the newest ready one
+ * gets a real `controller` process started with its pod name, the previous process is stopped,
+ * and every line the process prints goes to that pod's CRI log file, which kwok serves to
+ * `kubectl logs`. Speaker pods get (empty) log files too, so their logs are readable.
+ *
+ * Run by the lab as a detached process: `node --import tsx lab/supervisor.ts <state dir>`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { CoreV1Api, KubernetesObjectApi, type V1Pod } from '@kubernetes/client-node';
+import { applyObjects, labKubeConfig } from './kube.js';
+import { podLogs } from './manifests.js';
+import { delay } from './processes.js';
+import { readLabRecord, type LabRecord } from './record.js';
+
+interface RunningController {
+  podName: string;
+  child: ChildProcess;
+  startedAt: string;
+  exited: boolean;
+}
+
+const stateDir = process.argv[2] ?? '';
+if (!stateDir) {
+  console.error('usage: supervisor.ts <lab state dir>');
+  process.exit(2);
+}
+const lab: LabRecord = readLabRecord(stateDir);
+const kc = labKubeConfig(lab.kubeconfig);
+const core = kc.makeApiClient(CoreV1Api);
+const objects = KubernetesObjectApi.makeApiClient(kc);
+const podLogDir = path.join(stateDir, 'pod-logs');
+mkdirSync(podLogDir, { recursive: true });
+
+let current: RunningController | undefined;
+let restarts = 0;
+let stopping = false;
+const knownLogObjects = new Set<string>();
+
+const logFileFor = (pod: string) => path.join(podLogDir, `${pod}.log`);
+
+function isReady(pod: V1Pod): boolean {
+  return (
+    !pod.metadata?.deletionTimestamp &&
+    pod.status?.phase === 'Running' &&
+    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
+}
+
+function newestReadyController(pods: V1Pod[]): V1Pod | undefined {
+  return pods
+    .filter((p) => p.metadata?.labels?.component === 'controller' && isReady(p))
+    .sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+}
+
+/** One CRI line per output line: `<RFC3339Nano> <stream> F <line>`, what kwok's log reader parses. */
+function pipeToCriLog(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', file: string): void {
+  createInterface({ input: stream }).on('line', (line) => {
+    appendFileSync(file, `${new Date().toISOString()} ${name} F ${line}\n`);
+  });
+}
+
+function startController(podName: string): RunningController {
+  const file = logFileFor(podName);
+  const child = spawn(lab.metallbBinary, [...lab.metallbArgs, `--pod-name=${podName}`], {
+    env: { ...process.env, KUBECONFIG: lab.kubeconfig, METALLB_NAMESPACE: lab.namespace },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipeToCriLog(child.stdout!, 'stdout', file);
+  pipeToCriLog(child.stderr!, 'stderr', file);
+  const running: RunningController = { podName, child, startedAt: new Date().toISOString(), exited: false };
+  child.on('exit', (code, signal) => {
+    running.exited = true;
+    console.log(`controller for ${podName} (pid ${child.pid}) exited: ${signal ?? code}`);
+  });
+  console.log(`started controller pid ${child.pid} as pod ${podName}`);
+  return running;
+}
+
+async function stopController(running: RunningController): Promise<void> {
+  if (!running.exited) running.child.kill('SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (!running.exited && Date.now() < deadline) await delay(50);
+  if (!running.exited) running.child.kill('SIGKILL');
+  while (!running.exited) await delay(50);
+}
+
+function writeState(): void {
+  const state = current
+    ? { pid: current.child.pid, podName: current.podName, startedAt: current.startedAt, logFile: logFileFor(current.podName), restarts, running: !current.exited }
+    : { pid: null, podName: null, startedAt: null, logFile: null, restarts, running: false };
+  writeFileSync(path.join(stateDir, 'controller.json'), JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2));
+}
+
+/** Every MetalLB pod gets a kwok Logs object pointing at its file, created once. */
+async function ensureLogObjects(pods: V1Pod[]): Promise<void> {
+  for (const pod of pods) {
+    const name = pod.metadata?.name;
+    const component = pod.metadata?.labels?.component;
+    if (!name || !component || knownLogObjects.has(name)) continue;
+    const file = logFileFor(name);
+    if (!existsSync(file)) writeFileSync(file, '');
+    await applyObjects(kc, [podLogs(lab.namespace, name, component, file)]);
+    knownLogObjects.add(name);
+  }
+  const live = new Set(pods.map((p) => p.metadata?.name));
+  for (const name of [...knownLogObjects]) {
+    if (live.has(name)) continue;
+    knownLogObjects.delete(name);
+    await objects
+      .delete({ apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name, namespace: lab.namespace } })
+      .catch(() => undefined);
+  }
+}
+
+async function reconcile(): Promise<void> {
+  const pods = (await core.listNamespacedPod({ namespace: lab.namespace, labelSelector: 'app=metallb' })).items;
+  await ensureLogObjects(pods);
+  const desired = newestReadyController(pods)?.metadata?.name;
+  if (current && current.podName !== desired) {
+    // Like the kubelet: the old pod's container stops once its pod is replaced or deleted.
+    const pod = pods.find((p) => p.metadata?.name === current?.podName);
+    if (!pod || pod.metadata?.deletionTimestamp || desired) {
+      await stopController(current);
+      current = undefined;
+    }
+  }
+  if (current?.exited) {
+    restarts += 1;
+    await delay(Math.min(10_000, 500 * 2 ** Math.min(restarts, 5)));
+    current = undefined;
+  }
+  if (!current && desired) current = startController(desired);
+  writeState();
+}
+
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (current) await stopController(current);
+  current = undefined;
+  writeState();
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
+
+for (;;) {
+  if (stopping) break;
+  try {
+    await reconcile();
+  } catch (error) {
+    console.error(`reconcile failed: ${(error as Error).message}`);
+  }
+  await delay(200);
+}
+

@@ -1,0 +1,121 @@
+import { inject } from 'vitest';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type CoreV1Event,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { Connection, Client } from '@temporalio/client';
+import type { LabRecord } from '../../lab/record.js';
+
+export function lab(): LabRecord {
+  return inject('lab');
+}
+
+export function labClients(context?: string) {
+  const record = lab();
+  const kc = new KubeConfig();
+  kc.loadFromFile(record.kubeconfig);
+  if (context) kc.setCurrentContext(context);
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    namespace: record.namespace,
+  };
+}
+
+export async function temporalClient(): Promise<{ client: Client; connection: Connection }> {
+  const record = lab();
+  const connection = await Connection.connect({ address: record.temporalAddress });
+  return { connection, client: new Client({ connection, namespace: record.temporalNamespace }) };
+}
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+/** Polls `check` until it yields a value; on timeout the error says what was expected and last seen. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 20_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const metallbGroup = { group: 'metallb.io', version: 'v1beta1' };
+
+export async function createPool(name: string, addresses: string[], extra: Record<string, unknown> = {}) {
+  const { custom, namespace } = labClients();
+  return custom.createNamespacedCustomObject({
+    ...metallbGroup,
+    namespace,
+    plural: 'ipaddresspools',
+    body: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec: { addresses, ...extra } },
+  });
+}
+
+export async function createL2Advertisement(name: string, pools: string[]) {
+  const { custom, namespace } = labClients();
+  return custom.createNamespacedCustomObject({
+    ...metallbGroup,
+    namespace,
+    plural: 'l2advertisements',
+    body: { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name }, spec: { ipAddressPools: pools } },
+  });
+}
+
+/** Removes every MetalLB config object so each test starts from an empty configuration. */
+export async function deleteAllMetallbConfig(): Promise<void> {
+  const { custom, namespace } = labClients();
+  for (const plural of ['l2advertisements', 'bgpadvertisements', 'ipaddresspools']) {
+    const list = (await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural })) as {
+      items: { metadata: { name: string } }[];
+    };
+    for (const item of list.items) {
+      await custom.deleteNamespacedCustomObject({ ...metallbGroup, namespace, plural, name: item.metadata.name });
+    }
+  }
+}
+
+export async function createNamespace(name: string): Promise<void> {
+  await labClients().core.createNamespace({ body: { metadata: { name } } });
+}
+
+export async function createLoadBalancer(namespace: string, name: string, extra: Partial<V1Service> = {}) {
+  return labClients().core.createNamespacedService({
+    namespace,
+    body: {
+      metadata: { name, ...(extra.metadata ?? {}) },
+      spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...(extra.spec ?? {}) },
+    },
+  });
+}
+
+export function ingressIps(service: V1Service): string[] {
+  return (service.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+}
+
+export async function serviceEvents(namespace: string, name: string): Promise<CoreV1Event[]> {
+  const list = await labClients().core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.kind=Service,involvedObject.name=${name}`,
+  });
+  return list.items;
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import path from 'node:path';
+import {
+  createL2Advertisement,
+  createLoadBalancer,
+  createNamespace,
+  createPool,
+  deleteAllMetallbConfig,
+  eventually,
+  ingressIps,
+  labClients,
+  serviceEvents,
+  uniqueName,
+} from './helpers.js';
+import { buildPoolIndex, parsePoolAddresses } from '../../domain/addresses.js';
+import { parseMetallbLog } from '../../domain/metallb-logs.js';
+
+const fixturesDir = path.resolve(import.meta.dirname, '../fixtures/metallb-v0.16');
+const recordFixtures = process.env.RECORD_FIXTURES === '1';
+
+function inPool(ip: string, addresses: string[]): boolean {
+  const parsed = parsePoolAddresses(addresses);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return buildPoolIndex([{ name: 'p', intervals: parsed.value, avoidBuggyIPs: false }]).poolsContaining(ip).length > 0;
+}
+
+async function controllerLog(sinceSeconds?: number): Promise<string> {
+  const { core, namespace } = labClients();
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=metallb,component=controller' });
+  const pod = pods.items.find((p) => !p.metadata?.deletionTimestamp);
+  if (!pod?.metadata?.name) throw new Error('no controller pod');
+  return core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'controller', ...(sinceSeconds ? { sinceSeconds } : {}) });
+}
+
+describe('the lab runs the real MetalLB controller', () => {
+  const ns = uniqueName('lab-assign');
+  const pool = uniqueName('pool');
+
+  beforeAll(async () => {
+    await deleteAllMetallbConfig();
+    await createNamespace(ns);
+  });
+  afterAll(async () => {
+    await labClients().core.deleteNamespace({ name: ns });
+    await deleteAllMetallbConfig();
+  });
+
+  it('assigns an IP from a new pool to a LoadBalancer Service within 10 s', async () => {
+    await createPool(pool, ['192.0.2.0/28']);
+    await createL2Advertisement(uniqueName('l2'), [pool]);
+    const created = Date.now();
+    await createLoadBalancer(ns, 'web');
+    const svc = await eventually(
+      'an ingress IP on web',
+      async () => {
+        const s = await labClients().core.readNamespacedService({ namespace: ns, name: 'web' });
+        return ingressIps(s).length ? s : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(Date.now() - created).toBeLessThan(10_000);
+    const [ip] = ingressIps(svc);
+    expect(inPool(ip!, ['192.0.2.0/28'])).toBe(true);
+    expect(svc.metadata?.annotations?.['metallb.io/ip-allocated-from-pool']).toBe(pool);
+  });
+
+  it('reads the real controller JSON log lines through the Kubernetes API', async () => {
+    const text = await controllerLog();
+    const lines = parseMetallbLog(text, 'controller');
+    const json = lines.filter((l) => l.kind === 'json');
+    expect(json.length).toBeGreaterThan(5);
+    // go-kit JSON: every line has caller and level; the assignment above was logged.
+    expect(json.every((l) => typeof l.fields.caller === 'string')).toBe(true);
+    expect(json.some((l) => l.cause === 'ip-allocated')).toBe(true);
+  });
+
+  it('clears and reassigns (or fails to allocate) when the pool shrinks away from the IP (v0.16 behaviour)', async () => {
+    const { core, custom, namespace } = labClients();
+    const before = ingressIps(await core.readNamespacedService({ namespace: ns, name: 'web' }))[0]!;
+    // A second Service takes the next address so shrinking the pool to one address strands "web".
+    await createLoadBalancer(ns, 'api');
+    const apiIp = ingressIps(
+      await eventually('an IP on api', async () => {
+        const s = await core.readNamespacedService({ namespace: ns, name: 'api' });
+        return ingressIps(s).length ? s : undefined;
+      }),
+    )[0]!;
+    const keep = apiIp; // shrink the pool to exactly api's address: web's IP falls outside it
+    await custom.patchNamespacedCustomObject(
+      { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools', name: pool, body: { spec: { addresses: [`${keep}/32`] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const events = await eventually('ClearAssignment and then AllocationFailed on web', async () => {
+      const evs = await serviceEvents(ns, 'web');
+      const reasons = evs.map((e) => e.reason);
+      return reasons.includes('ClearAssignment') && reasons.includes('AllocationFailed') ? evs : undefined;
+    });
+    const web = await core.readNamespacedService({ namespace: ns, name: 'web' });
+    expect(ingressIps(web)).toEqual([]);
+    expect(web.metadata?.annotations?.['metallb.io/ip-allocated-from-pool']).toBeUndefined();
+    const clear = events.find((e) => e.reason === 'ClearAssignment')!;
+    expect(clear.message).toContain(`current IP for "${ns}/web" not allowed by config`);
+    expect(clear.message).toContain(before);
+    const failed = events.find((e) => e.reason === 'AllocationFailed')!;
+    expect(failed.type).toBe('Warning');
+    expect(failed.message).toMatch(/no available IPs/);
+    // api keeps its address: the shrink did not touch a Service whose IP is still in the pool.
+    expect(ingressIps(await core.readNamespacedService({ namespace: ns, name: 'api' }))).toEqual([apiIp]);
+
+    const log = parseMetallbLog(await controllerLog(120), 'controller');
+    expect(log.some((l) => l.cause === 'ip-cleared' && String(l.fields.error).includes(before))).toBe(true);
+    expect(log.some((l) => l.cause === 'allocation-failure')).toBe(true);
+    if (recordFixtures) {
+      mkdirSync(fixturesDir, { recursive: true });
+      writeFileSync(path.join(fixturesDir, 'pool-shrunk.controller.log'), log.map((l) => l.raw).join('\n') + '\n');
+      const slim = events.map((e) => ({ type: e.type, reason: e.reason, message: e.message, source: e.source, reportingComponent: e.reportingComponent }));
+      writeFileSync(path.join(fixturesDir, 'pool-shrunk.events.json'), JSON.stringify(slim, null, 2) + '\n');
+    }
+  });
+});
