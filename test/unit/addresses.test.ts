@@ -33,8 +33,7 @@ const pool = (name: string, addresses: readonly string[], avoidBuggyIPs = false)
 const capacityOf = (addresses: readonly string[], avoidBuggyIPs = false) =>
   poolCapacity(addresses.map(entry), avoidBuggyIPs);
 
-const v4 = (text: string): bigint => parseIp(text)!.value;
-const v6 = (text: string): bigint => parseIp(text)!.value;
+const ip = (text: string): bigint => parseIp(text)!.value;
 
 describe('parseIp', () => {
   it('parses IPv4 and IPv6 to bigint values', () => {
@@ -44,7 +43,7 @@ describe('parseIp', () => {
   });
 
   it('accepts the IPv6 forms Go accepts: upper case, embedded IPv4, :: at either end', () => {
-    expect(parseIp('2001:DB8::1')?.value).toBe(v6('2001:db8::1'));
+    expect(parseIp('2001:DB8::1')?.value).toBe(ip('2001:db8::1'));
     expect(parseIp('2001:db8::192.0.2.1')?.value).toBe(0x20010db80000000000000000c0000201n);
     expect(parseIp('2001:db8:0:0:0:0:192.0.2.1')?.value).toBe(0x20010db80000000000000000c0000201n);
     expect(parseIp('2001:db8:1:2:3:4:5::')?.family).toBe('IPv6');
@@ -99,8 +98,8 @@ describe('parsePoolEntry: CIDRs', () => {
   it('parses an IPv4 CIDR', () => {
     expect(entry('192.0.2.0/24')).toEqual({
       family: 'IPv4',
-      first: v4('192.0.2.0'),
-      last: v4('192.0.2.255'),
+      first: ip('192.0.2.0'),
+      last: ip('192.0.2.255'),
       text: '192.0.2.0/24',
     });
   });
@@ -108,15 +107,15 @@ describe('parsePoolEntry: CIDRs', () => {
   it('parses an IPv6 CIDR', () => {
     const interval = entry('2001:db8::/64');
     expect(interval.family).toBe('IPv6');
-    expect(interval.first).toBe(v6('2001:db8::'));
-    expect(interval.last).toBe(v6('2001:db8::ffff:ffff:ffff:ffff'));
+    expect(interval.first).toBe(ip('2001:db8::'));
+    expect(interval.last).toBe(ip('2001:db8::ffff:ffff:ffff:ffff'));
   });
 
   it('takes the network of a CIDR with host bits set, as Go does', () => {
     const interval = entry('192.0.2.5/28');
-    expect([interval.first, interval.last]).toEqual([v4('192.0.2.0'), v4('192.0.2.15')]);
+    expect([interval.first, interval.last]).toEqual([ip('192.0.2.0'), ip('192.0.2.15')]);
     expect(interval.text).toBe('192.0.2.5/28');
-    expect(entry('2001:db8::5/64').first).toBe(v6('2001:db8::'));
+    expect(entry('2001:db8::5/64').first).toBe(ip('2001:db8::'));
   });
 
   it('accepts /0 for both families', () => {
@@ -125,13 +124,13 @@ describe('parsePoolEntry: CIDRs', () => {
   });
 
   it('accepts /32 and /128 as single addresses', () => {
-    expect(entry('192.0.2.7/32')).toMatchObject({ first: v4('192.0.2.7'), last: v4('192.0.2.7') });
-    expect(entry('2001:db8::7/128')).toMatchObject({ first: v6('2001:db8::7'), last: v6('2001:db8::7') });
+    expect(entry('192.0.2.7/32')).toMatchObject({ first: ip('192.0.2.7'), last: ip('192.0.2.7') });
+    expect(entry('2001:db8::7/128')).toMatchObject({ first: ip('2001:db8::7'), last: ip('2001:db8::7') });
     expect(capacityOf(['192.0.2.7/32', '2001:db8::7/128'])).toEqual({ ipv4: 1n, ipv6: 1n });
   });
 
   it('accepts leading zeros in the prefix length, as Go does', () => {
-    expect(entry('192.0.2.0/024').last).toBe(v4('192.0.2.255'));
+    expect(entry('192.0.2.0/024').last).toBe(ip('192.0.2.255'));
   });
 
   it('rejects a bare IP with MetalLB’s message', () => {
@@ -158,15 +157,15 @@ describe('parsePoolEntry: ranges', () => {
   it('parses a range whose ends are not CIDR-aligned', () => {
     expect(entry('192.0.2.3-192.0.2.17')).toEqual({
       family: 'IPv4',
-      first: v4('192.0.2.3'),
-      last: v4('192.0.2.17'),
+      first: ip('192.0.2.3'),
+      last: ip('192.0.2.17'),
       text: '192.0.2.3-192.0.2.17',
     });
     expect(capacityOf(['192.0.2.3-192.0.2.17']).ipv4).toBe(15n);
   });
 
   it('parses an IPv6 range', () => {
-    expect(entry('2001:db8::10-2001:db8::1:f')).toMatchObject({ family: 'IPv6', first: v6('2001:db8::10') });
+    expect(entry('2001:db8::10-2001:db8::1:f')).toMatchObject({ family: 'IPv6', first: ip('2001:db8::10') });
     expect(capacityOf(['2001:db8::10-2001:db8::1:f']).ipv6).toBe(0x10000n);
   });
 
@@ -176,7 +175,7 @@ describe('parsePoolEntry: ranges', () => {
 
   it('trims whitespace around each side and keeps the text as written', () => {
     const interval = entry(' 192.0.2.10 -\t192.0.2.20 ');
-    expect([interval.first, interval.last]).toEqual([v4('192.0.2.10'), v4('192.0.2.20')]);
+    expect([interval.first, interval.last]).toEqual([ip('192.0.2.10'), ip('192.0.2.20')]);
     expect(interval.text).toBe(' 192.0.2.10 -\t192.0.2.20 ');
   });
 
@@ -239,11 +238,11 @@ describe('parsePoolAddresses', () => {
 
 describe('isBuggyIp', () => {
   it('flags IPv4 .0 and .255 only', () => {
-    expect(isBuggyIp('IPv4', v4('192.0.2.0'))).toBe(true);
-    expect(isBuggyIp('IPv4', v4('192.0.2.255'))).toBe(true);
-    expect(isBuggyIp('IPv4', v4('192.0.2.1'))).toBe(false);
-    expect(isBuggyIp('IPv6', v6('2001:db8::'))).toBe(false);
-    expect(isBuggyIp('IPv6', v6('2001:db8::ff'))).toBe(false);
+    expect(isBuggyIp('IPv4', ip('192.0.2.0'))).toBe(true);
+    expect(isBuggyIp('IPv4', ip('192.0.2.255'))).toBe(true);
+    expect(isBuggyIp('IPv4', ip('192.0.2.1'))).toBe(false);
+    expect(isBuggyIp('IPv6', ip('2001:db8::'))).toBe(false);
+    expect(isBuggyIp('IPv6', ip('2001:db8::ff'))).toBe(false);
   });
 });
 
@@ -274,6 +273,7 @@ describe('poolCapacity', () => {
   it('does not double count overlapping entries', () => {
     expect(capacityOf(['192.0.2.0/25', '192.0.2.64-192.0.2.200']).ipv4).toBe(201n);
     expect(capacityOf(['192.0.2.0/24', '192.0.2.0/24']).ipv4).toBe(256n);
+    expect(capacityOf(['192.0.2.0-192.0.2.10', '192.0.2.10-192.0.2.20']).ipv4).toBe(21n);
     expect(capacityOf(['2001:db8::/64', '2001:db8::/96']).ipv6).toBe(2n ** 64n);
   });
 

@@ -1,0 +1,18 @@
+/** The `metallb-runbooks` command line: one subcommand per file under client/commands/. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerDemo } from './commands/demo.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('metallb-runbooks')
+  .description('Find MetalLB configuration drift and fix it with durable Temporal workflows.')
+  .version(version, '-V, --version')
+  .showHelpAfterError();
+
+registerDemo(program);
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`metallb-runbooks: ${error.message}`);
+  process.exit(typeof (error as { exitCode?: number }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : 1);
+});
