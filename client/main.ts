@@ -12,7 +12,7 @@ const program = new Command('metallb-runbooks')
 
 registerDemo(program);
 
-program.parseAsync().catch((error: Error) => {
+program.parseAsync().catch((error: Error & { exitCode?: number }) => {
   console.error(`metallb-runbooks: ${error.message}`);
-  process.exit(typeof (error as { exitCode?: number }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : 1);
+  process.exit(typeof error.exitCode === 'number' ? error.exitCode : 1);
 });

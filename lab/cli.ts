@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import Table from 'cli-table3';
+import { table as newTable } from '../client/terminal.js';
 import { labConfig } from './config.js';
 import { labDown, labEnv, labStatus, labUp } from './lab.js';
 import { cacheReport } from './build.js';
@@ -10,7 +10,7 @@ import { readDaemon } from './processes.js';
 import type { LabRecord } from './record.js';
 
 function printWhere(record: LabRecord): void {
-  const table = new Table({ head: ['what', 'where'] });
+  const table = newTable(['what', 'where']);
   table.push(
     ['Kubernetes API', `${record.apiServer} (v${record.kubernetesVersion.replace(/^v/, '')})`],
     ['kubeconfig', record.kubeconfig],
@@ -52,7 +52,7 @@ program
   .action((opts: { json?: boolean }) => {
     const status = labStatus({ name: program.opts().name });
     if (opts.json) return console.log(JSON.stringify({ ...status, cache: cacheReport() }, null, 2));
-    const table = new Table({ head: ['process', 'pid', 'state'] });
+    const table = newTable(['process', 'pid', 'state']);
     for (const p of status.processes) table.push([p.name, p.pid ?? '-', p.running ? 'running' : 'stopped']);
     const c = status.controller;
     table.push(['metallb controller', c?.pid ?? '-', c?.running ? `running as pod ${c.podName}` : 'stopped']);

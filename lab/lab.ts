@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { Connection } from '@temporalio/client';
 import { ensureBuilt, type BuiltComponent } from './build.js';
 import { metallbComponentFor } from './components.js';
@@ -202,6 +202,18 @@ async function waitRolledOut(kc: KubeConfig, ns: string): Promise<void> {
   }, { timeoutMs: 120_000 });
 }
 
+/** A freshly created CRD answers 429 "storage is (re)initializing" for a moment; wait it out. */
+async function waitMetallbCrdsServed(kc: KubeConfig, ns: string): Promise<void> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await waitFor('MetalLB custom resources to be served', async () => {
+    for (const plural of ['ipaddresspools', 'l2advertisements', 'bgpadvertisements', 'communities']) {
+      await custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: ns, plural });
+    }
+    await custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta2', namespace: ns, plural: 'bgppeers' });
+    return true;
+  }, { timeoutMs: 60_000 });
+}
+
 /** Starts whatever is not running yet; safe to call again. Returns the lab's record. */
 export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Promise<LabRecord> {
   const config = labConfig(options);
@@ -248,6 +260,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   writeLabRecord(record);
 
   await waitRolledOut(kc, config.namespace);
+  await waitMetallbCrdsServed(kc, config.namespace);
   startDaemon(config.stateDir, {
     name: 'metallb-supervisor',
     command: process.execPath,

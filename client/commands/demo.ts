@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import Table from 'cli-table3';
+import { table as newTable } from '../terminal.js';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { labUp } from '../../lab/lab.js';
 import { applyObjects, labKubeConfig } from '../../lab/kube.js';
@@ -47,7 +47,7 @@ export function registerDemo(program: Command): void {
         const svc = await core.readNamespacedService({ name: 'hello', namespace: demoNamespace });
         return svc.status?.loadBalancer?.ingress?.length ? svc : undefined;
       }, { timeoutMs: 30_000 });
-      const table = new Table({ head: ['Service', 'external IP', 'pool', 'MetalLB'] });
+      const table = newTable(['Service', 'external IP', 'pool', 'MetalLB']);
       table.push([
         `${demoNamespace}/hello`,
         (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).join(', '),

@@ -1,0 +1,112 @@
+// The versioned output of `metallb-runbooks diagnose`, defined once in zod: the CLI prints it,
+// activities return it, and schemas/diagnosis-report.v1.json is generated from it.
+import { z } from 'zod';
+
+export const CHECKS = [
+  'orphaned-ips',
+  'unmet-requests',
+  'pending-services',
+  'component-errors',
+  'config-not-loaded',
+  'advertisements',
+  'workload-health',
+  'version-crds',
+  'capacity',
+] as const;
+
+export const SEVERITIES = ['error', 'warning', 'info'] as const;
+export const RUNBOOKS = ['cleanup-orphans', 'restart-controller', 'restart-speakers', 'reapply-config', 'manual'] as const;
+
+export const CheckSchema = z.enum(CHECKS);
+export const SeveritySchema = z.enum(SEVERITIES);
+
+export const ObjectRefSchema = z.object({
+  kind: z.string(),
+  namespace: z.string().nullable().optional(),
+  name: z.string(),
+});
+
+export const FixSchema = z.object({
+  runbook: z.enum(RUNBOOKS),
+  /** Exact command to run, e.g. "metallb-runbooks fix cleanup-orphans --service demo/web". */
+  command: z.string(),
+  explanation: z.string(),
+});
+
+export const FindingSchema = z.object({
+  /** Stable rule id, e.g. "orphaned-ip". */
+  id: z.string(),
+  check: CheckSchema,
+  severity: SeveritySchema,
+  /** One line, concrete: names the object, the address and the cause. */
+  title: z.string(),
+  detail: z.string(),
+  objects: z.array(ObjectRefSchema),
+  fix: FixSchema.nullable(),
+  data: z.record(z.string(), z.json()).optional(),
+});
+
+const DecimalSchema = z.string().regex(/^\d+$/).describe('non-negative integer as a decimal string (may exceed 2^53)');
+
+export const PoolCapacityRowSchema = z.object({
+  pool: z.string(),
+  namespace: z.string().nullable(),
+  family: z.enum(['IPv4', 'IPv6']),
+  capacity: DecimalSchema,
+  used: DecimalSchema,
+  available: DecimalSchema,
+  /** Used share in percent, one decimal; 0 when capacity is 0. */
+  usedPercent: z.number(),
+  autoAssign: z.boolean(),
+});
+
+export const DiagnosisReportSchema = z.object({
+  schemaVersion: z.literal(1),
+  generatedAt: z.string(),
+  source: z.enum(['cluster', 'file']),
+  cluster: z.object({
+    metallbNamespace: z.string().nullable(),
+    metallbVersion: z.string().nullable(),
+    context: z.string().nullable().optional(),
+  }),
+  summary: z.object({
+    errors: z.number().int().nonnegative(),
+    warnings: z.number().int().nonnegative(),
+    infos: z.number().int().nonnegative(),
+    servicesChecked: z.number().int().nonnegative(),
+    poolsChecked: z.number().int().nonnegative(),
+    /** No error and no warning. */
+    healthy: z.boolean(),
+  }),
+  findings: z.array(FindingSchema),
+  capacity: z.array(PoolCapacityRowSchema),
+});
+
+export type Check = z.infer<typeof CheckSchema>;
+export type Severity = z.infer<typeof SeveritySchema>;
+export type Runbook = (typeof RUNBOOKS)[number];
+export type ObjectRef = z.infer<typeof ObjectRefSchema>;
+export type Fix = z.infer<typeof FixSchema>;
+export type Finding = z.infer<typeof FindingSchema>;
+export type PoolCapacityRow = z.infer<typeof PoolCapacityRowSchema>;
+export type DiagnosisReport = z.infer<typeof DiagnosisReportSchema>;
+
+/** JSON Schema (draft 2020-12) of the report, as committed in schemas/diagnosis-report.v1.json. */
+export function diagnosisReportJsonSchema(): Record<string, unknown> {
+  return {
+    title: 'metallb-runbooks diagnosis report, schema version 1',
+    ...z.toJSONSchema(DiagnosisReportSchema),
+  };
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Severity order for sorting: error first. */
+export function severityRank(severity: Severity): number {
+  return RANK[severity];
+}
+
+/** `--fail-on`: 1 when any finding is at least as severe as the threshold. */
+export function exitCodeFor(report: DiagnosisReport, failOn: Severity): 0 | 1 {
+  return report.findings.some((f) => RANK[f.severity] <= RANK[failOn]) ? 1 : 0;
+}
