@@ -17,7 +17,14 @@ const portOffsets = {
 export type LabPort = keyof typeof portOffsets;
 
 /** Each named lab gets its own block of loopback ports, so the demo lab and the test lab can coexist. */
-const defaultPortBases: Record<string, number> = { default: 27100, test: 27300 };
+const defaultPortBases: Record<string, number> = { default: 27100, test: 27300, 'test-lifecycle': 27500, 'test-fix': 27700 };
+
+/** Other lab names get a stable block above 28000 derived from the name. */
+function derivedPortBase(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) % 1000;
+  return 28000 + (hash % 50) * 20;
+}
 
 export interface LabConfig {
   name: string;
@@ -42,7 +49,7 @@ export function labConfig(options: LabOptions = {}): LabConfig {
   const name = options.name ?? process.env.METALLB_LAB ?? 'default';
   const stateDir = labStateDir(name);
   const base =
-    options.portBase ?? numberFromEnv('METALLB_LAB_PORT_BASE') ?? defaultPortBases[name] ?? 27500;
+    options.portBase ?? numberFromEnv('METALLB_LAB_PORT_BASE') ?? defaultPortBases[name] ?? derivedPortBase(name);
   const ports = Object.fromEntries(
     Object.entries(portOffsets).map(([key, offset]) => [key, base + offset]),
   ) as Record<LabPort, number>;

@@ -12,7 +12,7 @@ import { applyObjects, labKubeConfig, readManifestDir } from './kube.js';
 import { controllerDeployment, fakeNode, namespace, speakerDaemonSet } from './manifests.js';
 import { ensurePki, writeKubeconfig } from './pki.js';
 import { listDaemons, runningDaemon, startDaemon, stopDaemon, stopPid, waitFor, type DaemonSpec } from './processes.js';
-import { readControllerState, readLabRecord, writeLabRecord, type LabRecord } from './record.js';
+import { podNamePlaceholder, readControllerState, readLabRecord, writeLabRecord, type LabRecord } from './record.js';
 import { deploymentRolloutStatus, daemonSetRolloutStatus } from '../domain/rollout.js';
 
 export type Log = (line: string) => void;
@@ -161,7 +161,7 @@ function temporalSpec(config: LabConfig, bins: Map<string, BuiltComponent>): Dae
 function metallbArgs(config: LabConfig, version: string): string[] {
   const common = [`--kubeconfig=${config.kubeconfig}`, `--namespace=${config.namespace}`, '--log-level=info'];
   if (version.startsWith('v0.13.')) {
-    // v0.13 serves plain-HTTP metrics and has no separate health port.
+    // v0.13 has neither --pod-name nor a separate health port; metrics are plain HTTP.
     return [...common, '--webhook-mode=disabled', '--disable-cert-rotation', `--port=${config.ports.metallbMetrics}`];
   }
   return [
@@ -169,6 +169,7 @@ function metallbArgs(config: LabConfig, version: string): string[] {
     '--webhook-mode=disabled',
     `--port=${config.ports.metallbMetrics}`,
     `--health-probe-port=${config.ports.metallbHealth}`,
+    `--pod-name=${podNamePlaceholder}`,
   ];
 }
 

@@ -21,6 +21,9 @@ export const LabRecordSchema = z.object({
 });
 export type LabRecord = z.infer<typeof LabRecordSchema>;
 
+/** In `metallbArgs`, replaced by the supervisor with the pod the process runs as. */
+export const podNamePlaceholder = '{pod}';
+
 const recordFile = (stateDir: string) => path.join(stateDir, 'lab.json');
 
 export function readLabRecord(stateDir: string): LabRecord {

@@ -14,7 +14,7 @@ import { CoreV1Api, KubernetesObjectApi, type V1Pod } from '@kubernetes/client-n
 import { applyObjects, labKubeConfig } from './kube.js';
 import { podLogs } from './manifests.js';
 import { delay } from './processes.js';
-import { readLabRecord, type LabRecord } from './record.js';
+import { podNamePlaceholder, readLabRecord, type LabRecord } from './record.js';
 
 interface RunningController {
   podName: string;
@@ -65,7 +65,8 @@ function pipeToCriLog(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', 
 
 function startController(podName: string): RunningController {
   const file = logFileFor(podName);
-  const child = spawn(lab.metallbBinary, [...lab.metallbArgs, `--pod-name=${podName}`], {
+  const args = lab.metallbArgs.map((arg) => arg.replace(podNamePlaceholder, podName));
+  const child = spawn(lab.metallbBinary, args, {
     env: { ...process.env, KUBECONFIG: lab.kubeconfig, METALLB_NAMESPACE: lab.namespace },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

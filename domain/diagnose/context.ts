@@ -155,7 +155,7 @@ export function buildContext(snapshot: ClusterSnapshot): DiagnoseContext {
     index,
     services,
     ...indexHolders(services, index),
-    pending: services.filter((s) => s.ips.length === 0),
+    pending: services.filter((s) => !(s.service.status?.loadBalancer?.ingress ?? []).some((entry) => entry.ip)),
     serviceEvents: eventsByService(snapshot.events),
     controllers,
     speakers: findWorkloads(snapshot.daemonSets, snapshot.pods, 'speaker', inMetallbNamespace),

@@ -14,7 +14,8 @@ declare module 'vitest' {
  * clean state so a previous run's objects cannot leak in; set METALLB_LAB_KEEP=1 to leave it up.
  */
 export default async function setup(project: TestProject) {
-  const name = 'test';
+  // METALLB_TEST_LAB lets two test runs (e.g. two developers' branches) use separate labs.
+  const name = process.env.METALLB_TEST_LAB ?? 'test';
   const wasRunning = labStatus({ name }).processes.every((p) => p.running);
   if (!wasRunning) await labDown({ name, wipe: true }, () => undefined);
   const record = await labUp({ name }, (line) => console.log(`[lab:${name}] ${line}`));

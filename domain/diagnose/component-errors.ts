@@ -1,0 +1,179 @@
+// Check 4: controller and speaker log errors inside the --since window, grouped by cause
+// (metallb-logs.ts). Speaker rejections are normal for seconds during a pool edit; only
+// rejections that persist are a warning.
+import {
+  groupLogLines,
+  parseMetallbLog,
+  parseMetallbLogLine,
+  type LogCause,
+  type LogGroup,
+  type MetallbLogLine,
+} from '../metallb-logs.js';
+import type { DiagnoseContext, Rule } from './context.js';
+import { restartControllerFix, restartSpeakersFix } from './fixes.js';
+import type { Finding, Fix, ObjectRef, Severity } from './report.js';
+
+type Component = 'controller' | 'speaker';
+
+/** Seconds of speaker rejections that still count as a pool edit in progress. */
+export const TRANSIENT_WINDOW_MS = 60_000;
+
+const REPORTED: readonly LogCause[] = [
+  'config-parse-error',
+  'legacy-config-incompatible',
+  'config-rejected-by-speaker',
+  'ip-not-allowed-by-speaker',
+  'allocation-failure',
+  'reconciler-error',
+  'other-error',
+  'ip-cleared',
+  'no-config',
+];
+
+interface GroupContext {
+  ctx: DiagnoseContext;
+  component: Component;
+  group: LogGroup;
+  /** Last "config reloaded" line of the same component, epoch ms. */
+  reloadedAt: number | null;
+}
+
+const ms = (iso: string | null): number | null => {
+  const t = iso === null ? NaN : Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+};
+
+const times = (g: LogGroup): string => {
+  const span = g.first === g.last ? `at ${g.first ?? 'unknown time'}` : `between ${g.first ?? '?'} and ${g.last ?? '?'}`;
+  return `${g.count}× ${span}`;
+};
+
+/** Rejections first seen over 60 s before the last one, and the last one in the final 60 s. */
+export function rejectionPersists(now: number, group: Pick<LogGroup, 'first' | 'last'>): boolean {
+  const [first, last] = [ms(group.first), ms(group.last)];
+  if (first === null || last === null) return false;
+  return last - first > TRANSIENT_WINDOW_MS && now - last <= TRANSIENT_WINDOW_MS;
+}
+
+// Objects a MetalLB error message names: pools ("pool \"b\"", "address pool b:") and peers.
+function objectsNamed(ctx: DiagnoseContext, text: string): ObjectRef[] {
+  const refs = new Map<string, ObjectRef>();
+  const add = (kind: string, name: string | undefined) => {
+    if (name) refs.set(`${kind}/${name}`, { kind, namespace: ctx.namespace, name });
+  };
+  for (const m of text.matchAll(/pool \\?"([^"\\]+)\\?"|address pool ([^\s:]+):/g)) add('IPAddressPool', m[1] ?? m[2]);
+  for (const m of text.matchAll(/\bpeer ([^\s:]+) /g)) add('BGPPeer', m[1]);
+  return [...refs.values()];
+}
+
+function serviceOf(group: LogGroup): ObjectRef[] {
+  const service = parseMetallbLogLine(group.example).fields['service'];
+  if (typeof service !== 'string' || !service.includes('/')) return [];
+  const [namespace, name] = service.split('/') as [string, string];
+  return [{ kind: 'Service', namespace, name }];
+}
+
+function base(g: GroupContext, id: string, severity: Severity, title: string, detail: string, fix: Fix | null): Finding {
+  const { group } = g;
+  return {
+    id,
+    check: 'component-errors',
+    severity,
+    title,
+    detail: `${detail} Example: ${group.example.trim()}`,
+    objects: [...objectsNamed(g.ctx, group.key), ...serviceOf(group)],
+    fix,
+    data: { cause: group.cause, component: g.component, count: group.count, first: group.first, last: group.last, example: group.example },
+  };
+}
+
+const summaryOf = (group: LogGroup): string => group.key.slice(group.cause.length + 2);
+
+function configParseError(g: GroupContext): Finding {
+  const { group, component } = g;
+  const resolved = g.reloadedAt !== null && g.reloadedAt > (ms(group.last) ?? Infinity);
+  const who = component === 'controller' ? 'The controller (PoolReconciler)' : 'A speaker (ConfigReconciler)';
+  const title = `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ${summaryOf(group)}`;
+  const detail = resolved
+    ? 'A later "config reloaded" line shows a valid configuration was loaded afterwards.'
+    : `It keeps its last good configuration until the objects named in the error are fixed; new or changed pools are not used.`;
+  const fix =
+    component === 'controller'
+      ? restartControllerFix('After correcting the objects named in the error, restarting the controller makes it reload the whole configuration.')
+      : restartSpeakersFix('After correcting the objects named in the error, restarting the speakers makes them reload the configuration.');
+  return base(g, `${component}-config-parse-error`, resolved ? 'info' : 'error', title, detail, resolved ? null : fix);
+}
+
+function legacyIncompatible(g: GroupContext): Finding {
+  const title = `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ${summaryOf(g.group)}`;
+  const detail =
+    'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries forever ' +
+    '(config_stale_bool=1). Release the orphaned IPs (see orphaned-ip findings) or restart the controller, which starts with no allocations and loads the new config.';
+  return base(g, 'controller-config-stale-legacy', 'error', title, detail, restartControllerFix('A restarted controller has no allocations yet, so it accepts the current pools and re-converges every Service.'));
+}
+
+function speakerRejection(g: GroupContext): Finding {
+  const persists = rejectionPersists(g.ctx.now, g.group);
+  const what = g.group.cause === 'ip-not-allowed-by-speaker' ? 'refused to announce an IP the controller assigned' : 'rejected the new configuration';
+  const title = `Speakers ${what} ${times(g.group)}${persists ? ', and still do' : ' (transient during a pool edit)'}`;
+  const detail = persists
+    ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it recovers once the controller clears or moves that Service. ' +
+      'Rejections lasting more than 60 s mean the controller has not done so: check the controller findings first.'
+    : 'Expected for a few seconds after a pool change, until the controller re-assigns the affected Services.';
+  const fix = persists ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.') : null;
+  return base(g, g.group.cause === 'ip-not-allowed-by-speaker' ? 'speaker-ip-not-allowed' : 'speaker-config-rejected', persists ? 'warning' : 'info', title, detail, fix);
+}
+
+function otherGroup(g: GroupContext): Finding {
+  const { group, component } = g;
+  const summary = summaryOf(group);
+  switch (group.cause) {
+    case 'allocation-failure':
+      return base(g, 'controller-allocation-failed', 'warning', `The controller failed to allocate an IP ${times(group)}: ${summary}`, 'See the pending-services findings for the Services affected.', null);
+    case 'ip-cleared':
+      return base(g, 'controller-ip-cleared', 'info', `The controller cleared IP assignments no longer allowed by config ${times(group)}: ${summary}`, 'Normal after a pool change on MetalLB >= 0.14; those Services got new IPs or went pending.', null);
+    case 'no-config':
+      return base(g, 'controller-pools-empty', 'info', `The controller saw no IPAddressPool ${times(group)}`, 'With no pools, MetalLB removes the IP of every LoadBalancer Service it serves.', null);
+    case 'reconciler-error':
+      return base(g, `${component}-reconciler-error`, group.transient ? 'info' : 'warning', `The ${component} reconciler failed ${times(group)}: ${summary}`, group.transient ? 'Update conflicts are retried automatically.' : 'controller-runtime retries with backoff.', null);
+    default:
+      return base(g, `${component}-error`, 'warning', `The ${component} logged an error ${times(group)}: ${summary}`, 'Not a known MetalLB failure pattern; read the surrounding log lines.', null);
+  }
+}
+
+function findingForGroup(g: GroupContext): Finding {
+  const { cause } = g.group;
+  if (cause === 'config-parse-error') return configParseError(g);
+  if (cause === 'config-rejected-by-speaker' || cause === 'ip-not-allowed-by-speaker') return speakerRejection(g);
+  // On speakers "reload failed, retry" accompanies the fail-static rejection.
+  if (cause === 'legacy-config-incompatible') return g.component === 'controller' ? legacyIncompatible(g) : speakerRejection(g);
+  return otherGroup(g);
+}
+
+function lastReload(lines: readonly MetallbLogLine[]): number | null {
+  let last: number | null = null;
+  for (const line of lines) {
+    const t = line.cause === 'config-reloaded' ? ms(line.time) : null;
+    if (t !== null && (last === null || t > last)) last = t;
+  }
+  return last;
+}
+
+// "reload failed, retry" repeats what "applying new configuration failed" (controller) or
+// "new configuration rejected" (speaker) already says: keep one finding for the episode.
+function withoutEchoes(groups: readonly LogGroup[]): LogGroup[] {
+  const legacy = groups.filter((g) => g.cause === 'legacy-config-incompatible');
+  const rejected = groups.some((g) => g.cause === 'config-rejected-by-speaker');
+  const keep = rejected ? undefined : (legacy.find((g) => g.key.includes('not compatible')) ?? legacy[0]);
+  return groups.filter((g) => g.cause !== 'legacy-config-incompatible' || g === keep);
+}
+
+function componentFindings(ctx: DiagnoseContext, component: Component): Finding[] {
+  const lines = parseMetallbLog(ctx.snapshot.logs[component], component);
+  const reloadedAt = lastReload(lines);
+  const since = ctx.snapshot.logsSince ?? undefined;
+  const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: REPORTED });
+  return withoutEchoes(groups).map((group) => findingForGroup({ ctx, component, group, reloadedAt }));
+}
+
+export const findComponentErrors: Rule = (ctx) => [...componentFindings(ctx, 'controller'), ...componentFindings(ctx, 'speaker')];
