@@ -45,14 +45,27 @@ function withKind<T extends object>(items: T[], apiVersion: string, kind: string
   return items.map((item) => ({ ...item, apiVersion, kind }));
 }
 
-/** Wraps a list call so a failure says which list failed and why, in one line. */
+const readAttempts = 4;
+
+/**
+ * Wraps a list call: retryable failures (429 while a CRD initialises, 5xx, a dropped connection)
+ * are tried again with backoff; a final failure says which list failed and why, in one line.
+ */
 async function listing<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const c = classifyKubeError(error);
-    const hint = c.type === 'KubeForbidden' || c.type === 'KubeUnauthorized' ? ' (check RBAC for this identity)' : '';
-    throw new ClusterReadError(`cannot list ${what}: ${c.message}${hint}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const c = classifyKubeError(error);
+      const refused = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(c.message);
+      if (c.retryable && !refused && attempt < readAttempts) {
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        continue;
+      }
+      if (c.type === 'KubeNetwork') throw new ClusterReadError(`cannot reach the Kubernetes API server: ${c.message}`);
+      const hint = c.type === 'KubeForbidden' || c.type === 'KubeUnauthorized' ? ' (check RBAC for this identity)' : '';
+      throw new ClusterReadError(`cannot list ${what}: ${c.message}${hint}`);
+    }
   }
 }
 
@@ -105,6 +118,18 @@ async function podLogs(core: CoreV1Api, pods: V1Pod[], container: string, sinceS
 
 /** Reads everything a diagnosis looks at, in parallel, without writing anything. */
 export async function readCluster(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
+  try {
+    return await readEverything(kc, scope);
+  } catch (error) {
+    // Name the server the user pointed us at: the usual cause is the wrong context or a tunnel that is down.
+    if (error instanceof ClusterReadError && error.message.startsWith('cannot reach')) {
+      throw new ClusterReadError(error.message.replace('API server', `API server at ${kc.getCurrentCluster()?.server}`));
+    }
+    throw error;
+  }
+}
+
+async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);

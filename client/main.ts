@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerDiagnose } from './commands/diagnose.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -11,6 +12,9 @@ const program = new Command('metallb-runbooks')
   .showHelpAfterError();
 
 registerDemo(program);
+registerDiagnose(program);
+(await import('./commands/fix.js')).registerFix(program);
+(await import('./commands/worker.js')).registerWorker(program);
 
 program.parseAsync().catch((error: Error & { exitCode?: number }) => {
   console.error(`metallb-runbooks: ${error.message}`);

@@ -73,13 +73,23 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** fetch says only "fetch failed"; the cause chain holds what actually went wrong. */
+function innermostMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (let current = (error as { cause?: unknown })?.cause, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof Error && current.message) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message;
+}
+
 export function classifyKubeError(error: unknown): KubeErrorClass {
   const api = apiExceptionParts(error);
   if (api) return classifyStatus(api.code, statusMessage(api.body, `HTTP ${api.code}`));
   const code = networkCode(error);
   const text = error instanceof Error ? error.message : String(error);
   if (code || /fetch failed|socket hang up|network/i.test(text)) {
-    return { retryable: true, type: 'KubeNetwork', status: null, message: `${code ?? 'network error'}: ${text}` };
+    return { retryable: true, type: 'KubeNetwork', status: null, message: `${code ?? 'network error'}: ${innermostMessage(error)}` };
   }
   return { retryable: false, type: 'KubeClientError', status: null, message: text };
 }

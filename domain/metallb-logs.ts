@@ -215,14 +215,18 @@ const RULES: readonly Rule[] = [
   { cause: 'deprecated-annotation', match: (f) => f['event'] === 'deprecatedAnnotation' },
   { cause: 'config-reloaded', match: (f) => f['event'] === 'config reloaded' },
   // The "failed to parse the configuration" text is lost: it is logged under "error" and then
-  // overwritten by the real error under the same key, so match on shape instead.
+  // overwritten by the real error under the same key, so match on shape instead. Lines with a
+  // message (e.g. v0.16's "failed to report condition" while its ConfigurationState is being
+  // created) are reconciler bookkeeping, not a rejected configuration.
   {
     cause: 'config-parse-error',
     match: (f, level) =>
       level === 'error' &&
       (f['controller'] === 'PoolReconciler' || f['controller'] === 'ConfigReconciler') &&
       'error' in f &&
-      !('event' in f),
+      !('event' in f) &&
+      !('msg' in f) &&
+      !('message' in f),
   },
   { cause: 'other-error', match: (_f, level) => level === 'error' },
 ];

@@ -187,21 +187,24 @@ function handlerFor(id: Identity): KindHandler | undefined {
   return id.apiVersion === null || id.kind === null ? undefined : HANDLERS[`${groupOf(id.apiVersion)}/${id.kind}`];
 }
 
-function sortOne(value: unknown, sorted: Sorted, seen: Set<string>): void {
-  const none: Identity = { apiVersion: null, kind: null, namespace: null, name: null };
-  if (!isRecord(value)) return void sorted.problems.push(problem('not-an-object', none, `not a Kubernetes object: ${typeof value}`));
+type SortResult = { bucket: Bucket; data: unknown; key: string } | SnapshotProblem;
+
+const NO_IDENTITY: Identity = { apiVersion: null, kind: null, namespace: null, name: null };
+
+function sortOne(value: unknown, seen: ReadonlySet<string>): SortResult {
+  if (!isRecord(value)) return problem('not-an-object', NO_IDENTITY, `not a Kubernetes object: ${typeof value}`);
   const id = identityOf(value);
   const handler = handlerFor(id);
   if (handler === undefined) {
     const what = `${id.apiVersion ?? '(no apiVersion)'} ${id.kind ?? '(no kind)'}`;
-    return void sorted.problems.push(problem('unknown-kind', id, `kind ${what} is not used by diagnose`));
+    return problem('unknown-kind', id, `kind ${what} is not used by diagnose`);
   }
-  const key = `${id.apiVersion}/${id.kind}/${id.namespace ?? ''}/${id.name ?? ''}`;
-  if (seen.has(key)) return void sorted.problems.push(problem('duplicate-object', id, 'appears more than once; the first copy is used'));
+  // By group, not version: a BGPPeer read as v1beta1 and as v1beta2 is one object.
+  const key = `${groupOf(id.apiVersion ?? '')}/${id.kind}/${id.namespace ?? ''}/${id.name ?? ''}`;
+  if (seen.has(key)) return problem('duplicate-object', id, 'appears more than once; the first copy is used');
   const parsed = handler.schema.safeParse(value);
-  if (!parsed.success) return void sorted.problems.push(problem('invalid-object', id, zodMessage(parsed.error)));
-  seen.add(key);
-  sorted.buckets[handler.bucket].push(parsed.data);
+  if (!parsed.success) return problem('invalid-object', id, zodMessage(parsed.error));
+  return { bucket: handler.bucket, data: parsed.data, key };
 }
 
 interface Named {
@@ -220,7 +223,15 @@ function sortObjects(objects: readonly unknown[]): Sorted {
   const buckets = Object.fromEntries(BUCKETS.map((b) => [b, [] as unknown[]])) as Record<Bucket, unknown[]>;
   const sorted: Sorted = { buckets, problems: [] };
   const seen = new Set<string>();
-  for (const value of flatten(objects)) sortOne(value, sorted, seen);
+  for (const value of flatten(objects)) {
+    const result = sortOne(value, seen);
+    if ('reason' in result) {
+      sorted.problems.push(result);
+      continue;
+    }
+    seen.add(result.key);
+    buckets[result.bucket].push(result.data);
+  }
   for (const bucket of BUCKETS) buckets[bucket].sort(byNamespaceAndName);
   return sorted;
 }

@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { Connection } from '@temporalio/client';
 import { ensureBuilt, type BuiltComponent } from './build.js';
 import { metallbComponentFor } from './components.js';
@@ -204,13 +204,16 @@ async function waitRolledOut(kc: KubeConfig, ns: string): Promise<void> {
 }
 
 /** A freshly created CRD answers 429 "storage is (re)initializing" for a moment; wait it out. */
-async function waitMetallbCrdsServed(kc: KubeConfig, ns: string): Promise<void> {
+async function waitMetallbCrdsServed(kc: KubeConfig, ns: string, crds: KubernetesObject[]): Promise<void> {
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const resources = crds.map((crd) => {
+    const spec = (crd as { spec: { names: { plural: string }; versions: { name: string; storage: boolean }[] } }).spec;
+    return { plural: spec.names.plural, version: spec.versions.find((v) => v.storage)?.name ?? 'v1beta1' };
+  });
   await waitFor('MetalLB custom resources to be served', async () => {
-    for (const plural of ['ipaddresspools', 'l2advertisements', 'bgpadvertisements', 'communities']) {
-      await custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: ns, plural });
+    for (const { plural, version } of resources) {
+      await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace: ns, plural });
     }
-    await custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta2', namespace: ns, plural: 'bgppeers' });
     return true;
   }, { timeoutMs: 60_000 });
 }
@@ -238,7 +241,8 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   startDaemon(config.stateDir, temporalSpec(config, bins));
 
   const metallbBuild = bins.get(metallb.name)!;
-  await applyObjects(kc, [namespace(config.namespace), ...readManifestDir(path.join(metallbBuild.dir, 'crds'))]);
+  const metallbCrds = readManifestDir(path.join(metallbBuild.dir, 'crds'));
+  await applyObjects(kc, [namespace(config.namespace), ...metallbCrds]);
   await applyObjects(kc, [controllerDeployment(config.namespace, metallbBuild.version), speakerDaemonSet(config.namespace, metallbBuild.version)]);
 
   const record: LabRecord = {
@@ -261,7 +265,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   writeLabRecord(record);
 
   await waitRolledOut(kc, config.namespace);
-  await waitMetallbCrdsServed(kc, config.namespace);
+  await waitMetallbCrdsServed(kc, config.namespace, metallbCrds);
   startDaemon(config.stateDir, {
     name: 'metallb-supervisor',
     command: process.execPath,

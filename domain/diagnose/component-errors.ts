@@ -10,12 +10,15 @@ import {
   type MetallbLogLine,
 } from '../metallb-logs.js';
 import type { DiagnoseContext, Rule } from './context.js';
+import { findingsOf } from './finding.js';
 import { restartControllerFix, restartSpeakersFix } from './fixes.js';
 import type { Finding, Fix, ObjectRef, Severity } from './report.js';
 
+const finding = findingsOf('component-errors');
+
 type Component = 'controller' | 'speaker';
 
-/** Seconds of speaker rejections that still count as a pool edit in progress. */
+/** How long (ms) speaker rejections may last and still count as a pool edit in progress. */
 export const TRANSIENT_WINDOW_MS = 60_000;
 
 const REPORTED: readonly LogCause[] = [
@@ -73,18 +76,21 @@ function serviceOf(group: LogGroup): ObjectRef[] {
   return [{ kind: 'Service', namespace, name }];
 }
 
-function base(g: GroupContext, id: string, severity: Severity, title: string, detail: string, fix: Fix | null): Finding {
-  const { group } = g;
-  return {
-    id,
-    check: 'component-errors',
-    severity,
-    title,
-    detail: `${detail} Example: ${group.example.trim()}`,
+interface GroupFinding {
+  id: string;
+  severity: Severity;
+  title: string;
+  detail: string;
+  fix?: Fix | null;
+}
+
+function groupFinding(g: GroupContext, f: GroupFinding): Finding {
+  const { group, component } = g;
+  return finding({
+    ...f,
     objects: [...objectsNamed(g.ctx, group.key), ...serviceOf(group)],
-    fix,
-    data: { cause: group.cause, component: g.component, count: group.count, first: group.first, last: group.last, example: group.example },
-  };
+    data: { cause: group.cause, component, count: group.count, first: group.first, last: group.last, example: group.example },
+  });
 }
 
 const summaryOf = (group: LogGroup): string => group.key.slice(group.cause.length + 2);
@@ -93,51 +99,91 @@ function configParseError(g: GroupContext): Finding {
   const { group, component } = g;
   const resolved = g.reloadedAt !== null && g.reloadedAt > (ms(group.last) ?? Infinity);
   const who = component === 'controller' ? 'The controller (PoolReconciler)' : 'A speaker (ConfigReconciler)';
-  const title = `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ${summaryOf(group)}`;
-  const detail = resolved
-    ? 'A later "config reloaded" line shows a valid configuration was loaded afterwards.'
-    : `It keeps its last good configuration until the objects named in the error are fixed; new or changed pools are not used.`;
   const fix =
     component === 'controller'
       ? restartControllerFix('After correcting the objects named in the error, restarting the controller makes it reload the whole configuration.')
       : restartSpeakersFix('After correcting the objects named in the error, restarting the speakers makes them reload the configuration.');
-  return base(g, `${component}-config-parse-error`, resolved ? 'info' : 'error', title, detail, resolved ? null : fix);
+  return groupFinding(g, {
+    id: `${component}-config-parse-error`,
+    severity: resolved ? 'info' : 'error',
+    title: `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ${summaryOf(group)}`,
+    detail: resolved
+      ? 'A later "config reloaded" line shows a valid configuration was loaded afterwards.'
+      : 'It keeps its last good configuration until the objects named in the error are fixed; new or changed pools are not used.',
+    fix: resolved ? null : fix,
+  });
 }
 
 function legacyIncompatible(g: GroupContext): Finding {
-  const title = `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ${summaryOf(g.group)}`;
-  const detail =
-    'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries forever ' +
-    '(config_stale_bool=1). Release the orphaned IPs (see orphaned-ip findings) or restart the controller, which starts with no allocations and loads the new config.';
-  return base(g, 'controller-config-stale-legacy', 'error', title, detail, restartControllerFix('A restarted controller has no allocations yet, so it accepts the current pools and re-converges every Service.'));
+  return groupFinding(g, {
+    id: 'controller-config-stale-legacy',
+    severity: 'error',
+    title: `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ${summaryOf(g.group)}`,
+    detail:
+      'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries forever ' +
+      '(config_stale_bool=1). Release the orphaned IPs (see orphaned-ip findings) or restart the controller, ' +
+      'which starts with no allocations and loads the new config.',
+    fix: restartControllerFix('A restarted controller has no allocations yet, so it accepts the current pools and re-converges every Service.'),
+  });
 }
 
 function speakerRejection(g: GroupContext): Finding {
   const persists = rejectionPersists(g.ctx.now, g.group);
-  const what = g.group.cause === 'ip-not-allowed-by-speaker' ? 'refused to announce an IP the controller assigned' : 'rejected the new configuration';
-  const title = `Speakers ${what} ${times(g.group)}${persists ? ', and still do' : ' (transient during a pool edit)'}`;
-  const detail = persists
-    ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it recovers once the controller clears or moves that Service. ' +
-      'Rejections lasting more than 60 s mean the controller has not done so: check the controller findings first.'
-    : 'Expected for a few seconds after a pool change, until the controller re-assigns the affected Services.';
-  const fix = persists ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.') : null;
-  return base(g, g.group.cause === 'ip-not-allowed-by-speaker' ? 'speaker-ip-not-allowed' : 'speaker-config-rejected', persists ? 'warning' : 'info', title, detail, fix);
+  const notAllowed = g.group.cause === 'ip-not-allowed-by-speaker';
+  const what = notAllowed ? 'refused to announce an IP the controller assigned' : 'rejected the new configuration';
+  return groupFinding(g, {
+    id: notAllowed ? 'speaker-ip-not-allowed' : 'speaker-config-rejected',
+    severity: persists ? 'warning' : 'info',
+    title: `Speakers ${what} ${times(g.group)}${persists ? ', and still do' : ' (transient during a pool edit)'}`,
+    detail: persists
+      ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it recovers once the ' +
+        'controller clears or moves that Service. Rejections lasting more than 60 s mean the controller has not done so: ' +
+        'check the controller findings first.'
+      : 'Expected for a few seconds after a pool change, until the controller re-assigns the affected Services.',
+    fix: persists ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.') : null,
+  });
 }
 
 function otherGroup(g: GroupContext): Finding {
   const { group, component } = g;
   const summary = summaryOf(group);
+  const when = times(group);
   switch (group.cause) {
     case 'allocation-failure':
-      return base(g, 'controller-allocation-failed', 'warning', `The controller failed to allocate an IP ${times(group)}: ${summary}`, 'See the pending-services findings for the Services affected.', null);
+      return groupFinding(g, {
+        id: 'controller-allocation-failed',
+        severity: 'warning',
+        title: `The controller failed to allocate an IP ${when}: ${summary}`,
+        detail: 'See the pending-services findings for the Services affected.',
+      });
     case 'ip-cleared':
-      return base(g, 'controller-ip-cleared', 'info', `The controller cleared IP assignments no longer allowed by config ${times(group)}: ${summary}`, 'Normal after a pool change on MetalLB >= 0.14; those Services got new IPs or went pending.', null);
+      return groupFinding(g, {
+        id: 'controller-ip-cleared',
+        severity: 'info',
+        title: `The controller cleared IP assignments no longer allowed by config ${when}: ${summary}`,
+        detail: 'Normal after a pool change on MetalLB >= 0.14; those Services got new IPs or went pending.',
+      });
     case 'no-config':
-      return base(g, 'controller-pools-empty', 'info', `The controller saw no IPAddressPool ${times(group)}`, 'With no pools, MetalLB removes the IP of every LoadBalancer Service it serves.', null);
+      return groupFinding(g, {
+        id: 'controller-pools-empty',
+        severity: 'info',
+        title: `The controller saw no IPAddressPool ${when}`,
+        detail: 'With no pools, MetalLB removes the IP of every LoadBalancer Service it serves.',
+      });
     case 'reconciler-error':
-      return base(g, `${component}-reconciler-error`, group.transient ? 'info' : 'warning', `The ${component} reconciler failed ${times(group)}: ${summary}`, group.transient ? 'Update conflicts are retried automatically.' : 'controller-runtime retries with backoff.', null);
+      return groupFinding(g, {
+        id: `${component}-reconciler-error`,
+        severity: group.transient ? 'info' : 'warning',
+        title: `The ${component} reconciler failed ${when}: ${summary}`,
+        detail: group.transient ? 'Update conflicts are retried automatically.' : 'controller-runtime retries with backoff.',
+      });
     default:
-      return base(g, `${component}-error`, 'warning', `The ${component} logged an error ${times(group)}: ${summary}`, 'Not a known MetalLB failure pattern; read the surrounding log lines.', null);
+      return groupFinding(g, {
+        id: `${component}-error`,
+        severity: 'warning',
+        title: `The ${component} logged an error ${when}: ${summary}`,
+        detail: 'Not a known MetalLB failure pattern; read the surrounding log lines.',
+      });
   }
 }
 

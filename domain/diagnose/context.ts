@@ -43,6 +43,8 @@ export interface DiagnoseContext {
   poolsByName: Map<string, PoolView>;
   /** Over the pools that parse. */
   index: PoolIndex;
+  /** index.lookupDetailed, memoised per canonical IP (each IP is looked up by several checks). */
+  lookupIp: (canonical: string) => IpLookup;
   /** LoadBalancer Services MetalLB serves (lb-class filter applied). */
   services: ServiceView[];
   /** Canonical IP → served Services holding it. */
@@ -59,6 +61,20 @@ export interface DiagnoseContext {
 }
 
 export type Rule = (ctx: DiagnoseContext) => Finding[];
+
+export interface IpLookup {
+  pools: string[];
+  excludedByAvoidBuggyIps: string[];
+}
+
+function memoisedLookup(index: PoolIndex): (canonical: string) => IpLookup {
+  const cache = new Map<string, IpLookup>();
+  return (canonical) => {
+    let hit = cache.get(canonical);
+    if (hit === undefined) cache.set(canonical, (hit = index.lookupDetailed(canonical) ?? { pools: [], excludedByAvoidBuggyIps: [] }));
+    return hit;
+  };
+}
 
 const timeOf = (e: KubeEvent): number => (e.lastTime === null ? 0 : Date.parse(e.lastTime) || 0);
 
@@ -88,13 +104,13 @@ function usageOf(map: Map<string, PoolUsage>, pool: string): PoolUsage {
 }
 
 // One index lookup per ingress IP: O(services × ips × log pools).
-function indexHolders(services: readonly ServiceView[], index: PoolIndex) {
+function indexHolders(services: readonly ServiceView[], lookupIp: (canonical: string) => IpLookup) {
   const ipHolders = new Map<string, ServiceView[]>();
   const usage = new Map<string, PoolUsage>();
   for (const view of services) {
     for (const ip of view.ips) {
       pushTo(ipHolders, ip.canonical, view);
-      for (const pool of index.poolsContaining(ip.canonical)) {
+      for (const pool of lookupIp(ip.canonical).pools) {
         const u = usageOf(usage, pool);
         (ip.family === 'IPv4' ? u.ipv4 : u.ipv6).add(ip.canonical);
         u.services.add(view.key);
@@ -143,6 +159,7 @@ export function buildContext(snapshot: ClusterSnapshot): DiagnoseContext {
   const namespaces = indexNamespaces(snapshot.namespaces);
   const { pools, poolsByName, index } = viewPools(snapshot, namespaces, inMetallbNamespace);
   const services = snapshot.services.filter((s) => isServedByMetallb(s, snapshot.lbClass)).map(viewService);
+  const lookupIp = memoisedLookup(index);
   const controllers = findWorkloads(snapshot.deployments, snapshot.pods, 'controller', inMetallbNamespace);
   return {
     snapshot,
@@ -153,8 +170,9 @@ export function buildContext(snapshot: ClusterSnapshot): DiagnoseContext {
     pools,
     poolsByName,
     index,
+    lookupIp,
     services,
-    ...indexHolders(services, index),
+    ...indexHolders(services, lookupIp),
     pending: services.filter((s) => !(s.service.status?.loadBalancer?.ingress ?? []).some((entry) => entry.ip)),
     serviceEvents: eventsByService(snapshot.events),
     controllers,

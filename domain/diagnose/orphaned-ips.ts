@@ -1,10 +1,13 @@
 // Check 1: Services holding IPs that no current IPAddressPool allows them to hold, and why.
 import type { DiagnoseContext, Rule } from './context.js';
+import { findingsOf } from './finding.js';
 import { cleanupOrphansFix, restartControllerFix } from './fixes.js';
 import { poolAllowsService, poolRef } from './pools.js';
 import type { Finding, ObjectRef } from './report.js';
 import { annotation, listText, NEW_PREFIX, serviceRef, type ServiceIp, type ServiceView } from './services.js';
 import { atLeast, GATES } from './version.js';
+
+const finding = findingsOf('orphaned-ips');
 
 export type OrphanReason =
   | 'pool-deleted'
@@ -27,7 +30,7 @@ const isOrphan = (v: IpVerdict): v is OrphanedIp => 'reason' in v;
 
 // Mirrors poolFor (containment, avoidBuggyIPs) then isPoolCompatibleWithService.
 function judgeIp(ctx: DiagnoseContext, view: ServiceView, ip: ServiceIp): IpVerdict {
-  const lookup = ctx.index.lookupDetailed(ip.canonical) ?? { pools: [], excludedByAvoidBuggyIps: [] };
+  const lookup = ctx.lookupIp(ip.canonical);
   const [first] = lookup.pools;
   if (first !== undefined) {
     const pool = ctx.poolsByName.get(first);
@@ -124,9 +127,8 @@ function orphanFinding(ctx: DiagnoseContext, view: ServiceView, group: readonly 
   const existing = pool === null ? undefined : ctx.poolsByName.get(pool);
   if (existing !== undefined) objects.push(poolRef(existing));
   const keptText = kept.length > 0 ? ` It keeps ${listText(kept)}, which is still valid.` : '';
-  return {
+  return finding({
     id: 'orphaned-ip',
-    check: 'orphaned-ips',
     severity: 'error',
     title: titleFor(view, group),
     detail: `${persistenceText(ctx, view, reason)}${keptText}`,
@@ -136,7 +138,7 @@ function orphanFinding(ctx: DiagnoseContext, view: ServiceView, group: readonly 
       `Releases ${listText(orphaned)} on ${view.key} so MetalLB allocates from the current pools; the Service's external IP changes.`,
     ),
     data: { reason, pool, ips: orphaned, keptIps: kept, metallbVersion: ctx.snapshot.metallbVersion },
-  };
+  });
 }
 
 // The metallb.io annotation is rewritten on every convergence; a wrong value means no convergence since.
@@ -146,9 +148,8 @@ function staleAllocationAnnotation(ctx: DiagnoseContext, view: ServiceView, comm
   const state = ctx.poolsByName.has(from) ? 'a different pool' : 'a pool that no longer exists';
   const ips = listText(view.ips.map((ip) => ip.text));
   return [
-    {
+    finding({
       id: 'allocated-pool-annotation-stale',
-      check: 'orphaned-ips',
       severity: 'warning',
       title: `Service ${view.key} is annotated as allocated from pool ${from} (${state}), but ${ips} is in pool ${commonPools[0]}`,
       detail:
@@ -158,7 +159,7 @@ function staleAllocationAnnotation(ctx: DiagnoseContext, view: ServiceView, comm
       objects: [serviceRef(view)],
       fix: restartControllerFix('A restarted controller re-processes every Service and rewrites the annotation; IPs do not change.'),
       data: { annotatedPool: from, actualPools: [...commonPools], ips: view.ips.map((ip) => ip.text) },
-    },
+    }),
   ];
 }
 

@@ -2,11 +2,20 @@
 // latest word on them (AllocationFailed / ClearAssignment events) and the likely cause.
 import type { KubeEvent } from '../kube-schemas.js';
 import type { DiagnoseContext, Rule } from './context.js';
+import { findingsOf } from './finding.js';
 import { cleanupOrphansFix, editPoolCommand, manualFix, restartControllerFix } from './fixes.js';
-import type { Finding } from './report.js';
+import type { Finding, Fix } from './report.js';
 import { annotation, serviceRef, type ServiceView } from './services.js';
 
-export type PendingCause = 'no-pools' | 'pool-exhausted' | 'unknown-pool' | 'request-not-allowed' | 'controller-down' | 'unknown';
+export type PendingCause =
+  | 'no-pools'
+  | 'pool-exhausted'
+  | 'unknown-pool'
+  | 'request-not-allowed'
+  | 'controller-down'
+  | 'unknown';
+
+const finding = findingsOf('pending-services');
 
 const CONTROLLER_REASONS = new Set([
   'AllocationFailed',
@@ -17,7 +26,18 @@ const CONTROLLER_REASONS = new Set([
   'not enough clusterips',
 ]);
 
-const REQUEST_ERRORS = /not allowed in config|not compatible|already in use|sharing key|does not allow sharing|can not have both|invalid|does not match the ipFamily/;
+const REQUEST_ERRORS = new RegExp(
+  [
+    'not allowed in config',
+    'not compatible',
+    'already in use',
+    'sharing key',
+    'does not allow sharing',
+    'can not have both',
+    'invalid',
+    'does not match the ipFamily',
+  ].join('|'),
+);
 
 export function latestControllerEvent(ctx: DiagnoseContext, view: ServiceView): KubeEvent | null {
   return (ctx.serviceEvents.get(view.key) ?? []).find((e) => CONTROLLER_REASONS.has(e.reason ?? '')) ?? null;
@@ -35,7 +55,7 @@ export function pendingCause(ctx: DiagnoseContext, event: KubeEvent | null): Pen
 }
 
 const CAUSE_TEXT: Record<PendingCause, string> = {
-  'no-pools': 'There is no IPAddressPool in MetalLB\'s namespace, so nothing can be allocated (MetalLB logs this only at debug level).',
+  'no-pools': "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at debug level).",
   'pool-exhausted': 'Every pool this Service may use is full; see the pool-exhausted finding.',
   'unknown-pool': 'The Service asks for a pool that does not exist; see the address-pool-missing finding.',
   'request-not-allowed': 'The Service asks for something the current pools do not allow; see the unmet-requests findings.',
@@ -43,23 +63,32 @@ const CAUSE_TEXT: Record<PendingCause, string> = {
   unknown: 'No MetalLB event explains it (events expire after an hour); check that the controller handles this Service.',
 };
 
-function fixFor(ctx: DiagnoseContext, view: ServiceView, cause: PendingCause) {
+function exhaustedPoolFix(ctx: DiagnoseContext, view: ServiceView): Fix {
+  const pool = annotation(view.service, 'address-pool') ?? (ctx.pools.length === 1 ? ctx.pools[0]!.name : null);
+  const command = pool ? editPoolCommand(ctx.namespace, pool) : `kubectl -n ${ctx.namespace ?? 'metallb-system'} get ipaddresspools`;
+  return manualFix(command, 'Add addresses to the pool, or free IPs by deleting LoadBalancer Services nobody uses.');
+}
+
+function fixFor(ctx: DiagnoseContext, view: ServiceView, cause: PendingCause): Fix {
   const ns = ctx.namespace ?? 'metallb-system';
   switch (cause) {
-    case 'pool-exhausted': {
-      const pool = annotation(view.service, 'address-pool') ?? (ctx.pools.length === 1 ? ctx.pools[0]!.name : null);
-      const command = pool ? editPoolCommand(ctx.namespace, pool) : `kubectl -n ${ns} get ipaddresspools`;
-      return manualFix(command, 'Add addresses to the pool, or free IPs by deleting LoadBalancer Services nobody uses.');
-    }
+    case 'pool-exhausted':
+      return exhaustedPoolFix(ctx, view);
     case 'unknown-pool':
     case 'request-not-allowed':
       return cleanupOrphansFix(view.key, `Removes the request MetalLB cannot meet from ${view.key} so it allocates from the current pools.`);
     case 'no-pools':
-      return manualFix(`kubectl -n ${ns} get ipaddresspools,l2advertisements,bgpadvertisements`, 'Create an IPAddressPool and an L2Advertisement or BGPAdvertisement for it.');
+      return manualFix(
+        `kubectl -n ${ns} get ipaddresspools,l2advertisements,bgpadvertisements`,
+        'Create an IPAddressPool and an L2Advertisement or BGPAdvertisement for it.',
+      );
     case 'controller-down':
       return restartControllerFix('Restarts the MetalLB controller so it allocates IPs again.');
     case 'unknown':
-      return manualFix(`kubectl -n ${view.namespace} describe service ${view.name}`, 'Read the Service events and compare its spec.loadBalancerClass with the controller\'s --lb-class.');
+      return manualFix(
+        `kubectl -n ${view.namespace} describe service ${view.name}`,
+        "Read the Service events and compare its spec.loadBalancerClass with the controller's --lb-class.",
+      );
   }
 }
 
@@ -72,17 +101,18 @@ function eventText(event: KubeEvent | null): string {
 function pendingFinding(ctx: DiagnoseContext, view: ServiceView): Finding {
   const event = latestControllerEvent(ctx, view);
   const cause = pendingCause(ctx, event);
-  const eventData = event === null ? null : { reason: event.reason, message: event.message, time: event.lastTime, count: event.count };
-  return {
+  return finding({
     id: 'service-pending',
-    check: 'pending-services',
     severity: 'error',
     title: `Service ${view.key} has no external IP (${eventText(event)})`,
     detail: CAUSE_TEXT[cause],
     objects: [serviceRef(view)],
     fix: fixFor(ctx, view, cause),
-    data: { cause, event: eventData },
-  };
+    data: {
+      cause,
+      event: event === null ? null : { reason: event.reason, message: event.message, time: event.lastTime, count: event.count },
+    },
+  });
 }
 
 export const findPendingServices: Rule = (ctx) => ctx.pending.map((view) => pendingFinding(ctx, view));

@@ -28,22 +28,19 @@ export const ObjectRefSchema = z.object({
 
 export const FixSchema = z.object({
   runbook: z.enum(RUNBOOKS),
-  /** Exact command to run, e.g. "metallb-runbooks fix cleanup-orphans --service demo/web". */
-  command: z.string(),
+  command: z.string().describe('exact command to run, e.g. "metallb-runbooks fix cleanup-orphans --service demo/web"'),
   explanation: z.string(),
 });
 
 export const FindingSchema = z.object({
-  /** Stable rule id, e.g. "orphaned-ip". */
-  id: z.string(),
+  id: z.string().describe('stable rule id, e.g. "orphaned-ip"'),
   check: CheckSchema,
   severity: SeveritySchema,
-  /** One line, concrete: names the object, the address and the cause. */
-  title: z.string(),
+  title: z.string().describe('one line naming the object, the address and the cause'),
   detail: z.string(),
   objects: z.array(ObjectRefSchema),
-  fix: FixSchema.nullable(),
-  data: z.record(z.string(), z.json()).optional(),
+  fix: FixSchema.nullable().describe('null when there is nothing to run'),
+  data: z.record(z.string(), z.json()).optional().describe('machine-readable facts behind the finding; keys depend on the id'),
 });
 
 const DecimalSchema = z.string().regex(/^\d+$/).describe('non-negative integer as a decimal string (may exceed 2^53)');
@@ -55,8 +52,7 @@ export const PoolCapacityRowSchema = z.object({
   capacity: DecimalSchema,
   used: DecimalSchema,
   available: DecimalSchema,
-  /** Used share in percent, one decimal; 0 when capacity is 0. */
-  usedPercent: z.number(),
+  usedPercent: z.number().describe('used share in percent, one decimal'),
   autoAssign: z.boolean(),
 });
 
@@ -75,8 +71,7 @@ export const DiagnosisReportSchema = z.object({
     infos: z.number().int().nonnegative(),
     servicesChecked: z.number().int().nonnegative(),
     poolsChecked: z.number().int().nonnegative(),
-    /** No error and no warning. */
-    healthy: z.boolean(),
+    healthy: z.boolean().describe('no error and no warning'),
   }),
   findings: z.array(FindingSchema),
   capacity: z.array(PoolCapacityRowSchema),
@@ -93,10 +88,8 @@ export type DiagnosisReport = z.infer<typeof DiagnosisReportSchema>;
 
 /** JSON Schema (draft 2020-12) of the report, as committed in schemas/diagnosis-report.v1.json. */
 export function diagnosisReportJsonSchema(): Record<string, unknown> {
-  return {
-    title: 'metallb-runbooks diagnosis report, schema version 1',
-    ...z.toJSONSchema(DiagnosisReportSchema),
-  };
+  const schema = z.toJSONSchema(DiagnosisReportSchema);
+  return { $schema: schema.$schema, title: 'metallb-runbooks diagnosis report, schema version 1', ...schema };
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

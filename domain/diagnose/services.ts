@@ -30,7 +30,9 @@ export const OLD_PREFIX = 'metallb.universe.tf/';
 
 export function parseServiceIp(text: string): ServiceIp | null {
   const parsed = parseIp(text);
-  return parsed === null ? null : { text, ...parsed, canonical: formatIp(parsed.family, parsed.value) };
+  if (parsed === null) return null;
+  // parseIp accepts only canonical dotted quads (no leading zeros); IPv6 has many spellings.
+  return { text, ...parsed, canonical: parsed.family === 'IPv4' ? text : formatIp(parsed.family, parsed.value) };
 }
 
 export function viewService(service: Service): ServiceView {

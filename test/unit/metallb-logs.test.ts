@@ -336,3 +336,13 @@ describe('groupLogLines', () => {
     expect(groupLogLines([], { since: '2026-11-23T10:00:00Z' })).toEqual([]);
   });
 });
+
+describe('lines seen from the real v0.16.1 controller in the lab', () => {
+  it('does not take the start-up "failed to report condition" line for a rejected configuration', () => {
+    const line =
+      '{"caller":"pool_controller.go:59","controller":"PoolReconciler","error":"patch metallb-system/controller: configurationstates.metallb.io \\"controller\\" not found","level":"error","message":"failed to report condition","ts":"2026-11-23T22:42:06Z"}';
+    const parsed = parseMetallbLogLine(line);
+    expect(parsed.cause).toBe('other-error');
+    expect(parsed.component).toBe('controller');
+  });
+});

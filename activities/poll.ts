@@ -1,0 +1,41 @@
+// Every wait in the runbooks: poll a condition on the cluster, heartbeat what was seen, stop at a
+// deadline the workflow fixed (so a retried attempt keeps the original deadline).
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { runbookFailure } from './kube-call.js';
+
+export type Observation<T> = { done: true; value: T } | { done: false; seen: string };
+
+export interface PollOptions {
+  /** What is awaited, in the operator's words ("the controller rollout to complete"). */
+  what: string;
+  /** ISO time after which the wait fails. */
+  deadline: string;
+  intervalMs?: number;
+}
+
+/** Retryable API errors (a restarting API server) count as "not yet"; others end the wait. */
+async function observe<T>(check: () => Promise<Observation<T>>): Promise<Observation<T>> {
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.nonRetryable) throw error;
+    return { done: false, seen: `API error: ${(error as Error).message}` };
+  }
+}
+
+export async function pollUntil<T>(options: PollOptions, check: () => Promise<Observation<T>>): Promise<T> {
+  const deadline = Date.parse(options.deadline);
+  let seen = 'nothing observed yet';
+  for (;;) {
+    const observation = await observe(check);
+    if (observation.done) return observation.value;
+    seen = observation.seen;
+    Context.current().heartbeat({ waitingFor: options.what, seen });
+    if (Date.now() >= deadline) {
+      throw runbookFailure('DeadlineExceeded', `timed out at ${options.deadline} waiting for ${options.what}; last seen: ${seen}`);
+    }
+    // Context.sleep ends early (CancelledFailure) when the workflow cancels this wait.
+    await Context.current().sleep(options.intervalMs ?? 500);
+  }
+}

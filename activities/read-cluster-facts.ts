@@ -1,0 +1,48 @@
+import type { V1Service } from '@kubernetes/client-node';
+import { metallbAnnotations, type ClusterFacts, type PoolFacts, type ServiceFacts } from '../domain/runbooks/service-facts.js';
+import { metallbGroup, type KubeApis } from './kube-apis.js';
+import { kubeCall } from './kube-call.js';
+
+export interface FactsScope {
+  namespace: string;
+  lbClass: string | null;
+}
+
+// MetalLB's filterByLoadBalancerClass: no --lb-class serves class-less Services only.
+function isServed(svc: V1Service, lbClass: string | null): boolean {
+  const cls = svc.spec?.loadBalancerClass ?? null;
+  return svc.spec?.type === 'LoadBalancer' && cls === lbClass;
+}
+
+export function serviceFacts(svc: V1Service, lbClass: string | null): ServiceFacts {
+  return {
+    key: `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`,
+    served: isServed(svc, lbClass),
+    ips: (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
+    loadBalancerIP: svc.spec?.loadBalancerIP || null,
+    annotations: metallbAnnotations(svc.metadata?.annotations),
+    resourceVersion: svc.metadata?.resourceVersion ?? '',
+  };
+}
+
+interface RawPool {
+  metadata?: { name?: string };
+  spec?: { addresses?: string[]; avoidBuggyIPs?: boolean };
+}
+
+export async function readPools(kube: KubeApis, namespace: string): Promise<PoolFacts[]> {
+  const list = (await kubeCall(`list IPAddressPools in ${namespace}`, () =>
+    kube.custom.listNamespacedCustomObject({ group: metallbGroup, version: 'v1beta1', namespace, plural: 'ipaddresspools' }),
+  )) as { items?: RawPool[] };
+  return (list.items ?? []).map((p) => ({ name: p.metadata?.name ?? '', addresses: p.spec?.addresses ?? [], avoidBuggyIPs: p.spec?.avoidBuggyIPs ?? false }));
+}
+
+/** Every LoadBalancer Service (served or not) and every pool, reduced to what the runbooks use. */
+export async function readClusterFacts(kube: KubeApis, scope: FactsScope): Promise<ClusterFacts> {
+  const [services, pools] = await Promise.all([
+    kubeCall('list Services', () => kube.core.listServiceForAllNamespaces()),
+    readPools(kube, scope.namespace),
+  ]);
+  const balancers = services.items.filter((s) => s.spec?.type === 'LoadBalancer');
+  return { services: balancers.map((s) => serviceFacts(s, scope.lbClass)), pools };
+}

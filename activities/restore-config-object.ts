@@ -1,0 +1,37 @@
+import { entryRef, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
+import { fieldManager } from '../domain/runbooks/names.js';
+import { objectParams, type KubeApis } from './kube-apis.js';
+import { isNotFound, kubeCall } from './kube-call.js';
+
+export type RestoreAction = 'created' | 'replaced' | 'unchanged';
+
+interface Existing {
+  metadata?: Record<string, unknown>;
+  spec?: unknown;
+}
+
+async function readExisting(kube: KubeApis, entry: BackupEntry): Promise<Existing | null> {
+  try {
+    return (await kubeCall(`read ${entryRef(entry)}`, () => kube.custom.getNamespacedCustomObject(objectParams(entry)))) as Existing;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+// A create racing another writer fails with AlreadyExists (retryable 409): the retry reads and compares.
+async function create(kube: KubeApis, entry: BackupEntry): Promise<RestoreAction> {
+  const { name: _name, ...listParams } = objectParams(entry);
+  await kubeCall(`restore ${entryRef(entry)}`, () => kube.custom.createNamespacedCustomObject({ ...listParams, body: entry.manifest, fieldManager }));
+  return 'created';
+}
+
+/** Compensation: makes the object exist with exactly the backed-up spec, whatever state it is in. */
+export async function restoreConfigObject(kube: KubeApis, entry: BackupEntry): Promise<{ ref: string; action: RestoreAction }> {
+  const existing = await readExisting(kube, entry);
+  if (existing === null) return { ref: entryRef(entry), action: await create(kube, entry) };
+  if (sameSpec(existing.spec, entry.manifest.spec)) return { ref: entryRef(entry), action: 'unchanged' };
+  const body = { ...existing, spec: entry.manifest.spec };
+  await kubeCall(`restore spec of ${entryRef(entry)}`, () => kube.custom.replaceNamespacedCustomObject({ ...objectParams(entry), body, fieldManager }));
+  return { ref: entryRef(entry), action: 'replaced' };
+}

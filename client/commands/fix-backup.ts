@@ -1,0 +1,36 @@
+// The backup reapply-config keeps in its workflow history, written out as YAML for kubectl.
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ConfigBackup } from '../../domain/runbooks/backup.js';
+
+type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+
+/** The result of the exportMetallbConfig activity in a run's history, or null if it has not completed. */
+export function backupInHistory(history: History): ConfigBackup | null {
+  const events = history.events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'exportMetallbConfig');
+  if (!scheduled) return null;
+  const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(scheduled.eventId));
+  const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<ConfigBackup>(payload) : null;
+}
+
+export async function fetchBackup(client: Client, workflowId: string, runId?: string): Promise<ConfigBackup | null> {
+  return backupInHistory(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+}
+
+/** Multi-document YAML `kubectl apply -f` accepts; a header says what is deliberately not in it. */
+export function backupYaml(backup: ConfigBackup, source: string): string {
+  const secrets = backup.secrets.map((s) => `${s.namespace}/${s.name} (used by ${s.usedBy})`).join(', ') || 'none';
+  const header = [
+    `# MetalLB configuration backup of ${backup.namespace}, exported ${backup.exportedAt} by ${source}`,
+    `# ${backup.objects.length} object(s), in creation order. Secrets referenced (not included): ${secrets}`,
+  ].join('\n');
+  return `${header}\n${backup.objects.map((e) => stringify(e.manifest).trimEnd()).join('\n---\n')}\n`;
+}
+
+export function writeBackup(file: string, backup: ConfigBackup, source: string): void {
+  writeFileSync(file, backupYaml(backup, source));
+}

@@ -1,0 +1,65 @@
+// When a restart's rollout is really over: kubectl's rollout-status verdict, plus every pod on the
+// new template and ready, and no pod of the old template left (not even terminating).
+import {
+  daemonSetRolloutStatus,
+  deploymentRolloutStatus,
+  podsNotOnTemplate,
+  type DaemonSetLike,
+  type DeploymentLike,
+  type TemplateHashLabel,
+} from '../rollout.js';
+
+export type WorkloadKind = 'Deployment' | 'DaemonSet';
+
+export interface PodFacts {
+  name: string;
+  node: string | null;
+  labels: Record<string, string>;
+  ready: boolean;
+  terminating: boolean;
+}
+
+export interface RolloutVerdict {
+  done: boolean;
+  failed: boolean;
+  /** What is still awaited, or what the finished rollout looks like. */
+  message: string;
+}
+
+export interface RolloutObservation {
+  kind: WorkloadKind;
+  workload: DeploymentLike | DaemonSetLike;
+  /** The generation the restart patch produced: the controller must have observed at least this. */
+  generation: number;
+  /** pod-template-hash / controller-revision-hash of the current template; null if not known yet. */
+  currentHash: string | null;
+  pods: PodFacts[];
+}
+
+const hashLabelOf = (kind: WorkloadKind): TemplateHashLabel => (kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash');
+
+function statusOf(o: RolloutObservation) {
+  return o.kind === 'Deployment' ? deploymentRolloutStatus(o.workload as DeploymentLike) : daemonSetRolloutStatus(o.workload as DaemonSetLike);
+}
+
+function expectedPods(o: RolloutObservation): number {
+  if (o.kind === 'Deployment') return (o.workload as DeploymentLike).spec?.replicas ?? 1;
+  return (o.workload as DaemonSetLike).status?.desiredNumberScheduled ?? 0;
+}
+
+export function judgeRollout(o: RolloutObservation): RolloutVerdict {
+  const observed = o.workload.status?.observedGeneration ?? 0;
+  if (observed < o.generation) return { done: false, failed: false, message: `controller has observed generation ${observed} of ${o.generation}` };
+  const status = statusOf(o);
+  if (status.phase === 'failed') return { done: false, failed: true, message: status.message };
+  if (status.phase === 'waiting') return { done: false, failed: false, message: status.message };
+  if (o.currentHash === null) return { done: false, failed: false, message: 'the current template revision is not known yet' };
+  const asPods = o.pods.map((p) => ({ metadata: { name: p.name, labels: p.labels } }));
+  const old = podsNotOnTemplate(asPods, o.currentHash, hashLabelOf(o.kind));
+  if (old.length > 0) return { done: false, failed: false, message: `old pods still present: ${old.join(', ')}` };
+  const notReady = o.pods.filter((p) => !p.ready || p.terminating).map((p) => p.name);
+  if (notReady.length > 0) return { done: false, failed: false, message: `pods not ready: ${notReady.join(', ')}` };
+  const expected = expectedPods(o);
+  if (o.pods.length < expected) return { done: false, failed: false, message: `${o.pods.length} of ${expected} pods exist` };
+  return { done: true, failed: false, message: `${status.message}; ${o.pods.length} pod(s) on the new template and ready` };
+}

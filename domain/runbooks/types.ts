@@ -1,0 +1,62 @@
+// Inputs and results of the runbook workflows. Inputs name the cluster, never its credentials.
+import type { RunbookName } from './names.js';
+
+/** How long each observed wait may take before the runbook fails (seconds). */
+export interface WaitLimits {
+  rolloutSeconds: number;
+  logsSeconds: number;
+  serviceIpsSeconds: number;
+  configProcessedSeconds: number;
+}
+
+export const defaultWaitLimits: WaitLimits = {
+  rolloutSeconds: 300,
+  logsSeconds: 120,
+  serviceIpsSeconds: 120,
+  configProcessedSeconds: 60,
+};
+
+export interface RunbookInput {
+  /** The kube context name the worker serves; only used for names and reports. */
+  cluster: string;
+  requestedBy: string;
+  limits?: Partial<WaitLimits>;
+}
+
+export type ReapplyMode = 'in-place' | 'recreate';
+
+export interface ReapplyConfigInput extends RunbookInput {
+  mode: ReapplyMode;
+}
+
+export interface CleanupOrphansInput extends RunbookInput {
+  /** "namespace/name" of each Service to clean; empty = every orphan found. */
+  services: string[];
+}
+
+/** The IPs a Service held before and after the runbook. */
+export interface ServiceIpChange {
+  service: string;
+  before: string[];
+  after: string[];
+}
+
+export interface RunbookResult {
+  runbook: RunbookName;
+  cluster: string;
+  workflowId: string;
+  startedAt: string;
+  finishedAt: string;
+  /** One line. */
+  summary: string;
+  /** What was written to the cluster, one line each. */
+  changes: string[];
+  /** What was verified afterwards, one line each. */
+  checks: string[];
+  /** Every MetalLB-served Service, with its IPs before and after. */
+  services: ServiceIpChange[];
+}
+
+export function withLimits(input: RunbookInput): WaitLimits {
+  return { ...defaultWaitLimits, ...(input.limits ?? {}) };
+}

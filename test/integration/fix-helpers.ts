@@ -1,0 +1,237 @@
+// Shared by the fix-*.test.ts files: the lab as a cluster named after its kube context, workers
+// (in-process or as the CLI child process), running runbooks, and reading back what changed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { readCluster } from '../../activities/read-cluster.js';
+import { diagnose } from '../../domain/diagnose/index.js';
+import { snapshotFromObjects } from '../../domain/snapshot.js';
+import { buildPoolIndex, parsePoolAddresses } from '../../domain/addresses.js';
+import type { RunbookName } from '../../domain/runbooks/names.js';
+import type { RunbookProgress } from '../../domain/runbooks/progress.js';
+import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
+import { startRunbook } from '../../client/commands/fix-start.js';
+import { createWorker, type RunbookWorker } from '../../worker/worker.js';
+import { progressQuery } from '../../workflows/messages.js';
+import { createLoadBalancer, eventually, ingressIps, lab, labClients } from './helpers.js';
+
+export const cluster = 'metallb-lab';
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+const historiesDir = path.join(root, 'test/replay/histories');
+const metallb = { group: 'metallb.io' };
+
+export function labAccess() {
+  return { kubeconfig: lab().kubeconfig, context: cluster };
+}
+
+/** The admin token in the lab's kubeconfig: it must never show up in a workflow history. */
+export function labToken(): string {
+  const config = parse(readFileSync(lab().kubeconfig, 'utf8')) as { users: { name: string; user: { token?: string } }[] };
+  return config.users.find((u) => u.name === 'lab-admin')?.user.token ?? '';
+}
+
+export interface RunningWorker {
+  worker: RunbookWorker;
+  stop(): Promise<void>;
+}
+
+/** A worker in this process, for the lab's cluster, running until stop(). */
+export async function startWorker(workflowBundle: WorkflowBundle): Promise<RunningWorker> {
+  const record = lab();
+  const worker = await createWorker({ access: labAccess(), temporal: { address: record.temporalAddress, namespace: record.temporalNamespace }, workflowBundle });
+  const running = worker.worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.worker.shutdown();
+      await running;
+      await worker.connection.close();
+    },
+  };
+}
+
+/** `metallb-runbooks worker` as a child process (so a test can SIGKILL it); resolves once it polls. */
+export async function spawnCliWorker(): Promise<ChildProcess> {
+  const record = lab();
+  const args = ['--import', 'tsx', 'client/main.ts', 'worker', '--kubeconfig', record.kubeconfig, '--context', cluster, '--temporal-address', record.temporalAddress];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  await eventually('the CLI worker to start polling', () => (output.includes('polling metallb-runbooks.') ? true : child.exitCode !== null ? Promise.reject(new Error(output)) : undefined), { timeoutMs: 60_000 });
+  return child;
+}
+
+export function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+export async function start(client: Client, runbook: RunbookName, extra: Record<string, unknown> = {}): Promise<WorkflowHandle> {
+  const input = { cluster, requestedBy: 'integration-test', ...extra } as RunbookInput;
+  return startRunbook(client, { runbook, input });
+}
+
+export async function progressOf(handle: WorkflowHandle): Promise<RunbookProgress | undefined> {
+  return handle.query(progressQuery).catch(() => undefined);
+}
+
+export async function waitForStep(handle: WorkflowHandle, stepId: string, status: 'running' | 'done' = 'done', timeoutMs = 60_000): Promise<RunbookProgress> {
+  return eventually(`step ${stepId} to be ${status}`, async () => {
+    const p = await progressOf(handle);
+    return p?.steps.find((s) => s.id === stepId)?.status === status ? p : undefined;
+  }, { timeoutMs, intervalMs: 100 });
+}
+
+/** Writes the run's history to test/replay/histories/<name>.json when RECORD_HISTORIES=1. */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<string> {
+  const json = historyToJSON(await handle.fetchHistory());
+  if (process.env.RECORD_HISTORIES === '1') {
+    mkdirSync(historiesDir, { recursive: true });
+    writeFileSync(path.join(historiesDir, `${name}.json`), `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+  }
+  return json;
+}
+
+/** Step durations of a finished run, printed for the timing report. */
+export function timings(progress: RunbookProgress): string {
+  const ms = (s: RunbookProgress['steps'][number]) => (s.startedAt && s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : 0);
+  const ran = progress.steps.filter((s) => s.startedAt);
+  const total = ran.length ? Date.parse(ran.at(-1)!.endedAt ?? ran.at(-1)!.startedAt!) - Date.parse(ran[0]!.startedAt!) : 0;
+  return `${progress.runbook}: ${(total / 1000).toFixed(2)}s total; ${ran.map((s) => `${s.id} ${(ms(s) / 1000).toFixed(2)}s`).join(', ')}`;
+}
+
+export interface Finished {
+  result?: RunbookResult;
+  failure?: string;
+  progress: RunbookProgress;
+  history: string;
+}
+
+/** Waits for the run, keeps its final progress and its history (recorded as `name`). */
+export async function finish(handle: WorkflowHandle, name: string): Promise<Finished> {
+  let result: RunbookResult | undefined;
+  let failure: string | undefined;
+  try {
+    result = (await handle.result()) as RunbookResult;
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    failure = error.cause?.message ?? error.message;
+  }
+  const progress = (await progressOf(handle))!;
+  console.log(`[timing] ${timings(progress)}`);
+  return { result, failure, progress, history: await recordHistory(handle, name) };
+}
+
+/** IPs of every LoadBalancer Service in the cluster, by "namespace/name". */
+export async function allServiceIps(): Promise<Record<string, string[]>> {
+  const list = await labClients().core.listServiceForAllNamespaces();
+  const entries = list.items.filter((s) => s.spec?.type === 'LoadBalancer').map((s) => [`${s.metadata!.namespace}/${s.metadata!.name}`, ingressIps(s)] as const);
+  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export async function serviceIps(namespace: string, name: string): Promise<string[]> {
+  return ingressIps(await labClients().core.readNamespacedService({ namespace, name }));
+}
+
+export async function waitForIp(namespace: string, name: string): Promise<string[]> {
+  return eventually(`an IP on ${namespace}/${name}`, async () => {
+    const ips = await serviceIps(namespace, name);
+    return ips.length ? ips : undefined;
+  });
+}
+
+/** Every LoadBalancer Service IP lies in a current pool (addresses.ts), and diagnosis finds no orphan or unmet request. */
+export async function expectClusterClean(): Promise<void> {
+  const { kc, custom, namespace } = labClients();
+  const pools = (await custom.listNamespacedCustomObject({ ...metallb, version: 'v1beta1', namespace, plural: 'ipaddresspools' })) as { items: { metadata: { name: string }; spec: { addresses: string[] } }[] };
+  const index = buildPoolIndex(pools.items.flatMap((p) => {
+    const parsed = parsePoolAddresses(p.spec.addresses);
+    return parsed.ok ? [{ name: p.metadata.name, intervals: parsed.value, avoidBuggyIPs: false }] : [];
+  }));
+  const outside = Object.entries(await allServiceIps()).flatMap(([key, ips]) => ips.filter((ip) => index.poolsContaining(ip).length === 0).map((ip) => `${key} ${ip}`));
+  if (outside.length) throw new Error(`Service IPs outside every pool: ${outside.join(', ')}`);
+  const read = await readCluster(kc, { logSinceSeconds: 60 });
+  const report = diagnose(snapshotFromObjects(read.objects, { collectedAt: new Date().toISOString(), source: 'cluster', logs: read.logs }));
+  const relevant = report.findings.filter((f) => ['orphaned-ips', 'unmet-requests'].includes(f.check) && f.severity !== 'info');
+  if (relevant.length) throw new Error(`diagnosis is not clean: ${relevant.map((f) => f.title).join('; ')}`);
+}
+
+const configPlurals = [
+  ['bgpadvertisements', 'v1beta1'],
+  ['l2advertisements', 'v1beta1'],
+  ['bgppeers', 'v1beta2'],
+  ['ipaddresspools', 'v1beta1'],
+  ['bfdprofiles', 'v1beta1'],
+  ['communities', 'v1beta1'],
+] as const;
+
+/** Every MetalLB config object, advertisements first, so each file starts from nothing. */
+export async function resetMetallbConfig(): Promise<void> {
+  const { custom, namespace } = labClients();
+  for (const [plural, version] of configPlurals) {
+    const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as { items: { metadata: { name: string } }[] };
+    for (const item of list.items) await custom.deleteNamespacedCustomObject({ ...metallb, version, namespace, plural, name: item.metadata.name });
+  }
+}
+
+export async function createConfig(kind: string, name: string, spec: Record<string, unknown>, version = 'v1beta1'): Promise<void> {
+  const { custom, namespace } = labClients();
+  const plural = configPlurals.find(([p]) => p.startsWith(kind.toLowerCase()))?.[0] ?? `${kind.toLowerCase()}s`;
+  await custom.createNamespacedCustomObject({ ...metallb, version, namespace, plural, body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec } });
+}
+
+/** Specs of every MetalLB config object, by "kind/name", to compare before and after. */
+export async function configSpecs(): Promise<Record<string, { spec: unknown; uid: string }>> {
+  const { custom, namespace } = labClients();
+  const out: Record<string, { spec: unknown; uid: string }> = {};
+  for (const [plural, version] of configPlurals) {
+    const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as { items: { metadata: { name: string; uid: string }; spec: unknown }[] };
+    for (const item of list.items) out[`${plural}/${item.metadata.name}`] = { spec: item.spec, uid: item.metadata.uid };
+  }
+  return out;
+}
+
+export const peerPassword = 'never-in-history-7f3a';
+
+/**
+ * Every MetalLB config kind, two pools (one autoAssign off), a BGPPeer with a password Secret,
+ * and Services: four filling pool a, one asking for its IP itself, one left pending (pool full).
+ */
+export async function buildFullConfig(ns: string): Promise<void> {
+  const { core, namespace } = labClients();
+  await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'bgp-auth' }, type: 'kubernetes.io/basic-auth', stringData: { password: peerPassword } } }).catch(() => undefined);
+  await createConfig('Community', 'rc-comm', { communities: [{ name: 'no-export', value: '65535:65281' }] });
+  await createConfig('BFDProfile', 'rc-bfd', { receiveInterval: 300, transmitInterval: 300 });
+  await createConfig('IPAddressPool', 'rp-a', { addresses: ['192.0.2.0/30'] });
+  await createConfig('IPAddressPool', 'rp-b', { addresses: ['198.51.100.0/28'], autoAssign: false });
+  await createConfig('BGPPeer', 'rc-peer', { myASN: 64512, peerASN: 64513, peerAddress: '192.0.2.253', bfdProfile: 'rc-bfd', passwordSecret: { name: 'bgp-auth', namespace } }, 'v1beta2');
+  await createConfig('L2Advertisement', 'rc-l2', { ipAddressPools: ['rp-a'] });
+  await createConfig('BGPAdvertisement', 'rc-bgp', { ipAddressPools: ['rp-b'], communities: ['no-export'], peers: ['rc-peer'] });
+  await createNamespaceIfMissing(ns);
+  for (const name of ['s1', 's2', 's3', 's4']) {
+    await createLoadBalancer(ns, name);
+    await waitForIp(ns, name);
+  }
+  await createLoadBalancer(ns, 'requested', { spec: { type: 'LoadBalancer', loadBalancerIP: '198.51.100.5', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  await waitForIp(ns, 'requested');
+  await createLoadBalancer(ns, 'waiting');
+}
+
+async function createNamespaceIfMissing(name: string): Promise<void> {
+  await labClients().core.createNamespace({ body: { metadata: { name } } }).catch(() => undefined);
+}
+
+/** Annotations this tool may have left on the Services of a namespace (there must be none). */
+export async function leftoverPins(ns: string): Promise<string[]> {
+  const list = await labClients().core.listNamespacedService({ namespace: ns });
+  return list.items.flatMap((s) => Object.keys(s.metadata?.annotations ?? {}).filter((k) => k === 'metallb.io/loadBalancerIPs' || k.startsWith('metallb-runbooks/')).map((k) => `${s.metadata!.name}: ${k}`));
+}

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client, Connection } from '@temporalio/client';
+import { isAlive } from '../../lab/processes.js';
+import { readControllerState } from '../../lab/record.js';
+import { bundleRunbookWorkflows } from '../../worker/worker.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, type RunningWorker } from './fix-helpers.js';
+
+describe('fix restart-controller on the lab', () => {
+  const ns = uniqueName('fix-rc');
+  let worker: RunningWorker;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    await resetMetallbConfig();
+    await createNamespace(ns);
+    await createPool('rc-pool', ['192.0.2.0/28']);
+    await createL2Advertisement('rc-l2', ['rc-pool']);
+    await createLoadBalancer(ns, 'web');
+    await createLoadBalancer(ns, 'api');
+    await waitForIp(ns, 'web');
+    await waitForIp(ns, 'api');
+    worker = await startWorker(await bundleRunbookWorkflows());
+    ({ client, connection } = await temporalClient());
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await connection?.close();
+    await labClients().core.deleteNamespace({ name: ns });
+    await resetMetallbConfig();
+  });
+
+  it('on a healthy lab: replaces the controller process, keeps every IP, and leaves no token in the history', async () => {
+    const before = await allServiceIps();
+    const old = readControllerState(lab().stateDir)!;
+    const run = await finish(await start(client, 'restart-controller'), 'restart-controller-healthy');
+    expect(run.failure).toBeUndefined();
+    expect(run.progress.steps.map((s) => [s.id, s.status])).toEqual([
+      ['locate', 'done'], ['record-ips', 'done'], ['restart', 'done'], ['wait-rollout', 'done'], ['verify-logs', 'done'], ['verify-ips', 'done'],
+    ]);
+    const now = await eventually('the supervisor to run the new controller pod', () => {
+      const state = readControllerState(lab().stateDir);
+      return state?.running && state.podName !== old.podName ? state : undefined;
+    });
+    expect(now.pid).not.toBe(old.pid);
+    expect(run.result!.changes[0]).toContain(now.podName!);
+    expect(await allServiceIps()).toEqual(before);
+    expect(run.result!.services.every((s) => s.before.join() === s.after.join())).toBe(true);
+    expect(run.history).toContain('restartWorkload');
+    expect(run.history).not.toContain(labToken());
+    await expectClusterClean();
+  });
+
+  it('on a hung controller (SIGSTOP): the new controller allocates the Service left pending, others keep their IPs', async () => {
+    const before = await allServiceIps();
+    const hung = readControllerState(lab().stateDir)!;
+    process.kill(hung.pid!, 'SIGSTOP');
+    try {
+      await createLoadBalancer(ns, 'late');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await serviceIps(ns, 'late')).toEqual([]);
+      const run = await finish(await start(client, 'restart-controller'), 'restart-controller-hung');
+      expect(run.failure).toBeUndefined();
+      expect(isAlive(hung.pid!)).toBe(false);
+      const late = await waitForIp(ns, 'late');
+      expect(late[0]).toMatch(/^192\.0\.2\./);
+      const after = await allServiceIps();
+      for (const [key, ips] of Object.entries(before)) expect(after[key], key).toEqual(ips);
+      await expectClusterClean();
+    } finally {
+      if (isAlive(hung.pid!)) process.kill(hung.pid!, 'SIGCONT');
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { rejectionPersists } from '../../../domain/diagnose/component-errors.js';
+import { ago, brief, healthyCluster, NOW, ofCheck, run } from './builders.js';
+
+const line = (fields: Record<string, unknown>) => JSON.stringify({ ...fields });
+const parseError = (ts: string) =>
+  line({ caller: 'pool_controller.go:94', controller: 'PoolReconciler', error: 'CIDR "192.0.2.0/28" in pool "b" overlaps with already defined CIDR "192.0.2.0/24"', level: 'error', ts });
+const rejected = (ts: string) =>
+  line({ caller: 'main.go:567', error: 'service has no configuration under new config', ip: ['192.0.2.5'], level: 'error', msg: 'new configuration rejected', op: 'setConfig', service: 'demo/web', ts });
+const reloaded = (ts: string) => line({ caller: 'pool_controller.go:128', controller: 'PoolReconciler', event: 'config reloaded', level: 'info', ts });
+const legacy = (ts: string) =>
+  line({ caller: 'main.go:111', error: 'new config not compatible with assigned IPs: service "demo/web" cannot own "[192.0.2.20]" under new config', level: 'error', msg: 'applying new configuration failed', op: 'setConfig', ts });
+const reloadFailed = (ts: string) => line({ caller: 'pool_controller.go:89', controller: 'PoolReconciler', event: 'reload failed, retry', level: 'error', ts });
+
+const since = ago(3600);
+const withLogs = (controller: string[], speaker: string[] = []) =>
+  ofCheck(run(healthyCluster(), { logs: { controller: controller.join('\n'), speaker: speaker.join('\n') }, logsSince: since }), 'component-errors');
+
+describe('component errors', () => {
+  it('controller config parse errors: grouped with count, first/last, example; objects named in the error', () => {
+    const findings = withLogs([parseError(ago(120)), parseError(ago(60)), parseError(ago(10))]);
+    expect(findings.map(brief)).toEqual([
+      { id: 'controller-config-parse-error', severity: 'error', objects: [{ kind: 'IPAddressPool', namespace: 'metallb-system', name: 'b' }], fix: 'metallb-runbooks fix restart-controller' },
+    ]);
+    expect(findings[0]!.title).toBe(
+      `The controller (PoolReconciler) rejected the MetalLB configuration 3× between ${ago(120)} and ${ago(10)}: CIDR "192.0.2.0/28" in pool "b" overlaps with already defined CIDR "192.0.2.0/24"`,
+    );
+    expect(findings[0]!.data).toMatchObject({ count: 3, first: ago(120), last: ago(10), component: 'controller' });
+  });
+
+  it('a parse error followed by "config reloaded" is only info', () => {
+    const [finding] = withLogs([parseError(ago(120)), reloaded(ago(60))]);
+    expect(finding!.severity).toBe('info');
+    expect(finding!.title).toMatch(/^\(since resolved\)/);
+  });
+
+  it('lines before --since are ignored', () => {
+    expect(withLogs([parseError(ago(7200))])).toEqual([]);
+  });
+
+  it('speaker rejections lasting over 60 s and still present are a warning → restart-speakers', () => {
+    const findings = withLogs([], [rejected(ago(300)), rejected(ago(200)), rejected(ago(20))]);
+    expect(findings.map(brief)).toEqual([
+      { id: 'speaker-config-rejected', severity: 'warning', objects: [{ kind: 'Service', namespace: 'demo', name: 'web' }], fix: 'metallb-runbooks fix restart-speakers' },
+    ]);
+  });
+
+  it('speaker rejections during a pool edit (short burst) are info', () => {
+    const findings = withLogs([], [rejected(ago(40)), rejected(ago(35))]);
+    expect(findings.map((f) => [f.id, f.severity, f.fix])).toEqual([['speaker-config-rejected', 'info', null]]);
+  });
+
+  it('speaker rejections that stopped over a minute ago are info', () => {
+    const findings = withLogs([], [rejected(ago(900)), rejected(ago(600))]);
+    expect(findings[0]!.severity).toBe('info');
+  });
+
+  it('v0.13 fail-static lines become one controller-config-stale-legacy error', () => {
+    const findings = withLogs([legacy(ago(100)), reloadFailed(ago(100)), legacy(ago(50)), reloadFailed(ago(50))]);
+    expect(findings.map(brief)).toEqual([
+      { id: 'controller-config-stale-legacy', severity: 'error', objects: [], fix: 'metallb-runbooks fix restart-controller' },
+    ]);
+  });
+
+  it('empty logs give nothing', () => {
+    expect(withLogs([])).toEqual([]);
+  });
+});
+
+describe('rejectionPersists', () => {
+  const now = Date.parse(NOW);
+  it.each([
+    [ago(300), ago(20), true],
+    [ago(50), ago(20), false],
+    [ago(300), ago(120), false],
+    [null, ago(20), false],
+  ])('first %s last %s → %s', (first, last, expected) => {
+    expect(rejectionPersists(now, { first, last })).toBe(expected);
+  });
+});

@@ -1,0 +1,39 @@
+// How the workflows call activities: timeouts, heartbeats and retry policies in one place.
+import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import type { RunbookActivities } from '../activities/index.js';
+
+/** Failures retrying cannot fix: a wrong request (400/401/403/404/410/422) or a runbook verdict. */
+export const nonRetryableErrorTypes = [
+  'KubeBadRequest',
+  'KubeUnauthorized',
+  'KubeForbidden',
+  'KubeNotFound',
+  'KubeGone',
+  'KubeInvalid',
+  'KubeClientError',
+  'MetallbNotFound',
+  'RolloutFailed',
+  'VerificationFailed',
+  'DeadlineExceeded',
+  'ConfigObjectDiffers',
+  'ServiceNotOrphaned',
+];
+
+// 409 / 429 / 5xx / network errors are retried with exponential backoff.
+const kubeRetry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes };
+
+/** One or a few API calls each. */
+export const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '2m', retry: kubeRetry });
+
+/** Observed waits: they heartbeat every poll, so a lost worker is noticed within seconds. */
+export const waits = proxyActivities<RunbookActivities>({ startToCloseTimeout: '20m', heartbeatTimeout: '10s', retry: kubeRetry });
+
+/**
+ * Compensation retries every error for up to 10 minutes: giving up would leave the cluster
+ * without its configuration, and an operator can clear the obstacle while it retries.
+ */
+export const compensation = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+});

@@ -1,0 +1,5 @@
+// Everything the worker bundles: the four runbook workflows. Nothing here may reach Node APIs.
+export { restartController } from './restart-controller.js';
+export { restartSpeakers } from './restart-speakers.js';
+export { reapplyConfig } from './reapply-config.js';
+export { cleanupOrphans } from './cleanup-orphans.js';
