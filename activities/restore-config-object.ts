@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { entryRef, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
 import { objectParams, type KubeApis } from './kube-apis.js';
@@ -26,8 +27,23 @@ async function create(kube: KubeApis, entry: BackupEntry): Promise<RestoreAction
   return 'created';
 }
 
-/** Compensation: makes the object exist with exactly the backed-up spec, whatever state it is in. */
+/**
+ * Compensation: makes the object exist with exactly the backed-up spec, whatever state it is in.
+ * No failure is final here: giving up leaves the cluster without its config, and an operator can
+ * lift the obstacle (a policy, a quota) while the workflow keeps retrying until its deadline.
+ */
 export async function restoreConfigObject(kube: KubeApis, entry: BackupEntry): Promise<{ ref: string; action: RestoreAction }> {
+  try {
+    return await restore(kube, entry);
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.nonRetryable) {
+      throw ApplicationFailure.create({ message: error.message, type: error.type ?? 'RestoreFailed', nonRetryable: false, details: error.details ? [...error.details] : [] });
+    }
+    throw error;
+  }
+}
+
+async function restore(kube: KubeApis, entry: BackupEntry): Promise<{ ref: string; action: RestoreAction }> {
   const existing = await readExisting(kube, entry);
   if (existing === null) return { ref: entryRef(entry), action: await create(kube, entry) };
   if (sameSpec(existing.spec, entry.manifest.spec)) return { ref: entryRef(entry), action: 'unchanged' };

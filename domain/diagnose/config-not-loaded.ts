@@ -98,13 +98,13 @@ type PoolStatus = NonNullable<PoolView['pool']['status']>;
 // MetalLB's poolCount saturates at MaxInt64 for huge IPv6 pools; such counters cannot be compared.
 const COMPARABLE = 2n ** 62n;
 
-function neverLoaded(ctx: DiagnoseContext, pool: PoolView, capacity: bigint): Finding {
+function neverLoaded(ctx: DiagnoseContext, pool: PoolView, capacity: bigint, evidence: string): Finding {
   const users = ctx.usage.get(pool.name)?.services.size ?? 0;
   const holders = users > 0 ? ` ${users} Service(s) hold IPs from this pool.` : '';
   return finding({
     id: 'pool-not-loaded',
     severity: users > 0 ? 'error' : 'warning',
-    title: `IPAddressPool ${pool.name} has capacity ${capacity} but its status counters are all 0: the controller never loaded it`,
+    title: `IPAddressPool ${pool.name} has capacity ${capacity} but ${evidence}: the controller never loaded it`,
     detail: `The controller writes zeros for a pool its allocator does not know, i.e. its configuration is stale.${holders}`,
     objects: [poolRef(pool)],
     fix: restartControllerFix(
@@ -135,12 +135,22 @@ function mismatches(pool: PoolView, status: PoolStatus): Finding[] {
     );
 }
 
+// A loaded pool gets its status within a second of creation; allow for a slow controller.
+const STATUS_GRACE_MS = 10_000;
+
+/** v0.15+ writes status for every pool it loads, so a pool without one past the grace period was never loaded. */
+function statusMissingTooLong(ctx: DiagnoseContext, pool: PoolView): boolean {
+  const created = Date.parse(String(pool.pool.metadata.creationTimestamp ?? ''));
+  return Number.isFinite(created) && ctx.now - created > STATUS_GRACE_MS;
+}
+
 function statusFindings(ctx: DiagnoseContext, pool: PoolView): Finding[] {
   const status = pool.pool.status;
-  if (!status || pool.error !== null || atLeast(ctx.version, GATES.poolStatus) === false) return [];
-  const counters = [status.assignedIPv4, status.assignedIPv6, status.availableIPv4, status.availableIPv6];
+  if (pool.error !== null || atLeast(ctx.version, GATES.poolStatus) !== true) return [];
   const capacity = pool.capacity.ipv4 + pool.capacity.ipv6;
-  if (counters.every((n) => (n ?? 0) === 0) && capacity > 0n) return [neverLoaded(ctx, pool, capacity)];
+  if (!status) return capacity > 0n && statusMissingTooLong(ctx, pool) ? [neverLoaded(ctx, pool, capacity, 'no status')] : [];
+  const counters = [status.assignedIPv4, status.assignedIPv6, status.availableIPv4, status.availableIPv6];
+  if (counters.every((n) => (n ?? 0) === 0) && capacity > 0n) return [neverLoaded(ctx, pool, capacity, 'its status counters are all 0')];
   return mismatches(pool, status);
 }
 

@@ -185,11 +185,26 @@ describe('diagnose on the lab', () => {
       })) as { status?: { result?: string } };
       return state.status?.result === 'Invalid' ? state : undefined;
     });
-    const report = await diagnoseLab(started);
-    const ids = problems(report);
-    expect(ids).toContain('error:pool-overlap');
-    expect(ids).toContain('error:configuration-state-invalid');
-    expect(ids).toContain('error:controller-config-parse-error');
+    // While the controller is stuck on the old config, widen the first pool: its status keeps the old count.
+    await patchPool(first, { addresses: ['192.0.2.0/27'] });
+    // v0.16 writes status for every pool it loads; the rejected one never gets any.
+    const report = await eventually('the rejected pool to count as never loaded', async () => {
+      const r = await diagnoseLab(started);
+      return findingsWithId(r, 'pool-not-loaded').length ? r : undefined;
+    }, { timeoutMs: 40_000, intervalMs: 2_000 });
+    // Two distinct rejections in the log: before and after the widening.
+    expect(problems(report)).toEqual([
+      'error:configuration-state-invalid',
+      'error:controller-config-parse-error',
+      'error:controller-config-parse-error',
+      'error:pool-overlap',
+      'warning:pool-not-advertised',
+      'warning:pool-not-loaded',
+    ]);
+    expect(findingsWithId(report, 'pool-not-loaded')[0]!.objects.map((o) => o.name)).toEqual([second]);
+    const mismatch = findingsWithId(report, 'pool-status-mismatch');
+    expect(mismatch.map((f) => [f.severity, f.objects[0]!.name])).toEqual([['info', first]]);
+    expect(mismatch[0]!.title).toContain('counts 16 IPv4 addresses but spec.addresses holds 32');
     const overlap = findingsWithId(report, 'pool-overlap')[0]!;
     expect(overlap.title + overlap.detail).toContain(second);
     expect(overlap.objects.map((o) => o.name).sort()).toEqual([first, second].sort());

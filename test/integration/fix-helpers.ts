@@ -185,7 +185,7 @@ export async function resetMetallbConfig(): Promise<void> {
 
 export async function createConfig(kind: string, name: string, spec: Record<string, unknown>, version = 'v1beta1'): Promise<void> {
   const { custom, namespace } = labClients();
-  const plural = configPlurals.find(([p]) => p.startsWith(kind.toLowerCase()))?.[0] ?? `${kind.toLowerCase()}s`;
+  const plural = kind === 'Community' ? 'communities' : `${kind.toLowerCase()}s`;
   await custom.createNamespacedCustomObject({ ...metallb, version, namespace, plural, body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec } });
 }
 

@@ -30,7 +30,7 @@ describe('fix reapply-config --recreate on the lab', () => {
     await worker?.stop();
     await connection?.close();
     rmSync(backupFile, { force: true });
-    await labClients().core.deleteNamespace({ name: ns });
+    await labClients().core.deleteNamespace({ name: ns }).catch(() => undefined);
     await resetMetallbConfig();
   });
 

@@ -129,3 +129,21 @@ describe('bad input becomes findings, not exceptions', () => {
     expect(() => check([pool('a', ['192.0.2.0/24']), service('demo/web', { ips: ['not-an-ip'] })])).not.toThrow();
   });
 });
+
+describe('IPAddressPool without status (v0.15+)', () => {
+  const createdAgo = (name: string, seconds: number) => {
+    const p = pool(name, ['192.0.2.0/28']) as { metadata: Record<string, unknown> };
+    p.metadata.creationTimestamp = ago(seconds);
+    return p;
+  };
+
+  it('is never loaded once it is older than the grace period', () => {
+    const findings = check([createdAgo('late', 60)]);
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([['pool-not-loaded', 'warning']]);
+    expect(findings[0]!.title).toBe('IPAddressPool late has capacity 16 but no status: the controller never loaded it');
+  });
+
+  it('is fine while the controller may still be writing it', () => {
+    expect(check([createdAgo('fresh', 2)])).toEqual([]);
+  });
+});

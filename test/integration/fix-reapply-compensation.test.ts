@@ -1,0 +1,99 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import type { Client, Connection } from '@temporalio/client';
+import { bundleRunbookWorkflows } from '../../worker/worker.js';
+import { changeWorkflowId } from '../../domain/runbooks/names.js';
+import { eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, resetMetallbConfig, root, start, startWorker, type RunningWorker } from './fix-helpers.js';
+
+const policy = 'fix-test-block-rp-b';
+
+/** An in-process CEL policy (no webhook): the API server refuses to create IPAddressPool rp-b. */
+async function blockPoolCreation(): Promise<void> {
+  const admission = labClients().kc.makeApiClient(AdmissionregistrationV1Api);
+  await admission.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name: policy },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: ['metallb.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['ipaddresspools'] }] },
+        validations: [{ expression: "object.metadata.name != 'rp-b'", message: 'creating pool rp-b is blocked by the test policy' }],
+      },
+    },
+  });
+  await admission.createValidatingAdmissionPolicyBinding({ body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } } });
+  // The policy takes effect once the API server has compiled it: probe with a dry-run create.
+  const { custom, namespace } = labClients();
+  await eventually('the policy to reject pool rp-b', async () => {
+    const body = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'rp-b' }, spec: { addresses: ['198.51.100.0/28'] } };
+    const probe = await custom.createNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools', body, dryRun: 'All' }).then(() => 'allowed', (e: Error) => e.message);
+    return probe.includes('blocked by the test policy') || probe.includes('already exists') ? true : undefined;
+  });
+}
+
+async function unblockPoolCreation(): Promise<void> {
+  const admission = labClients().kc.makeApiClient(AdmissionregistrationV1Api);
+  await admission.deleteValidatingAdmissionPolicyBinding({ name: policy }).catch(() => undefined);
+  await admission.deleteValidatingAdmissionPolicy({ name: policy }).catch(() => undefined);
+}
+
+describe('reapply-config --recreate compensates a failed re-create', () => {
+  const ns = uniqueName('fix-comp');
+  const backupFile = `/tmp/${ns}.yaml`;
+  let worker: RunningWorker;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    await resetMetallbConfig();
+    await buildFullConfig(ns);
+    worker = await startWorker(await bundleRunbookWorkflows());
+    ({ client, connection } = await temporalClient());
+  });
+
+  afterAll(async () => {
+    await unblockPoolCreation();
+    await worker?.stop();
+    await connection?.close();
+    rmSync(backupFile, { force: true });
+    await labClients().core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await resetMetallbConfig();
+  });
+
+  it('the API server rejects a re-created pool: the backup and every IP are restored before the run fails', async () => {
+    const before = { ips: await allServiceIps(), specs: await configSpecs() };
+    await blockPoolCreation();
+    const handle = await start(client, 'reapply-config', { mode: 'recreate' });
+    // Compensation keeps retrying the restore while the policy still blocks rp-b; lift it then.
+    const compensating = await eventually('the run to compensate', async () => {
+      const p = await progressOf(handle);
+      return p?.phase === 'compensating' && p.current === 'restore-config' ? p : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    expect(compensating.steps.find((s) => s.id === 'recreate-config')).toMatchObject({ status: 'failed' });
+    expect(compensating.steps.find((s) => s.id === 'recreate-config')?.detail).toContain('creating pool rp-b is blocked by the test policy');
+    await unblockPoolCreation();
+
+    const run = await finish(handle, 'reapply-config-recreate-compensated');
+    expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/);
+    expect(run.progress.phase).toBe('failed');
+    expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
+      ['restore-config', 'done'], ['restore-wait-ips', 'done'], ['restore-unpin', 'done'],
+    ]);
+    const specs = await configSpecs();
+    expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
+    for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
+    expect(await allServiceIps()).toEqual(before.ips);
+    expect(await leftoverPins(ns)).toEqual([]);
+    await expectClusterClean();
+  });
+
+  it('the failed run\'s backup can still be written as YAML from its history', async () => {
+    const args = ['--import', 'tsx', 'client/main.ts', 'fix', 'reapply-config', '--backup-of', changeWorkflowId(cluster), '--backup-file', backupFile, '--temporal-address', lab().temporalAddress];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
+    expect(stdout).toContain(`wrote 7 object(s) to ${backupFile}`);
+    expect(readFileSync(backupFile, 'utf8')).toContain('name: rp-b');
+  });
+});

@@ -1,0 +1,83 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { labUp } from '../../lab/lab.js';
+import { isAlive, runningDaemon } from '../../lab/processes.js';
+import { eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
+import { allServiceIps, buildFullConfig, configSpecs, expectClusterClean, finish, killHard, leftoverPins, progressOf, resetMetallbConfig, spawnCliWorker, start, waitForStep } from './fix-helpers.js';
+
+/** Worker identities that completed workflow tasks: more than one means another worker took over. */
+function workerIdentities(history: string): string[] {
+  const events = (JSON.parse(history) as { events: { workflowTaskCompletedEventAttributes?: { identity?: string } }[] }).events;
+  return [...new Set(events.flatMap((e) => (e.workflowTaskCompletedEventAttributes?.identity ? [e.workflowTaskCompletedEventAttributes.identity] : [])))];
+}
+
+async function expectRestoredExactly(before: { ips: Record<string, string[]>; specs: Awaited<ReturnType<typeof configSpecs>> }, ns: string) {
+  const specs = await configSpecs();
+  expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
+  for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
+  expect(await allServiceIps()).toEqual(before.ips);
+  expect(await leftoverPins(ns)).toEqual([]);
+  await expectClusterClean();
+}
+
+describe('reapply-config --recreate survives crashes', () => {
+  let ns: string;
+  const children: ChildProcess[] = [];
+  let connection: Connection;
+  let client: Client;
+
+  beforeEach(async () => {
+    ns = uniqueName('fix-crash');
+    await resetMetallbConfig();
+    await buildFullConfig(ns);
+    ({ client, connection } = await temporalClient());
+  });
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) await killHard(child);
+    await connection?.close().catch(() => undefined);
+    await labClients().core.deleteNamespace({ name: ns }).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await resetMetallbConfig();
+  });
+
+  it('the worker is SIGKILLed right after the delete step; a new worker finishes with every object and IP back', async () => {
+    const before = { ips: await allServiceIps(), specs: await configSpecs() };
+    children.push(await spawnCliWorker());
+    const handle = await start(client, 'reapply-config', { mode: 'recreate' });
+    const atKill = await waitForStep(handle, 'delete-config', 'done');
+    expect(atKill.phase).toBe('running');
+    await killHard(children[0]!);
+    console.log(`[crash] worker killed with SIGKILL while step ${atKill.current ?? '(between steps)'} ran`);
+    children.push(await spawnCliWorker());
+    const run = await finish(handle, 'reapply-config-recreate-worker-killed');
+    expect(run.failure).toBeUndefined();
+    expect(workerIdentities(run.history).length).toBeGreaterThanOrEqual(2);
+    await expectRestoredExactly(before, ns);
+  });
+
+  it('the Temporal server is SIGKILLed mid-workflow and restarted; the run resumes from its SQLite history', async () => {
+    const before = { ips: await allServiceIps(), specs: await configSpecs() };
+    children.push(await spawnCliWorker());
+    const handle: WorkflowHandle = await start(client, 'reapply-config', { mode: 'recreate' });
+    const { workflowId, firstExecutionRunId } = handle as WorkflowHandle & { firstExecutionRunId: string };
+    expect((await waitForStep(handle, 'delete-config', 'done')).phase).toBe('running');
+    const server = runningDaemon(lab().stateDir, 'temporal')!;
+    process.kill(server.pid, 'SIGKILL');
+    await eventually('the Temporal server to be gone', () => (isAlive(server.pid) ? undefined : true));
+    await connection.close().catch(() => undefined);
+    const restartedAt = Date.now();
+    await labUp({ name: lab().name }, () => undefined);
+    console.log(`[crash] Temporal server restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)}s`);
+    ({ client, connection } = await temporalClient());
+    const resumed = client.workflow.getHandle(workflowId, firstExecutionRunId);
+    await eventually('the resumed run to report progress', async () => (await progressOf(resumed))?.phase === 'completed' || undefined, { timeoutMs: 120_000, intervalMs: 500 });
+    const run = await finish(resumed, 'reapply-config-recreate-server-killed');
+    expect(run.failure).toBeUndefined();
+    expect(run.result!.summary).toBe('re-created 7 MetalLB object(s); no healthy Service changed its IP');
+    await expectRestoredExactly(before, ns);
+  });
+});
