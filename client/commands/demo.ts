@@ -4,6 +4,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { labUp } from '../../lab/lab.js';
 import { applyObjects, labKubeConfig } from '../../lab/kube.js';
 import { waitFor } from '../../lab/processes.js';
+import { runDiagnose } from './diagnose.js';
 
 const demoNamespace = 'metallb-demo';
 const demoPool = 'demo-pool';
@@ -55,7 +56,10 @@ export function registerDemo(program: Command): void {
         lab.metallbVersion,
       ]);
       console.log(table.toString());
+      // The main job: a diagnosis of the lab, exactly what `metallb-runbooks diagnose --lab` prints.
+      const diagnosis = await runDiagnose({ kubeconfig: lab.kubeconfig, since: '1h', output: 'human', failOn: 'error' });
+      console.log(diagnosis.text);
       console.log(`Lab ready in ${((Date.now() - started) / 1000).toFixed(1)}s. Temporal UI: ${lab.temporalUi}`);
-      console.log('Use it by hand: eval "$(npm run -s lab -- env)" && kubectl get ipaddresspools,svc -A');
+      console.log('Use it by hand: eval "$(npm run -s lab -- env)" && kubectl get ipaddresspools,svc -A && npx metallb-runbooks diagnose');
     });
 }

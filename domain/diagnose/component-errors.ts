@@ -144,6 +144,19 @@ function speakerRejection(g: GroupContext): Finding {
   });
 }
 
+/**
+ * An error followed by a successful "config reloaded" of the same component is over: e.g. v0.16
+ * fails to report its condition until its ConfigurationState exists, right after start-up.
+ */
+function resolvedByReload(g: GroupContext): boolean {
+  const last = ms(g.group.last);
+  return g.reloadedAt !== null && last !== null && last < g.reloadedAt;
+}
+
+function reloadDetail(g: GroupContext, otherwise: string): string {
+  return resolvedByReload(g) ? `A later "config reloaded" line shows the ${g.component} recovered. ${otherwise}` : otherwise;
+}
+
 function otherGroup(g: GroupContext): Finding {
   const { group, component } = g;
   const summary = summaryOf(group);
@@ -173,16 +186,16 @@ function otherGroup(g: GroupContext): Finding {
     case 'reconciler-error':
       return groupFinding(g, {
         id: `${component}-reconciler-error`,
-        severity: group.transient ? 'info' : 'warning',
-        title: `The ${component} reconciler failed ${when}: ${summary}`,
-        detail: group.transient ? 'Update conflicts are retried automatically.' : 'controller-runtime retries with backoff.',
+        severity: group.transient || resolvedByReload(g) ? 'info' : 'warning',
+        title: `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ${summary}`,
+        detail: group.transient ? 'Update conflicts are retried automatically.' : reloadDetail(g, 'controller-runtime retries with backoff.'),
       });
     default:
       return groupFinding(g, {
         id: `${component}-error`,
-        severity: 'warning',
-        title: `The ${component} logged an error ${when}: ${summary}`,
-        detail: 'Not a known MetalLB failure pattern; read the surrounding log lines.',
+        severity: resolvedByReload(g) ? 'info' : 'warning',
+        title: `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} logged an error ${when}: ${summary}`,
+        detail: reloadDetail(g, 'Not a known MetalLB failure pattern; read the surrounding log lines.'),
       });
   }
 }

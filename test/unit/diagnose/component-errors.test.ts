@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rejectionPersists } from '../../../domain/diagnose/component-errors.js';
-import { ago, brief, healthyCluster, NOW, ofCheck, run } from './builders.js';
+import { ago, brief, healthyCluster, installation, l2Adv, NOW, ofCheck, run } from './builders.js';
 
 const line = (fields: Record<string, unknown>) => JSON.stringify({ ...fields });
 const parseError = (ts: string) =>
@@ -76,5 +76,24 @@ describe('rejectionPersists', () => {
     [null, ago(20), false],
   ])('first %s last %s → %s', (first, last, expected) => {
     expect(rejectionPersists(now, { first, last })).toBe(expected);
+  });
+});
+
+describe('errors a later successful reload shows are over', () => {
+  it('downgrades the v0.16 start-up "failed to report condition" race to info', () => {
+    const race =
+      '{"caller":"pool_controller.go:59","controller":"PoolReconciler","error":"patch metallb-system/controller: configurationstates.metallb.io \\"controller\\" not found","level":"error","message":"failed to report condition","ts":"2026-11-23T11:50:00Z"}';
+    const reloaded = '{"caller":"pool_controller.go:128","controller":"PoolReconciler","event":"config reloaded","level":"info","ts":"2026-11-23T11:50:05Z"}';
+    const report = run([...installation(), l2Adv('all')], { logs: { controller: `${race}\n${reloaded}\n`, speaker: '' }, logsSince: '2026-11-23T11:00:00.000Z' });
+    const errors = report.findings.filter((f) => f.check === 'component-errors');
+    expect(errors.map((f) => [f.id, f.severity])).toEqual([['controller-error', 'info']]);
+    expect(errors[0]!.title).toMatch(/^\(since resolved\)/);
+  });
+
+  it('keeps it a warning when it happened after the last reload', () => {
+    const reloaded = '{"caller":"pool_controller.go:128","controller":"PoolReconciler","event":"config reloaded","level":"info","ts":"2026-11-23T11:50:00Z"}';
+    const later = '{"caller":"x.go:1","error":"boom","level":"error","msg":"something broke","ts":"2026-11-23T11:55:00Z"}';
+    const report = run([...installation(), l2Adv('all')], { logs: { controller: `${reloaded}\n${later}\n`, speaker: '' }, logsSince: '2026-11-23T11:00:00.000Z' });
+    expect(report.findings.filter((f) => f.check === 'component-errors').map((f) => [f.id, f.severity])).toEqual([['controller-error', 'warning']]);
   });
 });
