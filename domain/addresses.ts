@@ -42,6 +42,8 @@ export interface PoolIndex {
   poolsContaining(ip: string): string[];
   /** null if ip does not parse. */
   lookupDetailed(ip: string): { pools: string[]; excludedByAvoidBuggyIps: string[] } | null;
+  /** lookupDetailed for an address already parsed (parsing is most of the cost). */
+  lookupParsed(family: IpFamily, value: bigint): { pools: string[]; excludedByAvoidBuggyIps: string[] };
 }
 
 const FAMILIES: readonly IpFamily[] = ['IPv4', 'IPv6'];
@@ -450,11 +452,11 @@ export function buildPoolIndex(pools: readonly PoolAddresses[]): PoolIndex {
     IPv4: buildSegments(ordered, 'IPv4'),
     IPv6: buildSegments(ordered, 'IPv6'),
   };
+  const lookupParsed = (family: IpFamily, value: bigint) =>
+    splitByAvoidBuggyIps(findSegment(segments[family], value)?.pools ?? [], family, value);
   const lookupDetailed = (ip: string) => {
     const parsed = parseIp(ip);
-    if (parsed === null) return null;
-    const covering = findSegment(segments[parsed.family], parsed.value)?.pools ?? [];
-    return splitByAvoidBuggyIps(covering, parsed.family, parsed.value);
+    return parsed === null ? null : lookupParsed(parsed.family, parsed.value);
   };
-  return { lookupDetailed, poolsContaining: (ip) => lookupDetailed(ip)?.pools ?? [] };
+  return { lookupDetailed, lookupParsed, poolsContaining: (ip) => lookupDetailed(ip)?.pools ?? [] };
 }

@@ -67,8 +67,12 @@ export interface IpLookup {
   excludedByAvoidBuggyIps: string[];
 }
 
-function memoisedLookup(index: PoolIndex): (canonical: string) => IpLookup {
+/** Service ingress IPs were parsed once in viewService; their lookups reuse that parse. */
+function memoisedLookup(index: PoolIndex, services: readonly ServiceView[]): (canonical: string) => IpLookup {
   const cache = new Map<string, IpLookup>();
+  for (const ip of services.flatMap((s) => s.ips)) {
+    if (!cache.has(ip.canonical)) cache.set(ip.canonical, index.lookupParsed(ip.family, ip.value));
+  }
   return (canonical) => {
     let hit = cache.get(canonical);
     if (hit === undefined) cache.set(canonical, (hit = index.lookupDetailed(canonical) ?? { pools: [], excludedByAvoidBuggyIps: [] }));
@@ -159,7 +163,7 @@ export function buildContext(snapshot: ClusterSnapshot): DiagnoseContext {
   const namespaces = indexNamespaces(snapshot.namespaces);
   const { pools, poolsByName, index } = viewPools(snapshot, namespaces, inMetallbNamespace);
   const services = snapshot.services.filter((s) => isServedByMetallb(s, snapshot.lbClass)).map(viewService);
-  const lookupIp = memoisedLookup(index);
+  const lookupIp = memoisedLookup(index, services);
   const controllers = findWorkloads(snapshot.deployments, snapshot.pods, 'controller', inMetallbNamespace);
   return {
     snapshot,

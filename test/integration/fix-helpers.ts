@@ -235,3 +235,7 @@ export async function leftoverPins(ns: string): Promise<string[]> {
   const list = await labClients().core.listNamespacedService({ namespace: ns });
   return list.items.flatMap((s) => Object.keys(s.metadata?.annotations ?? {}).filter((k) => k === 'metallb.io/loadBalancerIPs' || k.startsWith('metallb-runbooks/')).map((k) => `${s.metadata!.name}: ${k}`));
 }
+
+export async function startRunbookAs(client: Client, runbook: RunbookName, requestedBy: string, extra: Record<string, unknown> = {}): Promise<WorkflowHandle> {
+  return startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
+}
