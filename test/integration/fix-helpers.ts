@@ -76,8 +76,7 @@ export function killHard(child: ChildProcess): Promise<void> {
 }
 
 export async function start(client: Client, runbook: RunbookName, extra: Record<string, unknown> = {}): Promise<WorkflowHandle> {
-  const input = { cluster, requestedBy: 'integration-test', ...extra } as RunbookInput;
-  return startRunbook(client, { runbook, input });
+  return startRunbookAs(client, runbook, 'integration-test', extra);
 }
 
 export async function progressOf(handle: WorkflowHandle): Promise<RunbookProgress | undefined> {
@@ -237,5 +236,7 @@ export async function leftoverPins(ns: string): Promise<string[]> {
 }
 
 export async function startRunbookAs(client: Client, runbook: RunbookName, requestedBy: string, extra: Record<string, unknown> = {}): Promise<WorkflowHandle> {
-  return startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
+  const started = await startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
+  // Bound to this run: a handle by id alone follows whichever run of the id is the latest.
+  return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
 }
