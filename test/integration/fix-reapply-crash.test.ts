@@ -63,7 +63,7 @@ describe('reapply-config --recreate survives crashes', () => {
     const before = { ips: await allServiceIps(), specs: await configSpecs() };
     children.push(await spawnCliWorker());
     const handle: WorkflowHandle = await start(client, 'reapply-config', { mode: 'recreate' });
-    const { workflowId, firstExecutionRunId } = handle as WorkflowHandle & { firstExecutionRunId: string };
+    const { workflowId, runId } = await handle.describe();
     expect((await waitForStep(handle, 'delete-config', 'done')).phase).toBe('running');
     const server = runningDaemon(lab().stateDir, 'temporal')!;
     process.kill(server.pid, 'SIGKILL');
@@ -73,7 +73,7 @@ describe('reapply-config --recreate survives crashes', () => {
     await labUp({ name: lab().name }, () => undefined);
     console.log(`[crash] Temporal server restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)}s`);
     ({ client, connection } = await temporalClient());
-    const resumed = client.workflow.getHandle(workflowId, firstExecutionRunId);
+    const resumed = client.workflow.getHandle(workflowId, runId);
     await eventually('the resumed run to report progress', async () => (await progressOf(resumed))?.phase === 'completed' || undefined, { timeoutMs: 120_000, intervalMs: 500 });
     const run = await finish(resumed, 'reapply-config-recreate-server-killed');
     expect(run.failure).toBeUndefined();
