@@ -23,7 +23,7 @@ export const nonRetryableErrorTypes = [
 const kubeRetry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes };
 
 /** One or a few API calls each. */
-export const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '2m', retry: kubeRetry });
+export const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m', retry: kubeRetry });
 
 /** Observed waits: they heartbeat every poll, so a lost worker is noticed within seconds. */
 export const waits = proxyActivities<RunbookActivities>({ startToCloseTimeout: '20m', heartbeatTimeout: '10s', retry: kubeRetry });

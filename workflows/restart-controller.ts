@@ -3,12 +3,12 @@ import { waits } from './activity-options.js';
 import { deadlineIn } from './progress-tracker.js';
 import { restartComponent, restartSteps, type Component } from './restart-component.js';
 
-const steps = restartSteps('controller');
+const steps = restartSteps('controller', 'Verify the new controller loaded its configuration without errors');
 
 const controller: Component = {
   runbook: 'restart-controller',
   kind: 'Deployment',
-  label: 'controller',
+  steps,
   async verify(t, namespace, pods, limits) {
     const waitingFor = `${pods.join(', ')} to log "config reloaded", with no config or allocation error since the restart`;
     const checked = await t.step(steps.verify, waitingFor, () => waits.checkControllerLog({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }), (r) =>

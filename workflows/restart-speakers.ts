@@ -3,12 +3,12 @@ import { waits } from './activity-options.js';
 import { deadlineIn } from './progress-tracker.js';
 import { restartComponent, restartSteps, type Component } from './restart-component.js';
 
-const steps = restartSteps('speakers');
+const steps = restartSteps('speakers', 'Verify no new speaker reports a rejected configuration');
 
 const speakers: Component = {
   runbook: 'restart-speakers',
   kind: 'DaemonSet',
-  label: 'speakers',
+  steps,
   async verify(t, namespace, pods, limits) {
     const waitingFor = 'no speaker ConfigurationState Invalid or left from a replaced pod, and no rejected configuration in the speaker logs';
     const r = await t.step(steps.verify, waitingFor, () => waits.checkSpeakers({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }), (c) =>

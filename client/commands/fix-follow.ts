@@ -9,6 +9,8 @@ import { progressQuery } from '../../workflows/messages.js';
 import { useColor } from '../terminal.js';
 
 export interface FollowOptions {
+  /** Named in the hint shown when no worker answers. */
+  taskQueue?: string;
   /** Called once, when a step first shows as done (e.g. to write the backup). */
   onStepDone?: (step: StepProgress) => Promise<void> | void;
   pollMs?: number;
@@ -80,10 +82,17 @@ export async function followRunbook(handle: WorkflowHandle, options: FollowOptio
   const view = new ProgressView(options);
   let outcome: { result?: RunbookResult; error?: unknown } | undefined;
   const finished = handle.result().then((result: RunbookResult) => (outcome = { result }), (error: unknown) => (outcome = { error }));
+  const hintAt = Date.now() + 10_000;
+  let answered = false;
   while (!outcome) {
     // No answer yet (no worker on the queue, server restarting): keep polling.
     const progress = await handle.query(progressQuery).catch(() => undefined);
     if (progress) await view.show(progress, new Date().toISOString());
+    answered ||= Boolean(progress);
+    if (!answered && Date.now() > hintAt) {
+      answered = true;
+      console.log(`no worker has picked this up yet; is one running for this cluster? (metallb-runbooks worker --context <context>, polling ${options.taskQueue ?? 'the cluster queue'})`);
+    }
     await Promise.race([finished, pause(options.pollMs ?? 500)]);
   }
   const last = await handle.query(progressQuery).catch(() => undefined);

@@ -8,6 +8,7 @@ import { changeWorkflowId, isRunbookName, RUNBOOKS, taskQueueFor, type RunbookNa
 import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
 import { table } from '../terminal.js';
 import { fetchBackup, writeBackup } from './fix-backup.js';
+import { backupQuery } from '../../workflows/messages.js';
 import { followRunbook } from './fix-follow.js';
 import { planLines } from './fix-plan.js';
 import { startRunbook, startWhenFree } from './fix-start.js';
@@ -99,11 +100,12 @@ async function runFix(runbook: string, opts: FixOptions): Promise<void> {
     if (opts.wait === false) return;
     const onStepDone = async (step: { id: string }) => {
       if (step.id !== 'export-config' || !opts.backupFile) return;
-      const backup = await fetchBackup(client, handle.workflowId, runId);
-      if (backup) writeBackup(opts.backupFile, backup, `workflow ${handle.workflowId} run ${runId}`);
-      if (backup) console.log(`  backup of ${backup.objects.length} object(s) written to ${opts.backupFile}`);
+      const backup = await handle.query(backupQuery);
+      if (!backup) return;
+      writeBackup(opts.backupFile, backup, `workflow ${handle.workflowId} run ${runId}`);
+      console.log(`  backup of ${backup.objects.length} object(s) written to ${opts.backupFile}`);
     };
-    printResult(await followRunbook(handle, { onStepDone }));
+    printResult(await followRunbook(handle, { onStepDone, taskQueue: taskQueueFor(cluster) }));
   } finally {
     await connection.close();
   }
