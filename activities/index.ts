@@ -46,7 +46,7 @@ export function createActivities(kc: KubeConfig) {
     createConfigObject: (request: CreateRequest) => createConfigObject(kube, request),
     releaseAutoAssign: (entry: BackupEntry) => releaseAutoAssign(kube, entry),
     waitForServiceIps: (input: { expected: ServicePin[]; deadline: string }) => waitForServiceIps(kube, input),
-    restoreConfigObject: (entry: BackupEntry) => restoreConfigObject(kube, entry),
+    restoreConfigObject: (request: CreateRequest) => restoreConfigObject(kube, request),
     verifyConfigMatchesBackup: (input: { entries: BackupEntry[] }) => verifyConfigMatchesBackup(kube, input),
     findOrphanedServices: (search: OrphanSearch) => findOrphanedServices(kube, search),
     releaseServiceRequest: (plan: OrphanPlan) => releaseServiceRequest(kube, plan),

@@ -14,13 +14,13 @@ export interface PollOptions {
   intervalMs?: number;
 }
 
-/** Retryable API errors (a restarting API server) count as "not yet"; others end the wait. */
+/** Retryable API errors (a restarting API server) count as "not yet"; anything else ends the wait. */
 async function observe<T>(check: () => Promise<Observation<T>>): Promise<Observation<T>> {
   try {
     return await check();
   } catch (error) {
-    if (error instanceof ApplicationFailure && error.nonRetryable) throw error;
-    return { done: false, seen: `API error: ${(error as Error).message}` };
+    if (!(error instanceof ApplicationFailure) || error.nonRetryable) throw error;
+    return { done: false, seen: `API error: ${error.message}` };
   }
 }
 

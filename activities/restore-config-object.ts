@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { entryRef, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
+import { entryRef, sameSpec, type BackupEntry, type ConfigManifest } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
+import { heldManifest, type CreateRequest } from './create-config-object.js';
 import { objectParams, type KubeApis } from './kube-apis.js';
 import { isNotFound, kubeCall } from './kube-call.js';
 
@@ -21,20 +22,21 @@ async function readExisting(kube: KubeApis, entry: BackupEntry): Promise<Existin
 }
 
 // A create racing another writer fails with AlreadyExists (retryable 409): the retry reads and compares.
-async function create(kube: KubeApis, entry: BackupEntry): Promise<RestoreAction> {
+async function create(kube: KubeApis, entry: BackupEntry, body: ConfigManifest): Promise<RestoreAction> {
   const { name: _name, ...listParams } = objectParams(entry);
-  await kubeCall(`restore ${entryRef(entry)}`, () => kube.custom.createNamespacedCustomObject({ ...listParams, body: entry.manifest, fieldManager }));
+  await kubeCall(`restore ${entryRef(entry)}`, () => kube.custom.createNamespacedCustomObject({ ...listParams, body, fieldManager }));
   return 'created';
 }
 
 /**
- * Compensation: makes the object exist with exactly the backed-up spec, whatever state it is in.
+ * Compensation: makes the object exist with exactly the backed-up spec (pools optionally with
+ * autoAssign held off), whatever state it is in.
  * No failure is final here: giving up leaves the cluster without its config, and an operator can
  * lift the obstacle (a policy, a quota) while the workflow keeps retrying until its deadline.
  */
-export async function restoreConfigObject(kube: KubeApis, entry: BackupEntry): Promise<{ ref: string; action: RestoreAction }> {
+export async function restoreConfigObject(kube: KubeApis, request: CreateRequest): Promise<{ ref: string; action: RestoreAction }> {
   try {
-    return await restore(kube, entry);
+    return await restore(kube, request.entry, heldManifest(request.entry, request.holdAutoAssign));
   } catch (error) {
     if (error instanceof ApplicationFailure && error.nonRetryable) {
       throw ApplicationFailure.create({ message: error.message, type: error.type ?? 'RestoreFailed', nonRetryable: false, details: error.details ? [...error.details] : [] });
@@ -43,11 +45,11 @@ export async function restoreConfigObject(kube: KubeApis, entry: BackupEntry): P
   }
 }
 
-async function restore(kube: KubeApis, entry: BackupEntry): Promise<{ ref: string; action: RestoreAction }> {
+async function restore(kube: KubeApis, entry: BackupEntry, wanted: ConfigManifest): Promise<{ ref: string; action: RestoreAction }> {
   const existing = await readExisting(kube, entry);
-  if (existing === null) return { ref: entryRef(entry), action: await create(kube, entry) };
-  if (sameSpec(existing.spec, entry.manifest.spec)) return { ref: entryRef(entry), action: 'unchanged' };
-  const body = { ...existing, spec: entry.manifest.spec };
+  if (existing === null) return { ref: entryRef(entry), action: await create(kube, entry, wanted) };
+  if (sameSpec(existing.spec, wanted.spec)) return { ref: entryRef(entry), action: 'unchanged' };
+  const body = { ...existing, spec: wanted.spec };
   await kubeCall(`restore spec of ${entryRef(entry)}`, () => kube.custom.replaceNamespacedCustomObject({ ...objectParams(entry), body, fieldManager }));
   return { ref: entryRef(entry), action: 'replaced' };
 }

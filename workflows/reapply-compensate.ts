@@ -1,5 +1,5 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { creationOrder } from '../domain/runbooks/backup.js';
+import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
+import { creationOrder, type BackupEntry } from '../domain/runbooks/backup.js';
 import { pinMarker, type ServicePin } from '../domain/runbooks/pins.js';
 import { compensation, waits } from './activity-options.js';
 import { deadlineIn, reasonOf } from './progress-tracker.js';
@@ -14,10 +14,11 @@ export interface Pins {
   watched: ServicePin[];
 }
 
-async function restoreAll(run: ReapplyRun): Promise<string[]> {
+/** Pools come back with autoAssign held off first, as in the re-create: no pending Service takes a pinned IP. */
+async function restoreAll(entries: BackupEntry[], holdAutoAssign: boolean): Promise<string[]> {
   const actions: string[] = [];
-  for (const entry of creationOrder(run.backup.objects)) {
-    const r = await compensation.restoreConfigObject(entry);
+  for (const entry of entries) {
+    const r = await compensation.restoreConfigObject({ entry, holdAutoAssign });
     if (r.action !== 'unchanged') actions.push(`${r.ref} ${r.action}`);
   }
   return actions;
@@ -25,8 +26,11 @@ async function restoreAll(run: ReapplyRun): Promise<string[]> {
 
 async function restore(run: ReapplyRun, pins: Pins): Promise<void> {
   const { t } = run;
-  await t.step(S.restore, null, () => restoreAll(run), (a) => (a.length ? a.join(', ') : 'every object was already as in the backup'));
+  const pools = run.backup.objects.filter((e) => e.kind === 'IPAddressPool');
+  const describe = (a: string[]) => (a.length ? a.join(', ') : 'every object was already as in the backup');
+  await t.step(S.restore, null, () => restoreAll(creationOrder(run.backup.objects), true), describe);
   await t.step(S.restoreIps, `${pins.watched.length} Service(s) to hold their previous IPs`, () => waits.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(run.limits.serviceIpsSeconds) }));
+  await t.step(S.restoreAutoAssign, null, () => restoreAll(pools, false), describe);
   await t.step(S.restoreUnpin, null, () => compensation.unpinServiceIps({ services: pins.pinned.map((p) => p.service), marker: pins.marker }));
 }
 
@@ -35,10 +39,12 @@ export async function compensate(run: ReapplyRun, pins: Pins, error: unknown): P
   run.t.phase('compensating');
   const reason = reasonOf(error);
   try {
-    await restore(run, pins);
+    // Even a cancelled run puts the configuration back before it ends.
+    await CancellationScope.nonCancellable(() => restore(run, pins));
   } catch (restoreError) {
     run.t.phase('failed');
-    const message = `reapply-config --recreate failed (${reason}) and restoring the backup failed too: ${reasonOf(restoreError)}; the backup is in this workflow's history (metallb-runbooks fix reapply-config --backup-of <workflow id> --backup-file backup.yaml)`;
+    const { workflowId, runId } = workflowInfo();
+    const message = `reapply-config --recreate failed (${reason}) and restoring the backup failed too: ${reasonOf(restoreError)}; get the backup with: metallb-runbooks fix reapply-config --backup-of ${workflowId}/run/${runId} --backup-file backup.yaml`;
     throw ApplicationFailure.create({ message, type: 'RestoreFailed', nonRetryable: true, cause: error as Error });
   }
   run.t.phase('failed');

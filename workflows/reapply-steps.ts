@@ -14,8 +14,9 @@ export const reapplySteps = {
   unpin: { id: 'unpin-ips', title: 'Remove the pins this run added' },
   verifyConfig: { id: 'verify-config', title: 'Verify every object matches the backup' },
   verifyIps: { id: 'verify-ips', title: 'Verify every Service IP is inside a pool' },
-  restore: { id: 'restore-config', title: 'Compensate: restore the backup' },
+  restore: { id: 'restore-config', title: 'Compensate: restore the backup (pools with autoAssign held off)' },
   restoreIps: { id: 'restore-wait-ips', title: 'Compensate: wait for every pinned Service to get its IP back' },
+  restoreAutoAssign: { id: 'restore-auto-assign', title: 'Compensate: give the pools back their autoAssign' },
   restoreUnpin: { id: 'restore-unpin', title: 'Compensate: remove the pins this run added' },
 } as const;
 

@@ -35,7 +35,8 @@ function stepLine(step: StepProgress, now: string): string {
 class ProgressView {
   private readonly reported = new Set<string>();
   private readonly announced = new Set<string>();
-  private readonly spinner: Ora | null = process.stdout.isTTY ? ora({ stream: process.stdout, discardStdin: false }) : null;
+  // A pty that reports 0 columns (e.g. under `script`) sends ora into an endless redraw: plain lines then.
+  private readonly spinner: Ora | null = process.stdout.isTTY && (process.stdout.columns ?? 0) > 0 ? ora({ stream: process.stdout, discardStdin: false }) : null;
 
   constructor(private readonly options: FollowOptions) {}
 

@@ -5,7 +5,7 @@ import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, waitForStep, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, waitForStep, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const lbSpec = (extra: Record<string, unknown> = {}) => ({ type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...extra });
@@ -33,7 +33,7 @@ describe('fix cleanup-orphans on the lab', () => {
   afterAll(async () => {
     await worker?.stop();
     await connection?.close();
-    await labClients().core.deleteNamespace({ name: ns });
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 
@@ -66,6 +66,7 @@ describe('fix cleanup-orphans on the lab', () => {
 
     const run = await finish(await start(client, 'cleanup-orphans', { services: [] }), 'cleanup-orphans-drifted');
     expect(run.failure).toBeUndefined();
+    expect(run.history).not.toContain(labToken());
     for (const name of ['pinned-away', 'annotated-away', 'old-pool']) {
       const [ip] = await serviceIps(ns, name);
       expect(ip, name).toMatch(/^192\.0\.2\.(1[6-9]|2\d|3[01])$/);

@@ -130,10 +130,12 @@ export async function finish(handle: WorkflowHandle, name: string): Promise<Fini
   return { result, failure, progress, history: await recordHistory(handle, name) };
 }
 
-/** IPs of every LoadBalancer Service in the cluster, by "namespace/name". */
+/** IPs of every LoadBalancer Service in the cluster, by "namespace/name" (namespaces being deleted left out). */
 export async function allServiceIps(): Promise<Record<string, string[]>> {
-  const list = await labClients().core.listServiceForAllNamespaces();
-  const entries = list.items.filter((s) => s.spec?.type === 'LoadBalancer').map((s) => [`${s.metadata!.namespace}/${s.metadata!.name}`, ingressIps(s)] as const);
+  const { core } = labClients();
+  const [list, namespaces] = await Promise.all([core.listServiceForAllNamespaces(), core.listNamespace()]);
+  const leaving = new Set(namespaces.items.filter((n) => n.status?.phase === 'Terminating').map((n) => n.metadata!.name));
+  const entries = list.items.filter((s) => s.spec?.type === 'LoadBalancer' && !leaving.has(s.metadata!.namespace!)).map((s) => [`${s.metadata!.namespace}/${s.metadata!.name}`, ingressIps(s)] as const);
   return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -173,13 +175,19 @@ const configPlurals = [
   ['communities', 'v1beta1'],
 ] as const;
 
-/** Every MetalLB config object, advertisements first, so each file starts from nothing. */
+/**
+ * Every MetalLB config object, advertisements first, so each file starts from nothing. Retried:
+ * right after a lab restart re-applies the CRDs, their storage answers 429 for a moment.
+ */
 export async function resetMetallbConfig(): Promise<void> {
   const { custom, namespace } = labClients();
-  for (const [plural, version] of configPlurals) {
-    const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as { items: { metadata: { name: string } }[] };
-    for (const item of list.items) await custom.deleteNamespacedCustomObject({ ...metallb, version, namespace, plural, name: item.metadata.name });
-  }
+  await eventually('MetalLB config to be deleted', async () => {
+    for (const [plural, version] of configPlurals) {
+      const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as { items: { metadata: { name: string } }[] };
+      for (const item of list.items) await custom.deleteNamespacedCustomObject({ ...metallb, version, namespace, plural, name: item.metadata.name }).catch(() => undefined);
+    }
+    return (Object.keys(await configSpecs()).length === 0) || undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
 }
 
 export async function createConfig(kind: string, name: string, spec: Record<string, unknown>, version = 'v1beta1'): Promise<void> {
@@ -239,4 +247,18 @@ export async function startRunbookAs(client: Client, runbook: RunbookName, reque
   const started = await startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
   // Bound to this run: a handle by id alone follows whichever run of the id is the latest.
   return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
+}
+
+/** Deletes a test namespace and waits until it is gone, so its Services cannot leak into the next file's IP comparisons. */
+export async function removeNamespace(name: string): Promise<void> {
+  const { core } = labClients();
+  await core.deleteNamespace({ name }).catch(() => undefined);
+  await eventually(`namespace ${name} to be gone`, async () => {
+    try {
+      await core.readNamespace({ name });
+      return undefined;
+    } catch {
+      return true;
+    }
+  }, { timeoutMs: 120_000, intervalMs: 250 });
 }

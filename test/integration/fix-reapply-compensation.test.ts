@@ -7,7 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, resetMetallbConfig, root, start, startWorker, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, resetMetallbConfig, root, start, startWorker, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const policy = 'fix-test-block-rp-b';
 
@@ -59,7 +59,7 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await worker?.stop();
     await connection?.close();
     rmSync(backupFile, { force: true });
-    await labClients().core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 
@@ -80,7 +80,7 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/);
     expect(run.progress.phase).toBe('failed');
     expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
-      ['restore-config', 'done'], ['restore-wait-ips', 'done'], ['restore-unpin', 'done'],
+      ['restore-config', 'done'], ['restore-wait-ips', 'done'], ['restore-auto-assign', 'done'], ['restore-unpin', 'done'],
     ]);
     const specs = await configSpecs();
     expect(Object.keys(specs)).toEqual(Object.keys(before.specs));

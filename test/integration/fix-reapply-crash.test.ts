@@ -3,8 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { labUp } from '../../lab/lab.js';
 import { isAlive, runningDaemon } from '../../lab/processes.js';
-import { eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, configSpecs, expectClusterClean, finish, killHard, leftoverPins, progressOf, resetMetallbConfig, spawnCliWorker, start, waitForStep } from './fix-helpers.js';
+import { eventually, lab, temporalClient, uniqueName } from './helpers.js';
+import { allServiceIps, buildFullConfig, configSpecs, expectClusterClean, finish, killHard, leftoverPins, progressOf, resetMetallbConfig, spawnCliWorker, start, waitForStep, removeNamespace } from './fix-helpers.js';
 
 /** Worker identities that completed workflow tasks: more than one means another worker took over. */
 function workerIdentities(history: string): string[] {
@@ -37,7 +37,7 @@ describe('reapply-config --recreate survives crashes', () => {
   afterEach(async () => {
     for (const child of children.splice(0)) await killHard(child);
     await connection?.close().catch(() => undefined);
-    await labClients().core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await removeNamespace(ns);
   });
 
   afterAll(async () => {

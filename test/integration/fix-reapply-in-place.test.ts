@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { labConfig } from '../../lab/config.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, resetMetallbConfig, start, startWorker, waitForIp, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, labToken, resetMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const peerCrd = 'bgppeers.metallb.io';
 
@@ -59,7 +59,7 @@ describe('fix reapply-config (in place) on the lab', () => {
     await setPeerStorageVersion('v1beta2');
     await worker?.stop();
     await connection?.close();
-    await labClients().core.deleteNamespace({ name: ns });
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 
@@ -82,6 +82,7 @@ describe('fix reapply-config (in place) on the lab', () => {
 
     const run = await finish(await start(client, 'reapply-config', { mode: 'in-place' }), 'reapply-config-in-place-stored-v1beta1');
     expect(run.failure).toBeUndefined();
+    expect(run.history).not.toContain(labToken());
     expect(await storedApiVersion('bgppeers', 'old-peer')).toBe('metallb.io/v1beta2');
     expect(await storedVersions()).toEqual(['v1beta2']);
     expect(run.result!.changes).toContain('CRD bgppeers.metallb.io storedVersions [v1beta2,v1beta1] -> [v1beta2]');

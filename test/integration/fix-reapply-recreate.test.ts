@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Client, Connection } from '@temporalio/client';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, resetMetallbConfig, root, serviceIps, startWorker, timings, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, resetMetallbConfig, root, serviceIps, startWorker, timings, removeNamespace, type RunningWorker } from './fix-helpers.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 
@@ -30,7 +30,7 @@ describe('fix reapply-config --recreate on the lab', () => {
     await worker?.stop();
     await connection?.close();
     rmSync(backupFile, { force: true });
-    await labClients().core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 

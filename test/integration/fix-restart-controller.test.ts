@@ -3,8 +3,8 @@ import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, type RunningWorker } from './fix-helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, temporalClient, uniqueName } from './helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 describe('fix restart-controller on the lab', () => {
   const ns = uniqueName('fix-rc');
@@ -28,7 +28,7 @@ describe('fix restart-controller on the lab', () => {
   afterAll(async () => {
     await worker?.stop();
     await connection?.close();
-    await labClients().core.deleteNamespace({ name: ns });
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 

@@ -3,7 +3,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, start, startWorker, waitForIp, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -46,7 +46,7 @@ describe('fix restart-speakers on the lab', () => {
   afterAll(async () => {
     await worker?.stop();
     await connection?.close();
-    await labClients().core.deleteNamespace({ name: ns });
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 

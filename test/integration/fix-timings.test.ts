@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, finish, resetMetallbConfig, start, startWorker, waitForIp, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, finish, resetMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 // How long each runbook takes on the lab, next to the popular script's commands (its fixed
 // `sleep 10` and its `kubectl rollout status` waits) replayed against the same lab.
@@ -80,7 +80,7 @@ describe('timings: runbooks vs the popular script on the lab', () => {
     console.log(['[timing] runbook | ours (workflow, all verification included) | popular script', ...rows.map((r) => `[timing] ${r.join(' | ')}`)].join('\n'));
     await worker?.stop();
     await connection?.close();
-    await labClients().core.deleteNamespace({ name: ns });
+    await removeNamespace(ns);
     await resetMetallbConfig();
   });
 
