@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
+import { registerFix } from './commands/fix.js';
+import { registerWorker } from './commands/worker.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -13,8 +15,8 @@ const program = new Command('metallb-runbooks')
 
 registerDemo(program);
 registerDiagnose(program);
-(await import('./commands/fix.js')).registerFix(program);
-(await import('./commands/worker.js')).registerWorker(program);
+registerFix(program);
+registerWorker(program);
 
 program.parseAsync().catch((error: Error & { exitCode?: number }) => {
   console.error(`metallb-runbooks: ${error.message}`);

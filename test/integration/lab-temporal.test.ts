@@ -27,7 +27,7 @@ describe('the lab Temporal server', () => {
     const result = await worker.runUntil(
       client.workflow.execute('smokeWorkflow', { taskQueue, workflowId, args: ['hello'] }),
     );
-    expect(result).toBe('hello from lab test');
+    expect(result).toBe(`hello from lab ${record.name}`);
     await clientConnection.close();
     await connection.close();
 
@@ -50,7 +50,7 @@ describe('the lab Temporal server', () => {
     const types = (history.events ?? []).map((e) => e.eventType);
     expect(types.length).toBeGreaterThanOrEqual(8);
     expect((await again.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
-    expect(await again.workflow.getHandle(workflowId).result()).toBe('hello from lab test');
+    expect(await again.workflow.getHandle(workflowId).result()).toBe(`hello from lab ${record.name}`);
     await againConnection.close();
   });
 });
