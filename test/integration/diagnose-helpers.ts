@@ -2,7 +2,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { runDiagnose } from '../../client/commands/diagnose.js';
 import type { DiagnosisReport, Finding } from '../../domain/diagnose/report.js';
 import { readControllerState } from '../../lab/record.js';
-import { eventually, ingressIps, lab, labClients } from './helpers.js';
+import { eventually, lab, labClients } from './helpers.js';
 
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const metallb = { group: 'metallb.io', version: 'v1beta1' };
@@ -51,13 +51,6 @@ export async function createMetallbObject(kind: string, plural: string, name: st
     plural,
     body: { apiVersion: 'metallb.io/v1beta1', kind, metadata: { name }, spec },
   });
-}
-
-export async function waitForIp(namespace: string, name: string, timeoutMs = 15_000): Promise<string[]> {
-  return eventually(`an IP on ${namespace}/${name}`, async () => {
-    const ips = ingressIps(await labClients().core.readNamespacedService({ namespace, name }));
-    return ips.length ? ips : undefined;
-  }, { timeoutMs });
 }
 
 /** Scales the controller Deployment; at 0 the lab's supervisor stops the real process. */

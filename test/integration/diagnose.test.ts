@@ -8,8 +8,10 @@ import {
   eventually,
   ingressIps,
   labClients,
+  removeNamespace,
   serviceEvents,
   uniqueName,
+  waitForIp,
 } from './helpers.js';
 import {
   createMetallbObject,
@@ -20,7 +22,6 @@ import {
   patchPool,
   problems,
   scaleController,
-  waitForIp,
 } from './diagnose-helpers.js';
 import { DiagnosisReportSchema } from '../../domain/diagnose/report.js';
 
@@ -39,18 +40,9 @@ describe('diagnose on the lab', () => {
     await createNamespace(ns);
   });
   afterEach(async () => {
-    const { core } = labClients();
-    await core.deleteNamespace({ name: ns });
     await deleteAllMetallbConfig();
     // The next scenario must not see this one's Services (or the controller's retries for them).
-    await eventually(`namespace ${ns} to be deleted`, async () => {
-      try {
-        await core.readNamespace({ name: ns });
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, { timeoutMs: 60_000 });
+    await removeNamespace(ns);
   });
 
   async function healthyPool(pool = uniqueName('pool'), addresses = ['192.0.2.0/28']) {

@@ -5,7 +5,7 @@ import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, waitForStep, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, startWorker, waitForIp, waitForStep, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const lbSpec = (extra: Record<string, unknown> = {}) => ({ type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...extra });
@@ -18,7 +18,7 @@ describe('fix cleanup-orphans on the lab', () => {
   const annotations = async (name: string) => (await labClients().core.readNamespacedService({ namespace: ns, name })).metadata?.annotations ?? {};
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await createNamespace(ns);
     await createPool('op-pool', ['192.0.2.16/28']);
     await createL2Advertisement('op-l2', ['op-pool']);
@@ -34,7 +34,7 @@ describe('fix cleanup-orphans on the lab', () => {
     await worker?.stop();
     await connection?.close();
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('on a healthy lab: finds no orphan and changes nothing', async () => {

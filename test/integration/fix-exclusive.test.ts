@@ -5,7 +5,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { eventually, lab, labClients, temporalClient } from './helpers.js';
-import { cluster, finish, resetMetallbConfig, root, startRunbookAs, startWorker, waitForStep, type RunningWorker } from './fix-helpers.js';
+import { cluster, finish, deleteAllMetallbConfig, root, startRunbookAs, startWorker, waitForStep, type RunningWorker } from './fix-helpers.js';
 
 const stateParams = () => ({ group: 'metallb.io', version: 'v1beta1', namespace: labClients().namespace, plural: 'configurationstates' });
 
@@ -42,7 +42,7 @@ describe('one mutating runbook per cluster', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     worker = await startWorker(await bundleRunbookWorkflows());
     ({ client, connection } = await temporalClient());
   });

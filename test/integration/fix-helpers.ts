@@ -18,7 +18,9 @@ import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js
 import { startRunbook } from '../../client/commands/fix-start.js';
 import { createWorker, type RunbookWorker } from '../../worker/worker.js';
 import { progressQuery } from '../../workflows/messages.js';
-import { createLoadBalancer, eventually, ingressIps, lab, labClients } from './helpers.js';
+import { configPlurals, createLoadBalancer, eventually, ingressIps, lab, labClients, waitForIp } from './helpers.js';
+
+export { deleteAllMetallbConfig, removeNamespace, waitForIp } from './helpers.js';
 
 export const cluster = 'metallb-lab';
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -143,13 +145,6 @@ export async function serviceIps(namespace: string, name: string): Promise<strin
   return ingressIps(await labClients().core.readNamespacedService({ namespace, name }));
 }
 
-export async function waitForIp(namespace: string, name: string): Promise<string[]> {
-  return eventually(`an IP on ${namespace}/${name}`, async () => {
-    const ips = await serviceIps(namespace, name);
-    return ips.length ? ips : undefined;
-  });
-}
-
 /** Every LoadBalancer Service IP lies in a current pool (addresses.ts), and diagnosis finds no orphan or unmet request. */
 export async function expectClusterClean(): Promise<void> {
   const { kc, custom, namespace } = labClients();
@@ -164,30 +159,6 @@ export async function expectClusterClean(): Promise<void> {
   const report = diagnose(snapshotFromObjects(read.objects, { collectedAt: new Date().toISOString(), source: 'cluster', logs: read.logs }));
   const relevant = report.findings.filter((f) => ['orphaned-ips', 'unmet-requests'].includes(f.check) && f.severity !== 'info');
   if (relevant.length) throw new Error(`diagnosis is not clean: ${relevant.map((f) => f.title).join('; ')}`);
-}
-
-const configPlurals = [
-  ['bgpadvertisements', 'v1beta1'],
-  ['l2advertisements', 'v1beta1'],
-  ['bgppeers', 'v1beta2'],
-  ['ipaddresspools', 'v1beta1'],
-  ['bfdprofiles', 'v1beta1'],
-  ['communities', 'v1beta1'],
-] as const;
-
-/**
- * Every MetalLB config object, advertisements first, so each file starts from nothing. Retried:
- * right after a lab restart re-applies the CRDs, their storage answers 429 for a moment.
- */
-export async function resetMetallbConfig(): Promise<void> {
-  const { custom, namespace } = labClients();
-  await eventually('MetalLB config to be deleted', async () => {
-    for (const [plural, version] of configPlurals) {
-      const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as { items: { metadata: { name: string } }[] };
-      for (const item of list.items) await custom.deleteNamespacedCustomObject({ ...metallb, version, namespace, plural, name: item.metadata.name }).catch(() => undefined);
-    }
-    return (Object.keys(await configSpecs()).length === 0) || undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
 }
 
 export async function createConfig(kind: string, name: string, spec: Record<string, unknown>, version = 'v1beta1'): Promise<void> {
@@ -247,18 +218,4 @@ export async function startRunbookAs(client: Client, runbook: RunbookName, reque
   const started = await startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
   // Bound to this run: a handle by id alone follows whichever run of the id is the latest.
   return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
-}
-
-/** Deletes a test namespace and waits until it is gone, so its Services cannot leak into the next file's IP comparisons. */
-export async function removeNamespace(name: string): Promise<void> {
-  const { core } = labClients();
-  await core.deleteNamespace({ name }).catch(() => undefined);
-  await eventually(`namespace ${name} to be gone`, async () => {
-    try {
-      await core.readNamespace({ name });
-      return undefined;
-    } catch {
-      return true;
-    }
-  }, { timeoutMs: 120_000, intervalMs: 250 });
 }

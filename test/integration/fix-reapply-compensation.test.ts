@@ -7,7 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, resetMetallbConfig, root, start, startWorker, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, deleteAllMetallbConfig, root, start, startWorker, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const policy = 'fix-test-block-rp-b';
 
@@ -48,7 +48,7 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await buildFullConfig(ns);
     worker = await startWorker(await bundleRunbookWorkflows());
     ({ client, connection } = await temporalClient());
@@ -60,7 +60,7 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await connection?.close();
     rmSync(backupFile, { force: true });
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('the API server rejects a re-created pool: the backup and every IP are restored before the run fails', async () => {

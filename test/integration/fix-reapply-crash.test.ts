@@ -4,7 +4,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { labUp } from '../../lab/lab.js';
 import { isAlive, runningDaemon } from '../../lab/processes.js';
 import { eventually, lab, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, configSpecs, expectClusterClean, finish, killHard, leftoverPins, progressOf, resetMetallbConfig, spawnCliWorker, start, waitForStep, removeNamespace } from './fix-helpers.js';
+import { allServiceIps, buildFullConfig, configSpecs, expectClusterClean, finish, killHard, leftoverPins, progressOf, deleteAllMetallbConfig, spawnCliWorker, start, waitForStep, removeNamespace } from './fix-helpers.js';
 
 /** Worker identities that completed workflow tasks: more than one means another worker took over. */
 function workerIdentities(history: string): string[] {
@@ -29,7 +29,7 @@ describe('reapply-config --recreate survives crashes', () => {
 
   beforeEach(async () => {
     ns = uniqueName('fix-crash');
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await buildFullConfig(ns);
     ({ client, connection } = await temporalClient());
   });
@@ -41,7 +41,7 @@ describe('reapply-config --recreate survives crashes', () => {
   });
 
   afterAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('the worker is SIGKILLed right after the delete step; a new worker finishes with every object and IP back', async () => {

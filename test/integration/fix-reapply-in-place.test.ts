@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { labConfig } from '../../lab/config.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, labToken, resetMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const peerCrd = 'bgppeers.metallb.io';
 
@@ -45,7 +45,7 @@ describe('fix reapply-config (in place) on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await createNamespace(ns);
     await createPool('ip-pool', ['203.0.113.0/28']);
     await createL2Advertisement('ip-l2', ['ip-pool']);
@@ -60,7 +60,7 @@ describe('fix reapply-config (in place) on the lab', () => {
     await worker?.stop();
     await connection?.close();
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('on a healthy lab: rewrites nothing that is already current, deletes nothing, changes no IP', async () => {

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Client, Connection } from '@temporalio/client';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, resetMetallbConfig, root, serviceIps, startWorker, timings, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, deleteAllMetallbConfig, root, serviceIps, startWorker, timings, removeNamespace, type RunningWorker } from './fix-helpers.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 
@@ -20,7 +20,7 @@ describe('fix reapply-config --recreate on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await buildFullConfig(ns);
     worker = await startWorker(await bundleRunbookWorkflows());
     ({ client, connection } = await temporalClient());
@@ -31,7 +31,7 @@ describe('fix reapply-config --recreate on the lab', () => {
     await connection?.close();
     rmSync(backupFile, { force: true });
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('through the CLI: re-creates every object with an identical spec, every healthy Service keeps its IP, the pending one takes none', async () => {

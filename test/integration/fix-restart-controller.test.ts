@@ -4,7 +4,7 @@ import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, serviceIps, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 describe('fix restart-controller on the lab', () => {
   const ns = uniqueName('fix-rc');
@@ -13,7 +13,7 @@ describe('fix restart-controller on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await createNamespace(ns);
     await createPool('rc-pool', ['192.0.2.0/28']);
     await createL2Advertisement('rc-l2', ['rc-pool']);
@@ -29,7 +29,7 @@ describe('fix restart-controller on the lab', () => {
     await worker?.stop();
     await connection?.close();
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('on a healthy lab: replaces the controller process, keeps every IP, and leaves no token in the history', async () => {

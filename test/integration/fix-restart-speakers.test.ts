@@ -3,7 +3,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, resetMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -33,7 +33,7 @@ describe('fix restart-speakers on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await createNamespace(ns);
     await createPool('rs-pool', ['198.51.100.0/28']);
     await createL2Advertisement('rs-l2', ['rs-pool']);
@@ -47,7 +47,7 @@ describe('fix restart-speakers on the lab', () => {
     await worker?.stop();
     await connection?.close();
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('on a healthy lab: every node gets a new ready speaker and no IP changes', async () => {

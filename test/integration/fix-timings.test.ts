@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, finish, resetMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { allServiceIps, finish, deleteAllMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
 
 // How long each runbook takes on the lab, next to the popular script's commands (its fixed
 // `sleep 10` and its `kubectl rollout status` waits) replayed against the same lab.
@@ -64,7 +64,7 @@ describe('timings: runbooks vs the popular script on the lab', () => {
   const lost = (name: string) => createLoadBalancer(ns, name, { spec: { type: 'LoadBalancer', loadBalancerIP: '198.51.100.200', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
 
   beforeAll(async () => {
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
     await createNamespace(ns);
     await createPool('tm-pool', ['203.0.113.0/28']);
     await createL2Advertisement('tm-l2', ['tm-pool']);
@@ -81,7 +81,7 @@ describe('timings: runbooks vs the popular script on the lab', () => {
     await worker?.stop();
     await connection?.close();
     await removeNamespace(ns);
-    await resetMetallbConfig();
+    await deleteAllMetallbConfig();
   });
 
   it('measures each runbook and the script step it replaces', async () => {

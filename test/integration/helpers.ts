@@ -81,17 +81,56 @@ export async function createL2Advertisement(name: string, pools: string[]) {
   });
 }
 
-/** Removes every MetalLB config object so each test starts from an empty configuration. */
+/** MetalLB's config kinds with the version to read them at, advertisements first (deletion order). */
+export const configPlurals = [
+  ['bgpadvertisements', 'v1beta1'],
+  ['l2advertisements', 'v1beta1'],
+  ['bgppeers', 'v1beta2'],
+  ['ipaddresspools', 'v1beta1'],
+  ['bfdprofiles', 'v1beta1'],
+  ['communities', 'v1beta1'],
+] as const;
+
+/**
+ * Deletes every MetalLB config object, advertisements first, so each test starts from nothing.
+ * Retried: right after CRDs are (re)applied their storage answers 429 for a moment.
+ */
 export async function deleteAllMetallbConfig(): Promise<void> {
   const { custom, namespace } = labClients();
-  for (const plural of ['l2advertisements', 'bgpadvertisements', 'ipaddresspools']) {
-    const list = (await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural })) as {
-      items: { metadata: { name: string } }[];
-    };
-    for (const item of list.items) {
-      await custom.deleteNamespacedCustomObject({ ...metallbGroup, namespace, plural, name: item.metadata.name });
+  await eventually('MetalLB config to be deleted', async () => {
+    let left = 0;
+    for (const [plural, version] of configPlurals) {
+      const list = (await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural })) as {
+        items: { metadata: { name: string } }[];
+      };
+      left += list.items.length;
+      for (const item of list.items) {
+        await custom.deleteNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural, name: item.metadata.name }).catch(() => undefined);
+      }
     }
-  }
+    return left === 0 || undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+}
+
+export async function waitForIp(namespace: string, name: string, timeoutMs = 20_000): Promise<string[]> {
+  return eventually(`an IP on ${namespace}/${name}`, async () => {
+    const ips = ingressIps(await labClients().core.readNamespacedService({ namespace, name }));
+    return ips.length ? ips : undefined;
+  }, { timeoutMs });
+}
+
+/** Deletes a test namespace and waits until it is gone, so its Services cannot leak into the next test's checks. */
+export async function removeNamespace(name: string): Promise<void> {
+  const { core } = labClients();
+  await core.deleteNamespace({ name }).catch(() => undefined);
+  await eventually(`namespace ${name} to be gone`, async () => {
+    try {
+      await core.readNamespace({ name });
+      return undefined;
+    } catch {
+      return true;
+    }
+  }, { timeoutMs: 120_000, intervalMs: 250 });
 }
 
 export async function createNamespace(name: string): Promise<void> {
