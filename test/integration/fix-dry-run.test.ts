@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  createL2Advertisement,
+  createLoadBalancer,
+  createNamespace,
+  createPool,
+  deleteAllMetallbConfig,
+  lab,
+  labClients,
+  removeNamespace,
+  uniqueName,
+  waitForIp,
+} from './helpers.js';
+
+const bin = fileURLToPath(new URL('../../bin/metallb-runbooks.js', import.meta.url));
+
+/** resourceVersion of every MetalLB pool and every Service: any write would change one. */
+async function versions(): Promise<Record<string, string>> {
+  const { core, custom, namespace } = labClients();
+  const pools = (await custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools' })) as {
+    items: { metadata: { name: string; resourceVersion: string } }[];
+  };
+  const services = await core.listServiceForAllNamespaces();
+  return Object.fromEntries([
+    ...pools.items.map((p) => [`pool/${p.metadata.name}`, p.metadata.resourceVersion]),
+    ...services.items.map((s) => [`svc/${s.metadata!.namespace}/${s.metadata!.name}`, s.metadata!.resourceVersion!]),
+  ]);
+}
+
+describe('fix --dry-run', () => {
+  const ns = uniqueName('fix-dry');
+  const pool = uniqueName('dry-pool');
+
+  beforeAll(async () => {
+    await deleteAllMetallbConfig();
+    await createNamespace(ns);
+    await createPool(pool, ['192.0.2.0/28']);
+    await createL2Advertisement(uniqueName('dry-l2'), [pool]);
+    await createLoadBalancer(ns, 'web');
+    await waitForIp(ns, 'web');
+  });
+  afterAll(async () => {
+    await removeNamespace(ns);
+    await deleteAllMetallbConfig();
+  });
+
+  it('prints the re-create plan (pins, order, compensation) and writes nothing', async () => {
+    const [ip] = await waitForIp(ns, 'web');
+    const before = await versions();
+    const result = spawnSync(process.execPath, [bin, 'fix', 'reapply-config', '--recreate', '--dry-run', '--kubeconfig', lab().kubeconfig], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      timeout: 120_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('nothing is written, no workflow is started');
+    expect(result.stdout).toContain(`pin 1 Service(s) to their current IPs: ${ns}/web=${ip}`);
+    expect(result.stdout).toMatch(/delete in this order: L2Advertisement\/\S+, IPAddressPool\//);
+    expect(result.stdout).toContain('on any failure after the first delete: restore the backup and the IPs');
+    expect(await versions()).toEqual(before);
+  });
+});
