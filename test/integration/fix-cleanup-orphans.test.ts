@@ -3,9 +3,9 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, startWorker, waitForIp, waitForStep, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, uniqueName } from './helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, waitForIp, waitForStep, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const lbSpec = (extra: Record<string, unknown> = {}) => ({ type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...extra });
@@ -26,13 +26,11 @@ describe('fix cleanup-orphans on the lab', () => {
       await createLoadBalancer(ns, name);
       await waitForIp(ns, name);
     }
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();
   });

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { eventually, lab, labClients, temporalClient } from './helpers.js';
-import { cluster, finish, deleteAllMetallbConfig, root, startRunbookAs, startWorker, waitForStep, type RunningWorker } from './fix-helpers.js';
+import { eventually, lab, labClients } from './helpers.js';
+import { cluster, finish, deleteAllMetallbConfig, root, startRunbookAs, waitForStep, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const stateParams = () => ({ group: 'metallb.io', version: 'v1beta1', namespace: labClients().namespace, plural: 'configurationstates' });
 
@@ -43,14 +43,12 @@ describe('one mutating runbook per cluster', () => {
 
   beforeAll(async () => {
     await deleteAllMetallbConfig();
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
     await releaseSpeakerVerification();
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
   });
 
   it('refuses a second runbook with a one-line message naming the running one, or queues it with --wait', async () => {

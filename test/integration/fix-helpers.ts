@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { readCluster } from '../../activities/read-cluster.js';
@@ -16,9 +16,9 @@ import type { RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookProgress } from '../../domain/runbooks/progress.js';
 import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
 import { startRunbook } from '../../client/commands/fix-start.js';
-import { createWorker, type RunbookWorker } from '../../worker/worker.js';
+import { bundleRunbookWorkflows, createWorker, type RunbookWorker } from '../../worker/worker.js';
 import { progressQuery } from '../../workflows/messages.js';
-import { configPlurals, createLoadBalancer, eventually, ingressIps, lab, labClients, waitForIp } from './helpers.js';
+import { configPlurals, createLoadBalancer, eventually, ingressIps, lab, labClients, temporalClient, waitForIp } from './helpers.js';
 
 export { deleteAllMetallbConfig, removeNamespace, waitForIp } from './helpers.js';
 
@@ -218,4 +218,22 @@ export async function startRunbookAs(client: Client, runbook: RunbookName, reque
   const started = await startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
   // Bound to this run: a handle by id alone follows whichever run of the id is the latest.
   return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
+}
+
+/** The worker and Temporal client a fix-* test file drives its runbooks with. */
+export interface RunbookSession {
+  worker: RunningWorker;
+  client: Client;
+  connection: Connection;
+}
+
+export async function openRunbookSession(): Promise<RunbookSession> {
+  const worker = await startWorker(await bundleRunbookWorkflows());
+  const { client, connection } = await temporalClient();
+  return { worker, client, connection };
+}
+
+export async function closeRunbookSession(session: Partial<RunbookSession>): Promise<void> {
+  await session.worker?.stop();
+  await session.connection?.close();
 }

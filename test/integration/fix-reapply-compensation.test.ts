@@ -4,10 +4,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
-import { eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, deleteAllMetallbConfig, root, start, startWorker, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { eventually, lab, labClients, uniqueName } from './helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, deleteAllMetallbConfig, root, start, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const policy = 'fix-test-block-rp-b';
 
@@ -50,14 +50,12 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
   beforeAll(async () => {
     await deleteAllMetallbConfig();
     await buildFullConfig(ns);
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
     await unblockPoolCreation();
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     rmSync(backupFile, { force: true });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();

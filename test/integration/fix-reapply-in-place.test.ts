@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { labConfig } from '../../lab/config.js';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, uniqueName } from './helpers.js';
+import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const peerCrd = 'bgppeers.metallb.io';
 
@@ -51,14 +51,12 @@ describe('fix reapply-config (in place) on the lab', () => {
     await createL2Advertisement('ip-l2', ['ip-pool']);
     await createLoadBalancer(ns, 'web');
     await waitForIp(ns, 'web');
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
     await setPeerStorageVersion('v1beta2');
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();
   });

@@ -4,9 +4,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { Client, Connection } from '@temporalio/client';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, deleteAllMetallbConfig, root, serviceIps, startWorker, timings, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { lab, labClients, uniqueName } from './helpers.js';
+import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, deleteAllMetallbConfig, root, serviceIps, timings, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 
@@ -22,13 +22,11 @@ describe('fix reapply-config --recreate on the lab', () => {
   beforeAll(async () => {
     await deleteAllMetallbConfig();
     await buildFullConfig(ns);
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     rmSync(backupFile, { force: true });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();

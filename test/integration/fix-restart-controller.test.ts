@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, uniqueName } from './helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 describe('fix restart-controller on the lab', () => {
   const ns = uniqueName('fix-rc');
@@ -21,13 +21,11 @@ describe('fix restart-controller on the lab', () => {
     await createLoadBalancer(ns, 'api');
     await waitForIp(ns, 'web');
     await waitForIp(ns, 'api');
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();
   });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, uniqueName } from './helpers.js';
+import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -39,13 +39,11 @@ describe('fix restart-speakers on the lab', () => {
     await createL2Advertisement('rs-l2', ['rs-pool']);
     await createLoadBalancer(ns, 'web');
     await waitForIp(ns, 'web');
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();
   });

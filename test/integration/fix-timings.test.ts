@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
-import { bundleRunbookWorkflows } from '../../worker/worker.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, labClients, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, finish, deleteAllMetallbConfig, start, startWorker, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, labClients, uniqueName } from './helpers.js';
+import { allServiceIps, finish, deleteAllMetallbConfig, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 // How long each runbook takes on the lab, next to the popular script's commands (its fixed
 // `sleep 10` and its `kubectl rollout status` waits) replayed against the same lab.
@@ -72,14 +72,12 @@ describe('timings: runbooks vs the popular script on the lab', () => {
       await createLoadBalancer(ns, name);
       await waitForIp(ns, name);
     }
-    worker = await startWorker(await bundleRunbookWorkflows());
-    ({ client, connection } = await temporalClient());
+    ({ worker, client, connection } = await openRunbookSession());
   });
 
   afterAll(async () => {
     console.log(['[timing] runbook | ours (workflow, all verification included) | popular script', ...rows.map((r) => `[timing] ${r.join(' | ')}`)].join('\n'));
-    await worker?.stop();
-    await connection?.close();
+    await closeRunbookSession({ worker, connection });
     await removeNamespace(ns);
     await deleteAllMetallbConfig();
   });
