@@ -26,7 +26,8 @@ export const labSearchAttributes = {
 } as const;
 
 const supervisorScript = fileURLToPath(new URL('./supervisor.ts', import.meta.url));
-const kubeSystemComponents = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+/** Every process `up` starts, in start order; `down` stops them in reverse. */
+const labProcesses = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'temporal', 'metallb-supervisor'];
 
 function getStatus(url: string, insecureTls: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -298,7 +299,7 @@ export async function labDown(options: DownOptions = {}, log: Log = defaultLog):
   const config = labConfig({ ...(options.name ? { name: options.name } : {}) });
   const stopped: string[] = [];
   // Supervisor first (it stops the controller process), then Temporal, then the control plane in reverse.
-  const order = ['metallb-supervisor', 'temporal', ...[...kubeSystemComponents].reverse()];
+  const order = [...labProcesses].reverse();
   const known = listDaemons(config.stateDir).map((d) => d.name);
   for (const name of [...order, ...known.filter((n) => !order.includes(n))]) {
     if (runningDaemon(config.stateDir, name)) stopped.push(name);
@@ -322,11 +323,10 @@ export interface LabStatus {
 
 export function labStatus(options: LabOptions = {}): LabStatus {
   const config = labConfig(options);
-  const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'temporal', 'metallb-supervisor'];
   return {
     name: config.name,
     stateDir: config.stateDir,
-    processes: names.map((name) => {
+    processes: labProcesses.map((name) => {
       const running = runningDaemon(config.stateDir, name);
       return { name, pid: running?.pid ?? null, running: Boolean(running) };
     }),
