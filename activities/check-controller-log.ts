@@ -22,10 +22,15 @@ async function checkPod(kube: KubeApis, namespace: string, pod: string, deadline
     const text = await readPodLog(kube, namespace, pod, 'controller').catch((e: Error) => ({ error: e.message }));
     if (typeof text !== 'string') return { done: false, seen: text.error };
     const v = judgeComponentLog(text, 'controller', controllerErrorCauses);
-    return v.configProcessed ? { done: true, value: v } : { done: false, seen: `${v.lines} log lines, no "config reloaded" yet` };
+    return v.configProcessed
+      ? { done: true, value: v }
+      : { done: false, seen: `${v.lines} log lines, no "config reloaded" yet` };
   });
   if (verdict.errors.length > 0) {
-    throw runbookFailure('VerificationFailed', `controller ${pod} logged ${verdict.errors.length} configuration/allocation error(s) since the restart, first: ${verdict.errors[0]}`);
+    throw runbookFailure(
+      'VerificationFailed',
+      `controller ${pod} logged ${verdict.errors.length} configuration/allocation error(s) since the restart, first: ${verdict.errors[0]}`,
+    );
   }
   return { pod, lines: verdict.lines };
 }

@@ -24,10 +24,18 @@ interface RawState {
 async function speakerStates(kube: KubeApis, namespace: string): Promise<ConfigurationStateFacts[]> {
   try {
     const list = (await kubeCall(`list ConfigurationStates in ${namespace}`, () =>
-      kube.custom.listNamespacedCustomObject({ group: metallbGroup, version: 'v1beta1', namespace, plural: 'configurationstates' }),
+      kube.custom.listNamespacedCustomObject({
+        group: metallbGroup,
+        version: 'v1beta1',
+        namespace,
+        plural: 'configurationstates',
+      }),
     )) as { items?: RawState[] };
     return (list.items ?? [])
-      .filter((s) => s.metadata?.labels?.['metallb.io/component-type'] === 'speaker' || s.metadata?.name?.startsWith('speaker-'))
+      .filter(
+        (s) =>
+          s.metadata?.labels?.['metallb.io/component-type'] === 'speaker' || s.metadata?.name?.startsWith('speaker-'),
+      )
       .map((s) => ({
         name: s.metadata?.name ?? '',
         result: s.status?.result ?? null,
@@ -41,7 +49,9 @@ async function speakerStates(kube: KubeApis, namespace: string): Promise<Configu
 }
 
 async function speakerLogErrors(kube: KubeApis, c: SpeakerCheck): Promise<{ lines: number; errors: string[] }> {
-  const verdicts = await Promise.all(c.pods.map(async (pod) => ({ pod, v: judgeSpeakerLog(await readPodLog(kube, c.namespace, pod, 'speaker')) })));
+  const verdicts = await Promise.all(
+    c.pods.map(async (pod) => ({ pod, v: judgeSpeakerLog(await readPodLog(kube, c.namespace, pod, 'speaker')) })),
+  );
   return {
     lines: verdicts.reduce((sum, { v }) => sum + v.lines, 0),
     errors: verdicts.flatMap(({ pod, v }) => v.errors.map((e) => `${pod}: ${e}`)),
@@ -58,7 +68,10 @@ export async function checkSpeakers(kube: KubeApis, c: SpeakerCheck): Promise<Sp
   });
   const logs = await speakerLogErrors(kube, c);
   if (logs.errors.length > 0) {
-    throw runbookFailure('VerificationFailed', `speakers report a rejected configuration since the restart: ${logs.errors[0]}`);
+    throw runbookFailure(
+      'VerificationFailed',
+      `speakers report a rejected configuration since the restart: ${logs.errors[0]}`,
+    );
   }
   return { statesChecked: states, logLines: logs.lines };
 }

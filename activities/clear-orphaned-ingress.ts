@@ -14,7 +14,10 @@ export interface IngressClear {
  * If the Service still holds an IP in no pool, clears status.loadBalancer through the status
  * subresource so the controller allocates a new one. Re-checked on every attempt.
  */
-export async function clearOrphanedIngress(kube: KubeApis, c: IngressClear): Promise<{ service: string; cleared: string[] }> {
+export async function clearOrphanedIngress(
+  kube: KubeApis,
+  c: IngressClear,
+): Promise<{ service: string; cleared: string[] }> {
   const { namespace, name } = splitKey(c.service);
   const [svc, pools] = await Promise.all([
     kubeCall(`read Service ${c.service}`, () => kube.core.readNamespacedService({ namespace, name })),
@@ -24,6 +27,8 @@ export async function clearOrphanedIngress(kube: KubeApis, c: IngressClear): Pro
   const outside = ipsOutsidePools(poolIndexOf(pools), ips);
   if (outside.length === 0) return { service: c.service, cleared: [] };
   const body = { status: { loadBalancer: { ingress: null } } };
-  await kubeCall(`clear status.loadBalancer of Service ${c.service}`, () => kube.core.patchNamespacedServiceStatus({ namespace, name, body, fieldManager }, mergePatch));
+  await kubeCall(`clear status.loadBalancer of Service ${c.service}`, () =>
+    kube.core.patchNamespacedServiceStatus({ namespace, name, body, fieldManager }, mergePatch),
+  );
   return { service: c.service, cleared: ips };
 }

@@ -15,11 +15,15 @@ export function versionsOf(crd: V1CustomResourceDefinition): CrdVersions {
 }
 
 export async function readCrd(kube: KubeApis, plural: string): Promise<V1CustomResourceDefinition> {
-  return kubeCall(`read CRD ${plural}.metallb.io`, () => kube.extensions.readCustomResourceDefinition({ name: `${plural}.metallb.io` }));
+  return kubeCall(`read CRD ${plural}.metallb.io`, () =>
+    kube.extensions.readCustomResourceDefinition({ name: `${plural}.metallb.io` }),
+  );
 }
 
 /** Storage version per plural of every metallb.io CRD installed. */
 export async function metallbCrdVersions(kube: KubeApis): Promise<Map<string, CrdVersions>> {
   const crds = await kubeCall('list CustomResourceDefinitions', () => kube.extensions.listCustomResourceDefinition());
-  return new Map(crds.items.filter((c) => c.spec.group === 'metallb.io').map((c) => [c.spec.names.plural, versionsOf(c)]));
+  return new Map(
+    crds.items.filter((c) => c.spec.group === 'metallb.io').map((c) => [c.spec.names.plural, versionsOf(c)]),
+  );
 }

@@ -20,12 +20,20 @@ export async function createConfigObject(kube: KubeApis, r: CreateRequest): Prom
   const ref = entryRef(r.entry);
   const { name: _name, ...listParams } = objectParams(r.entry);
   try {
-    await kubeCall(`create ${ref}`, () => kube.custom.createNamespacedCustomObject({ ...listParams, body, fieldManager }));
+    await kubeCall(`create ${ref}`, () =>
+      kube.custom.createNamespacedCustomObject({ ...listParams, body, fieldManager }),
+    );
     return { ref, created: true };
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
   }
-  const existing = (await kubeCall(`read ${ref}`, () => kube.custom.getNamespacedCustomObject(objectParams(r.entry)))) as { spec?: unknown };
-  if (sameSpec(existing.spec, body.spec) || sameSpec(existing.spec, r.entry.manifest.spec)) return { ref, created: false };
-  throw runbookFailure('ConfigObjectDiffers', `${ref} already exists with a spec different from the backup; someone else re-created it`);
+  const existing = (await kubeCall(`read ${ref}`, () =>
+    kube.custom.getNamespacedCustomObject(objectParams(r.entry)),
+  )) as { spec?: unknown };
+  if (sameSpec(existing.spec, body.spec) || sameSpec(existing.spec, r.entry.manifest.spec))
+    return { ref, created: false };
+  throw runbookFailure(
+    'ConfigObjectDiffers',
+    `${ref} already exists with a spec different from the backup; someone else re-created it`,
+  );
 }

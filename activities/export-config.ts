@@ -1,4 +1,11 @@
-import { cleanManifest, configKinds, creationOrder, referencedSecrets, type BackupEntry, type ConfigBackup } from '../domain/runbooks/backup.js';
+import {
+  cleanManifest,
+  configKinds,
+  creationOrder,
+  referencedSecrets,
+  type BackupEntry,
+  type ConfigBackup,
+} from '../domain/runbooks/backup.js';
 import { metallbCrdVersions } from './config-crds.js';
 import { metallbGroup, type KubeApis } from './kube-apis.js';
 import { kubeCall } from './kube-call.js';

@@ -24,7 +24,10 @@ function pick<T extends V1Deployment | V1DaemonSet>(items: T[], component: strin
 }
 
 function lbClassOf(deployment: V1Deployment): string | null {
-  const args = (deployment.spec?.template.spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]);
+  const args = (deployment.spec?.template.spec?.containers ?? []).flatMap((c) => [
+    ...(c.command ?? []),
+    ...(c.args ?? []),
+  ]);
   const index = args.findIndex((a) => /^--?lb-class(=|$)/.test(a));
   if (index < 0) return null;
   const arg = args[index]!;
@@ -33,16 +36,23 @@ function lbClassOf(deployment: V1Deployment): string | null {
 
 async function findController(kube: KubeApis): Promise<V1Deployment> {
   for (const labelSelector of selectors('controller')) {
-    const list = await kubeCall('list MetalLB controller Deployments', () => kube.apps.listDeploymentForAllNamespaces({ labelSelector }));
+    const list = await kubeCall('list MetalLB controller Deployments', () =>
+      kube.apps.listDeploymentForAllNamespaces({ labelSelector }),
+    );
     const found = pick(list.items, 'controller');
     if (found) return found;
   }
-  throw runbookFailure('MetallbNotFound', 'no MetalLB controller Deployment found (labels app=metallb,component=controller or app.kubernetes.io/component=controller)');
+  throw runbookFailure(
+    'MetallbNotFound',
+    'no MetalLB controller Deployment found (labels app=metallb,component=controller or app.kubernetes.io/component=controller)',
+  );
 }
 
 async function findSpeaker(kube: KubeApis, namespace: string): Promise<V1DaemonSet | undefined> {
   for (const labelSelector of selectors('speaker')) {
-    const list = await kubeCall(`list MetalLB speaker DaemonSets in ${namespace}`, () => kube.apps.listNamespacedDaemonSet({ namespace, labelSelector }));
+    const list = await kubeCall(`list MetalLB speaker DaemonSets in ${namespace}`, () =>
+      kube.apps.listNamespacedDaemonSet({ namespace, labelSelector }),
+    );
     const found = pick(list.items, 'speaker');
     if (found) return found;
   }
@@ -54,5 +64,10 @@ export async function findMetallbWorkloads(kube: KubeApis): Promise<MetallbWorkl
   const controller = await findController(kube);
   const namespace = controller.metadata!.namespace!;
   const speaker = await findSpeaker(kube, namespace);
-  return { namespace, controller: controller.metadata!.name!, speaker: speaker?.metadata?.name ?? null, lbClass: lbClassOf(controller) };
+  return {
+    namespace,
+    controller: controller.metadata!.name!,
+    speaker: speaker?.metadata?.name ?? null,
+    lbClass: lbClassOf(controller),
+  };
 }

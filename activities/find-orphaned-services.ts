@@ -19,7 +19,15 @@ export interface OrphanFindings {
 export async function findOrphanedServices(kube: KubeApis, search: OrphanSearch): Promise<OrphanFindings> {
   const facts = await readClusterFacts(kube, search);
   const verdicts = judgeServices(facts);
-  const refusals = search.services.map((key) => refusalFor(verdicts.find((v) => v.service === key), key, facts)).filter((r): r is string => r !== null);
+  const refusals = search.services
+    .map((key) =>
+      refusalFor(
+        verdicts.find((v) => v.service === key),
+        key,
+        facts,
+      ),
+    )
+    .filter((r): r is string => r !== null);
   if (refusals.length > 0) throw runbookFailure('ServiceNotOrphaned', refusals.join('; '));
   const wanted = (key: string) => search.services.length === 0 || search.services.includes(key);
   const orphans = verdicts.flatMap((v) => (v.plan && wanted(v.service) ? [v.plan] : []));

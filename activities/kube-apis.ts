@@ -1,4 +1,12 @@
-import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 
 /** The API clients of one cluster, built once per worker from that cluster's KubeConfig. */
 export interface KubeApis {
@@ -25,10 +33,18 @@ export const metallbGroup = 'metallb.io';
 /** "namespace/name" → parts. */
 export function splitKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
-  return slash < 0 ? { namespace: 'default', name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+  return slash < 0
+    ? { namespace: 'default', name: key }
+    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
 /** Where a backed-up MetalLB object lives, as CustomObjectsApi parameters. */
 export function objectParams(entry: { version: string; namespace: string; plural: string; name: string }) {
-  return { group: metallbGroup, version: entry.version, namespace: entry.namespace, plural: entry.plural, name: entry.name };
+  return {
+    group: metallbGroup,
+    version: entry.version,
+    namespace: entry.namespace,
+    plural: entry.plural,
+    name: entry.name,
+  };
 }

@@ -13,7 +13,10 @@ export interface KubeFailureDetails {
 function statusReason(error: unknown): string | null {
   const body = (error as { body?: unknown } | null)?.body;
   try {
-    const parsed = typeof body === 'string' ? (JSON.parse(body) as { reason?: unknown }) : (body as { reason?: unknown } | undefined);
+    const parsed =
+      typeof body === 'string'
+        ? (JSON.parse(body) as { reason?: unknown })
+        : (body as { reason?: unknown } | undefined);
     return typeof parsed?.reason === 'string' ? parsed.reason : null;
   } catch {
     return null;
@@ -53,7 +56,18 @@ export function failureReason(failure: ApplicationFailure): string | null {
   return (failure.details?.[0] as KubeFailureDetails | undefined)?.reason ?? null;
 }
 
-export const isNotFound = (error: unknown): boolean => error instanceof ApplicationFailure && error.type === 'KubeNotFound';
+export const isNotFound = (error: unknown): boolean =>
+  error instanceof ApplicationFailure && error.type === 'KubeNotFound';
+
+/** Runs a read; a 404 becomes null, any other failure propagates. */
+export async function orNullIfNotFound<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
 
 export const isAlreadyExists = (error: unknown): boolean =>
   error instanceof ApplicationFailure && error.type === 'KubeConflict' && failureReason(error) === 'AlreadyExists';

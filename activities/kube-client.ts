@@ -25,12 +25,17 @@ export function loadKubeConfig(access: ClusterAccess = {}): KubeConfig {
   }
   if (access.context) {
     if (!kc.getContextObject(access.context)) {
-      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      const known =
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || 'none';
       throw new ClusterAccessError(`context "${access.context}" is not in the kubeconfig (contexts: ${known})`);
     }
     kc.setCurrentContext(access.context);
   }
-  if (!kc.getCurrentCluster()) throw new ClusterAccessError('no cluster configured: pass --kubeconfig/--context or set KUBECONFIG');
+  if (!kc.getCurrentCluster())
+    throw new ClusterAccessError('no cluster configured: pass --kubeconfig/--context or set KUBECONFIG');
   return kc;
 }
 

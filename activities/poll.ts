@@ -26,14 +26,16 @@ async function observe<T>(check: () => Promise<Observation<T>>): Promise<Observa
 
 export async function pollUntil<T>(options: PollOptions, check: () => Promise<Observation<T>>): Promise<T> {
   const deadline = Date.parse(options.deadline);
-  let seen = 'nothing observed yet';
   for (;;) {
     const observation = await observe(check);
     if (observation.done) return observation.value;
-    seen = observation.seen;
+    const seen = observation.seen;
     Context.current().heartbeat({ waitingFor: options.what, seen });
     if (Date.now() >= deadline) {
-      throw runbookFailure('DeadlineExceeded', `timed out at ${options.deadline} waiting for ${options.what}; last seen: ${seen}`);
+      throw runbookFailure(
+        'DeadlineExceeded',
+        `timed out at ${options.deadline} waiting for ${options.what}; last seen: ${seen}`,
+      );
     }
     // Context.sleep ends early (CancelledFailure) when the workflow cancels this wait.
     await Context.current().sleep(options.intervalMs ?? 500);

@@ -1,5 +1,10 @@
 import type { V1Service } from '@kubernetes/client-node';
-import { metallbAnnotations, type ClusterFacts, type PoolFacts, type ServiceFacts } from '../domain/runbooks/service-facts.js';
+import {
+  metallbAnnotations,
+  type ClusterFacts,
+  type PoolFacts,
+  type ServiceFacts,
+} from '../domain/runbooks/service-facts.js';
 import { metallbGroup, type KubeApis } from './kube-apis.js';
 import { kubeCall } from './kube-call.js';
 
@@ -32,9 +37,18 @@ interface RawPool {
 
 export async function readPools(kube: KubeApis, namespace: string): Promise<PoolFacts[]> {
   const list = (await kubeCall(`list IPAddressPools in ${namespace}`, () =>
-    kube.custom.listNamespacedCustomObject({ group: metallbGroup, version: 'v1beta1', namespace, plural: 'ipaddresspools' }),
+    kube.custom.listNamespacedCustomObject({
+      group: metallbGroup,
+      version: 'v1beta1',
+      namespace,
+      plural: 'ipaddresspools',
+    }),
   )) as { items?: RawPool[] };
-  return (list.items ?? []).map((p) => ({ name: p.metadata?.name ?? '', addresses: p.spec?.addresses ?? [], avoidBuggyIPs: p.spec?.avoidBuggyIPs ?? false }));
+  return (list.items ?? []).map((p) => ({
+    name: p.metadata?.name ?? '',
+    addresses: p.spec?.addresses ?? [],
+    avoidBuggyIPs: p.spec?.avoidBuggyIPs ?? false,
+  }));
 }
 
 /** Every LoadBalancer Service (served or not) and every pool, reduced to what the runbooks use. */

@@ -39,9 +39,16 @@ export interface ClusterRead {
 /** A read that could not be done at all: unreachable API, forbidden list. One line, exit 2. */
 export class ClusterReadError extends Error {}
 
-const controllerSelectors = ['app=metallb,component=controller', 'app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller'];
+const controllerSelectors = [
+  'app=metallb,component=controller',
+  'app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller',
+];
 
-function withKind<T extends object>(items: T[], apiVersion: string, kind: string): (T & { apiVersion: string; kind: string })[] {
+function withKind<T extends object>(
+  items: T[],
+  apiVersion: string,
+  kind: string,
+): (T & { apiVersion: string; kind: string })[] {
   return items.map((item) => ({ ...item, apiVersion, kind }));
 }
 
@@ -71,7 +78,9 @@ async function listing<T>(what: string, call: () => Promise<T>): Promise<T> {
 
 async function findMetallbNamespace(apps: AppsV1Api): Promise<string | null> {
   for (const labelSelector of controllerSelectors) {
-    const list = await listing('Deployments in all namespaces', () => apps.listDeploymentForAllNamespaces({ labelSelector }));
+    const list = await listing('Deployments in all namespaces', () =>
+      apps.listDeploymentForAllNamespaces({ labelSelector }),
+    );
     const found = list.items.find((d) => d.metadata?.namespace);
     if (found) return found.metadata!.namespace!;
   }
@@ -79,7 +88,11 @@ async function findMetallbNamespace(apps: AppsV1Api): Promise<string | null> {
 }
 
 /** The version to read a MetalLB kind at: the newest one its CRD serves. */
-function servedVersion(crds: V1CustomResourceDefinition[], plural: string, preferred: readonly string[]): string | undefined {
+function servedVersion(
+  crds: V1CustomResourceDefinition[],
+  plural: string,
+  preferred: readonly string[],
+): string | undefined {
   const crd = crds.find((c) => c.metadata?.name === `${plural}.metallb.io`);
   const served = new Set((crd?.spec.versions ?? []).filter((v) => v.served).map((v) => v.name));
   return preferred.find((v) => served.has(v));
@@ -106,7 +119,13 @@ async function podLogs(core: CoreV1Api, pods: V1Pod[], container: string, sinceS
       const name = names.includes(container) ? container : names[0];
       if (!pod.metadata?.name || !name) return '';
       try {
-        return await core.readNamespacedPodLog({ name: pod.metadata.name, namespace: pod.metadata.namespace!, container: name, sinceSeconds, timestamps: true });
+        return await core.readNamespacedPodLog({
+          name: pod.metadata.name,
+          namespace: pod.metadata.namespace!,
+          container: name,
+          sinceSeconds,
+          timestamps: true,
+        });
       } catch {
         // A pod that is starting or gone has no log yet; the workload check reports its state.
         return '';
@@ -123,7 +142,9 @@ export async function readCluster(kc: KubeConfig, scope: ReadScope): Promise<Clu
   } catch (error) {
     // Name the server the user pointed us at: the usual cause is the wrong context or a tunnel that is down.
     if (error instanceof ClusterReadError && error.message.startsWith('cannot reach')) {
-      throw new ClusterReadError(error.message.replace('API server', `API server at ${kc.getCurrentCluster()?.server}`));
+      throw new ClusterReadError(
+        error.message.replace('API server', `API server at ${kc.getCurrentCluster()?.server}`),
+      );
     }
     throw error;
   }
@@ -134,13 +155,16 @@ async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<Cluster
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const extensions = kc.makeApiClient(ApiextensionsV1Api);
-  const crds = (await listing('CustomResourceDefinitions', () => extensions.listCustomResourceDefinition())).items.filter(
-    (c) => c.spec.group === 'metallb.io',
-  );
-  const metallbNamespace = scope.metallbNamespace ?? (await findMetallbNamespace(apps)) ?? (crds.length ? 'metallb-system' : null);
+  const crds = (
+    await listing('CustomResourceDefinitions', () => extensions.listCustomResourceDefinition())
+  ).items.filter((c) => c.spec.group === 'metallb.io');
+  const metallbNamespace =
+    scope.metallbNamespace ?? (await findMetallbNamespace(apps)) ?? (crds.length ? 'metallb-system' : null);
   const svcNs = scope.serviceNamespace;
   const [services, events, nodes, namespaces] = await Promise.all([
-    listing('Services', () => (svcNs ? core.listNamespacedService({ namespace: svcNs }) : core.listServiceForAllNamespaces())),
+    listing('Services', () =>
+      svcNs ? core.listNamespacedService({ namespace: svcNs }) : core.listServiceForAllNamespaces(),
+    ),
     listing('Events', () =>
       svcNs
         ? core.listNamespacedEvent({ namespace: svcNs, fieldSelector: 'involvedObject.kind=Service' })
@@ -166,7 +190,9 @@ async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<Cluster
     readMetallbObjects(custom, crds, ns),
   ]);
   const byComponent = (component: string) =>
-    pods.items.filter((p) => [p.metadata?.labels?.component, p.metadata?.labels?.['app.kubernetes.io/component']].includes(component));
+    pods.items.filter((p) =>
+      [p.metadata?.labels?.component, p.metadata?.labels?.['app.kubernetes.io/component']].includes(component),
+    );
   const [controllerLog, speakerLog] = await Promise.all([
     podLogs(core, byComponent('controller'), 'controller', scope.logSinceSeconds),
     podLogs(core, byComponent('speaker'), 'speaker', scope.logSinceSeconds),

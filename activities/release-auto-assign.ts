@@ -4,7 +4,10 @@ import { mergePatch, objectParams, type KubeApis } from './kube-apis.js';
 import { kubeCall } from './kube-call.js';
 
 /** Gives a re-created pool back the autoAssign of the backup (removing the field if it had none). */
-export async function releaseAutoAssign(kube: KubeApis, entry: BackupEntry): Promise<{ ref: string; autoAssign: boolean | null }> {
+export async function releaseAutoAssign(
+  kube: KubeApis,
+  entry: BackupEntry,
+): Promise<{ ref: string; autoAssign: boolean | null }> {
   const original = (entry.manifest.spec as { autoAssign?: boolean } | undefined)?.autoAssign ?? null;
   const body = { spec: { autoAssign: original } };
   await kubeCall(`restore autoAssign of ${entryRef(entry)}`, () =>

@@ -15,18 +15,35 @@ function opsFor(plan: OrphanPlan, loadBalancerIP: string | undefined, annotation
     { op: 'test' as const, path: annotationPath(k), value: annotations[k]! },
     { op: 'remove' as const, path: annotationPath(k) },
   ]);
-  if (plan.removeLoadBalancerIP && loadBalancerIP) ops.push({ op: 'test', path: '/spec/loadBalancerIP', value: loadBalancerIP }, { op: 'remove', path: '/spec/loadBalancerIP' });
+  if (plan.removeLoadBalancerIP && loadBalancerIP)
+    ops.push(
+      { op: 'test', path: '/spec/loadBalancerIP', value: loadBalancerIP },
+      { op: 'remove', path: '/spec/loadBalancerIP' },
+    );
   return ops;
 }
 
 /** Removes the unservable IP request and stale pool annotations from one orphan (JSON patch). */
-export async function releaseServiceRequest(kube: KubeApis, plan: OrphanPlan): Promise<{ service: string; removed: string[] }> {
+export async function releaseServiceRequest(
+  kube: KubeApis,
+  plan: OrphanPlan,
+): Promise<{ service: string; removed: string[] }> {
   const { namespace, name } = splitKey(plan.service);
-  const svc = await kubeCall(`read Service ${plan.service}`, () => kube.core.readNamespacedService({ namespace, name }));
+  const svc = await kubeCall(`read Service ${plan.service}`, () =>
+    kube.core.readNamespacedService({ namespace, name }),
+  );
   const ops = opsFor(plan, svc.spec?.loadBalancerIP, svc.metadata?.annotations ?? {});
   // Already removed by an earlier attempt: nothing to do.
   if (ops.length === 0) return { service: plan.service, removed: [] };
-  await kubeCall(`remove stale requests from Service ${plan.service}`, () => kube.core.patchNamespacedService({ namespace, name, body: ops, fieldManager }, jsonPatch));
-  const removed = ops.filter((o) => o.op === 'remove').map((o) => (o.path === '/spec/loadBalancerIP' ? 'spec.loadBalancerIP' : o.path.slice('/metadata/annotations/'.length).replaceAll('~1', '/').replaceAll('~0', '~')));
+  await kubeCall(`remove stale requests from Service ${plan.service}`, () =>
+    kube.core.patchNamespacedService({ namespace, name, body: ops, fieldManager }, jsonPatch),
+  );
+  const removed = ops
+    .filter((o) => o.op === 'remove')
+    .map((o) =>
+      o.path === '/spec/loadBalancerIP'
+        ? 'spec.loadBalancerIP'
+        : o.path.slice('/metadata/annotations/'.length).replaceAll('~1', '/').replaceAll('~0', '~'),
+    );
   return { service: plan.service, removed };
 }

@@ -27,11 +27,19 @@ interface Versioned {
  * it at the storage version, with no deletion and no change a controller would react to.
  */
 export async function rewriteConfigObject(kube: KubeApis, ref: ObjectRef): Promise<RewriteResult> {
-  const params = { group: metallbGroup, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name };
+  const params = {
+    group: metallbGroup,
+    version: ref.version,
+    namespace: ref.namespace,
+    plural: ref.plural,
+    name: ref.name,
+  };
   const label = `${ref.kind}/${ref.name}`;
   const current = (await kubeCall(`read ${label}`, () => kube.custom.getNamespacedCustomObject(params))) as Versioned;
   // A 409 here means it changed since the read; the retry reads it again.
-  const written = (await kubeCall(`rewrite ${label}`, () => kube.custom.replaceNamespacedCustomObject({ ...params, body: current, fieldManager }))) as Versioned;
+  const written = (await kubeCall(`rewrite ${label}`, () =>
+    kube.custom.replaceNamespacedCustomObject({ ...params, body: current, fieldManager }),
+  )) as Versioned;
   const before = current.metadata?.resourceVersion ?? '';
   const after = written.metadata?.resourceVersion ?? '';
   return { ref: label, resourceVersionBefore: before, resourceVersionAfter: after, rewritten: before !== after };

@@ -3,7 +3,7 @@ import { fieldManager, pinMarkerAnnotation } from '../domain/runbooks/names.js';
 import { isOurPin, pinAnnotation, pinAnnotations, type ServicePin } from '../domain/runbooks/pins.js';
 import { requestAnnotations } from '../domain/runbooks/orphans.js';
 import { mergePatch, splitKey, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall } from './kube-call.js';
+import { kubeCall, orNullIfNotFound } from './kube-call.js';
 
 export interface PinOutcome {
   /** Pins this run holds (added now or by an earlier attempt of the same run). */
@@ -20,7 +20,7 @@ async function readService(kube: KubeApis, key: string) {
 type PinStep = { pinned: ServicePin } | { skipped: { service: string; reason: string } };
 
 async function pinOne(kube: KubeApis, pin: ServicePin, marker: string): Promise<PinStep> {
-  const svc = await readService(kube, pin.service).catch((e: unknown) => (isNotFound(e) ? null : Promise.reject(e)));
+  const svc = await orNullIfNotFound(readService(kube, pin.service));
   if (!svc) return { skipped: { service: pin.service, reason: 'Service no longer exists' } };
   const annotations = svc.metadata?.annotations ?? {};
   if (isOurPin(annotations, marker)) return { pinned: pin };
@@ -29,13 +29,20 @@ async function pinOne(kube: KubeApis, pin: ServicePin, marker: string): Promise<
   }
   const { namespace, name } = splitKey(pin.service);
   // resourceVersion makes the patch fail (409, retried) if the Service changed since the read.
-  const body = { metadata: { resourceVersion: svc.metadata?.resourceVersion, annotations: pinAnnotations(pin, marker) } };
-  await kubeCall(`pin Service ${pin.service} to ${pin.ips.join(',')}`, () => kube.core.patchNamespacedService({ namespace, name, body, fieldManager }, mergePatch));
+  const body = {
+    metadata: { resourceVersion: svc.metadata?.resourceVersion, annotations: pinAnnotations(pin, marker) },
+  };
+  await kubeCall(`pin Service ${pin.service} to ${pin.ips.join(',')}`, () =>
+    kube.core.patchNamespacedService({ namespace, name, body, fieldManager }, mergePatch),
+  );
   return { pinned: pin };
 }
 
 /** Adds metallb.io/loadBalancerIPs = current IPs plus this run's marker to each planned Service. */
-export async function pinServiceIps(kube: KubeApis, input: { pins: ServicePin[]; marker: string }): Promise<PinOutcome> {
+export async function pinServiceIps(
+  kube: KubeApis,
+  input: { pins: ServicePin[]; marker: string },
+): Promise<PinOutcome> {
   const outcome: PinOutcome = { pinned: [], skipped: [] };
   for (const pin of input.pins) {
     const step = await pinOne(kube, pin, input.marker);
@@ -47,14 +54,24 @@ export async function pinServiceIps(kube: KubeApis, input: { pins: ServicePin[];
 }
 
 /** Removes the pin and marker, only from Services that carry this run's marker. */
-export async function unpinServiceIps(kube: KubeApis, input: { services: string[]; marker: string }): Promise<{ unpinned: string[] }> {
+export async function unpinServiceIps(
+  kube: KubeApis,
+  input: { services: string[]; marker: string },
+): Promise<{ unpinned: string[] }> {
   const unpinned: string[] = [];
   for (const key of input.services) {
-    const svc = await readService(kube, key).catch((e: unknown) => (isNotFound(e) ? null : Promise.reject(e)));
+    const svc = await orNullIfNotFound(readService(kube, key));
     if (!svc || !isOurPin(svc.metadata?.annotations ?? {}, input.marker)) continue;
     const { namespace, name } = splitKey(key);
-    const body = { metadata: { resourceVersion: svc.metadata?.resourceVersion, annotations: { [pinAnnotation]: null, [pinMarkerAnnotation]: null } } };
-    await kubeCall(`unpin Service ${key}`, () => kube.core.patchNamespacedService({ namespace, name, body, fieldManager }, mergePatch));
+    const body = {
+      metadata: {
+        resourceVersion: svc.metadata?.resourceVersion,
+        annotations: { [pinAnnotation]: null, [pinMarkerAnnotation]: null },
+      },
+    };
+    await kubeCall(`unpin Service ${key}`, () =>
+      kube.core.patchNamespacedService({ namespace, name, body, fieldManager }, mergePatch),
+    );
     unpinned.push(key);
     Context.current().heartbeat(key);
   }

@@ -1,7 +1,7 @@
 import { fieldManager } from '../domain/runbooks/names.js';
 import { readCrd, versionsOf } from './config-crds.js';
 import { mergePatch, metallbGroup, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall } from './kube-call.js';
+import { kubeCall, orNullIfNotFound } from './kube-call.js';
 
 export interface TrimResult {
   crd: string;
@@ -21,9 +21,19 @@ async function rewriteOutside(kube: KubeApis, plural: string, version: string, n
   )) as { items?: RawObject[] };
   const others = (list.items ?? []).filter((o) => o.metadata?.namespace !== namespace);
   for (const o of others) {
-    const params = { group: metallbGroup, version, plural, namespace: o.metadata!.namespace!, name: o.metadata!.name! };
-    const current = await kubeCall(`read ${plural}/${params.name}`, () => kube.custom.getNamespacedCustomObject(params));
-    await kubeCall(`rewrite ${plural}/${params.name}`, () => kube.custom.replaceNamespacedCustomObject({ ...params, body: current, fieldManager }));
+    const params = {
+      group: metallbGroup,
+      version,
+      plural,
+      namespace: o.metadata?.namespace ?? '',
+      name: o.metadata?.name ?? '',
+    };
+    const current: unknown = await kubeCall(`read ${plural}/${params.name}`, () =>
+      kube.custom.getNamespacedCustomObject(params),
+    );
+    await kubeCall(`rewrite ${plural}/${params.name}`, () =>
+      kube.custom.replaceNamespacedCustomObject({ ...params, body: current, fieldManager }),
+    );
   }
   return others.length;
 }
@@ -32,14 +42,20 @@ async function rewriteOutside(kube: KubeApis, plural: string, version: string, n
  * Once every object of a kind is stored at the storage version, drops the old versions from the
  * CRD's status.storedVersions (what kube-storage-version-migrator does after a migration).
  */
-export async function trimStoredVersions(kube: KubeApis, input: { plural: string; namespace: string }): Promise<TrimResult> {
+export async function trimStoredVersions(
+  kube: KubeApis,
+  input: { plural: string; namespace: string },
+): Promise<TrimResult> {
   const crd = `${input.plural}.metallb.io`;
-  const found = await readCrd(kube, input.plural).catch((e: unknown) => (isNotFound(e) ? null : Promise.reject(e)));
+  const found = await orNullIfNotFound(readCrd(kube, input.plural));
   if (found === null) return { crd, before: [], after: [], rewrittenElsewhere: 0 };
   const { storage, stored } = versionsOf(found);
-  if (stored.length === 1 && stored[0] === storage) return { crd, before: stored, after: stored, rewrittenElsewhere: 0 };
+  if (stored.length === 1 && stored[0] === storage)
+    return { crd, before: stored, after: stored, rewrittenElsewhere: 0 };
   const rewrittenElsewhere = await rewriteOutside(kube, input.plural, storage, input.namespace);
   const body = { status: { storedVersions: [storage] } };
-  await kubeCall(`trim storedVersions of CRD ${crd}`, () => kube.extensions.patchCustomResourceDefinitionStatus({ name: crd, body, fieldManager }, mergePatch));
+  await kubeCall(`trim storedVersions of CRD ${crd}`, () =>
+    kube.extensions.patchCustomResourceDefinitionStatus({ name: crd, body, fieldManager }, mergePatch),
+  );
   return { crd, before: stored, after: [storage], rewrittenElsewhere };
 }

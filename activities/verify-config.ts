@@ -4,7 +4,9 @@ import { isNotFound, kubeCall, runbookFailure } from './kube-call.js';
 
 async function mismatch(kube: KubeApis, entry: BackupEntry): Promise<string | null> {
   try {
-    const live = (await kubeCall(`read ${entryRef(entry)}`, () => kube.custom.getNamespacedCustomObject(objectParams(entry)))) as { spec?: unknown };
+    const live = (await kubeCall(`read ${entryRef(entry)}`, () =>
+      kube.custom.getNamespacedCustomObject(objectParams(entry)),
+    )) as { spec?: unknown };
     return sameSpec(live.spec, entry.manifest.spec) ? null : `${entryRef(entry)} has a spec different from the backup`;
   } catch (error) {
     if (isNotFound(error)) return `${entryRef(entry)} is missing`;
@@ -13,8 +15,14 @@ async function mismatch(kube: KubeApis, entry: BackupEntry): Promise<string | nu
 }
 
 /** Every backed-up object exists with exactly the backed-up spec. */
-export async function verifyConfigMatchesBackup(kube: KubeApis, input: { entries: BackupEntry[] }): Promise<{ checked: number }> {
-  const problems = (await Promise.all(input.entries.map((e) => mismatch(kube, e)))).filter((p): p is string => p !== null);
-  if (problems.length > 0) throw runbookFailure('VerificationFailed', `configuration differs from the backup: ${problems.join('; ')}`);
+export async function verifyConfigMatchesBackup(
+  kube: KubeApis,
+  input: { entries: BackupEntry[] },
+): Promise<{ checked: number }> {
+  const problems = (await Promise.all(input.entries.map((e) => mismatch(kube, e)))).filter(
+    (p): p is string => p !== null,
+  );
+  if (problems.length > 0)
+    throw runbookFailure('VerificationFailed', `configuration differs from the backup: ${problems.join('; ')}`);
   return { checked: input.entries.length };
 }

@@ -1,7 +1,7 @@
 import { configReloadTimes } from '../domain/runbooks/log-check.js';
 import { entryRef, type BackupEntry } from '../domain/runbooks/backup.js';
 import { splitKey, metallbGroup, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall } from './kube-call.js';
+import { kubeCall, orNullIfNotFound } from './kube-call.js';
 import { readPodLog } from './component-logs.js';
 import { listPods } from './workload-pods.js';
 import { pollUntil, type Observation } from './poll.js';
@@ -23,7 +23,9 @@ async function stillPresent(kube: KubeApis, w: DeletionsWait): Promise<string[]>
   const names = await Promise.all(
     plurals.map(async (key) => {
       const [plural, version] = key.split('|') as [string, string];
-      const list = (await kubeCall(`list ${plural}`, () => kube.custom.listNamespacedCustomObject({ group: metallbGroup, version, namespace: w.namespace, plural }))) as {
+      const list = (await kubeCall(`list ${plural}`, () =>
+        kube.custom.listNamespacedCustomObject({ group: metallbGroup, version, namespace: w.namespace, plural }),
+      )) as {
         items?: { metadata?: { name?: string } }[];
       };
       return (list.items ?? []).map((i) => `${plural}/${i.metadata?.name}`);
@@ -36,7 +38,9 @@ async function stillPresent(kube: KubeApis, w: DeletionsWait): Promise<string[]>
 async function servicesWithIngress(kube: KubeApis, services: string[]): Promise<string[]> {
   const held = await Promise.all(
     services.map(async (key) => {
-      const svc = await kubeCall(`read Service ${key}`, () => kube.core.readNamespacedService(splitKey(key))).catch((e: unknown) => (isNotFound(e) ? null : Promise.reject(e)));
+      const svc = await orNullIfNotFound(
+        kubeCall(`read Service ${key}`, () => kube.core.readNamespacedService(splitKey(key))),
+      );
       return svc?.status?.loadBalancer?.ingress?.length ? key : null;
     }),
   );
@@ -45,7 +49,9 @@ async function servicesWithIngress(kube: KubeApis, services: string[]): Promise<
 
 /** A "config reloaded" line the controller logged after the deletes (kubelet timestamps, ms). */
 async function reloadAfter(kube: KubeApis, namespace: string, after: string): Promise<string | null> {
-  const pods = (await listPods(kube, namespace, 'app=metallb,component=controller')).concat(await listPods(kube, namespace, 'app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller'));
+  const pods = (await listPods(kube, namespace, 'app=metallb,component=controller')).concat(
+    await listPods(kube, namespace, 'app.kubernetes.io/name=metallb,app.kubernetes.io/component=controller'),
+  );
   for (const pod of pods.filter((p) => !p.terminating)) {
     const text = await readPodLog(kube, namespace, pod.name, 'controller').catch(() => '');
     const time = configReloadTimes(text).find((t) => Date.parse(t) >= Date.parse(after));
@@ -64,11 +70,14 @@ async function observe(kube: KubeApis, w: DeletionsWait): Promise<Observation<st
     return { done: true, value: `the controller cleared the ingress of all ${w.services.length} pinned Service(s)` };
   }
   const reload = await reloadAfter(kube, w.namespace, w.deletedAt);
-  return reload ? { done: true, value: reload } : { done: false, seen: `no "config reloaded" line after ${w.deletedAt}` };
+  return reload
+    ? { done: true, value: reload }
+    : { done: false, seen: `no "config reloaded" line after ${w.deletedAt}` };
 }
 
 /** Waits until the objects are gone and the controller has acted on it: an observation, not a sleep. */
 export async function waitForDeletionsProcessed(kube: KubeApis, w: DeletionsWait): Promise<{ evidence: string }> {
-  const what = 'the controller to process the deletions (objects gone, pinned Services cleared or a "config reloaded" log line)';
+  const what =
+    'the controller to process the deletions (objects gone, pinned Services cleared or a "config reloaded" log line)';
   return { evidence: await pollUntil({ what, deadline: w.deadline, intervalMs: 250 }, () => observe(kube, w)) };
 }

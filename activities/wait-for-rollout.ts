@@ -24,6 +24,8 @@ export async function waitForRolloutComplete(kube: KubeApis, w: RolloutWait): Pr
     const read = await readWorkload(kube, w.kind, w.namespace, w.name);
     const verdict = judgeRollout({ kind: w.kind, generation: w.generation, ...read });
     if (verdict.failed) throw runbookFailure('RolloutFailed', `${w.kind} ${w.namespace}/${w.name}: ${verdict.message}`);
-    return verdict.done ? { done: true, value: { message: verdict.message, pods: read.pods } } : { done: false, seen: verdict.message };
+    return verdict.done
+      ? { done: true, value: { message: verdict.message, pods: read.pods } }
+      : { done: false, seen: verdict.message };
   });
 }

@@ -1,7 +1,7 @@
 import { sameIps } from '../domain/runbooks/service-facts.js';
 import type { ServicePin } from '../domain/runbooks/pins.js';
 import { splitKey, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall } from './kube-call.js';
+import { kubeCall, orNullIfNotFound } from './kube-call.js';
 import { pollUntil, type Observation } from './poll.js';
 
 export interface ServiceIpsBack {
@@ -12,7 +12,9 @@ export interface ServiceIpsBack {
 }
 
 async function currentIps(kube: KubeApis, key: string): Promise<string[] | null> {
-  const svc = await kubeCall(`read Service ${key}`, () => kube.core.readNamespacedService(splitKey(key))).catch((e: unknown) => (isNotFound(e) ? null : Promise.reject(e)));
+  const svc = await orNullIfNotFound(
+    kubeCall(`read Service ${key}`, () => kube.core.readNamespacedService(splitKey(key))),
+  );
   return svc ? (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])) : null;
 }
 
@@ -20,14 +22,22 @@ async function observe(kube: KubeApis, expected: ServicePin[]): Promise<Observat
   const seen = await Promise.all(expected.map(async (pin) => ({ pin, ips: await currentIps(kube, pin.service) })));
   const missing = seen.filter(({ pin, ips }) => ips !== null && !sameIps(ips, pin.ips));
   if (missing.length > 0) {
-    const text = missing.map(({ pin, ips }) => `${pin.service} has [${ips?.join(', ')}], wants [${pin.ips.join(', ')}]`).join('; ');
+    const text = missing
+      .map(({ pin, ips }) => `${pin.service} has [${ips?.join(', ')}], wants [${pin.ips.join(', ')}]`)
+      .join('; ');
     return { done: false, seen: text };
   }
-  return { done: true, value: seen.map(({ pin, ips }) => ({ service: pin.service, ips: ips ?? [], gone: ips === null })) };
+  return {
+    done: true,
+    value: seen.map(({ pin, ips }) => ({ service: pin.service, ips: ips ?? [], gone: ips === null })),
+  };
 }
 
 /** Waits until every Service holds exactly the IPs it held before. */
-export async function waitForServiceIps(kube: KubeApis, input: { expected: ServicePin[]; deadline: string }): Promise<ServiceIpsBack[]> {
+export async function waitForServiceIps(
+  kube: KubeApis,
+  input: { expected: ServicePin[]; deadline: string },
+): Promise<ServiceIpsBack[]> {
   const what = `${input.expected.length} Service(s) to get their previous IPs back`;
   return pollUntil({ what, deadline: input.deadline }, () => observe(kube, input.expected));
 }

@@ -9,10 +9,14 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const projectNode = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(projectNode)) {
-    console.error(`metallb-runbooks: needs Node 24 (this is ${process.version}); run "npm install" in the checkout first`);
+    console.error(
+      `metallb-runbooks: needs Node 24 (this is ${process.version}); run "npm install" in the checkout first`,
+    );
     process.exit(2);
   }
-  const result = spawnSync(projectNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const result = spawnSync(projectNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(result.status ?? 1);
 }
 const { register } = await import('tsx/esm/api');

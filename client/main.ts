@@ -6,7 +6,9 @@ import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
 import { registerWorker } from './commands/worker.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('metallb-runbooks')
   .description('Find MetalLB configuration drift and fix it with durable Temporal workflows.')

@@ -89,7 +89,12 @@ export function classifyKubeError(error: unknown): KubeErrorClass {
   const code = networkCode(error);
   const text = error instanceof Error ? error.message : String(error);
   if (code || /fetch failed|socket hang up|network/i.test(text)) {
-    return { retryable: true, type: 'KubeNetwork', status: null, message: `${code ?? 'network error'}: ${innermostMessage(error)}` };
+    return {
+      retryable: true,
+      type: 'KubeNetwork',
+      status: null,
+      message: `${code ?? 'network error'}: ${innermostMessage(error)}`,
+    };
   }
   return { retryable: false, type: 'KubeClientError', status: null, message: text };
 }

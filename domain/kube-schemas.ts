@@ -114,7 +114,9 @@ const ObjectReferenceSchema = z.looseObject({
   name: z.string().nullish(),
 });
 
-const SeriesSchema = z.looseObject({ count: z.number().nullish(), lastObservedTime: TimestampSchema.nullish() }).nullish();
+const SeriesSchema = z
+  .looseObject({ count: z.number().nullish(), lastObservedTime: TimestampSchema.nullish() })
+  .nullish();
 
 export const CoreEventSchema = z
   .looseObject({
@@ -133,26 +135,29 @@ export const CoreEventSchema = z
     source: z.looseObject({ component: z.string().nullish() }).nullish(),
     reportingComponent: z.string().nullish(),
   })
-  .transform(
-    (e): KubeEvent => ({
-      apiVersion: 'v1',
-      namespace: e.metadata.namespace ?? null,
-      name: e.metadata.name,
-      regarding: {
-        kind: e.involvedObject.kind ?? null,
-        namespace: e.involvedObject.namespace ?? e.metadata.namespace ?? null,
-        name: e.involvedObject.name ?? null,
-      },
-      reason: e.reason ?? null,
-      message: e.message ?? null,
-      type: e.type ?? null,
-      count: e.series?.count ?? e.count ?? 1,
-      lastTime:
-        e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? null,
-      firstTime: e.firstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? null,
-      source: e.source?.component || e.reportingComponent || null,
-    }),
-  );
+  .transform((e): KubeEvent => ({
+    apiVersion: 'v1',
+    namespace: e.metadata.namespace ?? null,
+    name: e.metadata.name,
+    regarding: {
+      kind: e.involvedObject.kind ?? null,
+      namespace: e.involvedObject.namespace ?? e.metadata.namespace ?? null,
+      name: e.involvedObject.name ?? null,
+    },
+    reason: e.reason ?? null,
+    message: e.message ?? null,
+    type: e.type ?? null,
+    count: e.series?.count ?? e.count ?? 1,
+    lastTime:
+      e.series?.lastObservedTime ??
+      e.lastTimestamp ??
+      e.eventTime ??
+      e.firstTimestamp ??
+      e.metadata.creationTimestamp ??
+      null,
+    firstTime: e.firstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? null,
+    source: e.source?.component || e.reportingComponent || null,
+  }));
 
 export const EventsV1EventSchema = z
   .looseObject({
@@ -170,31 +175,29 @@ export const EventsV1EventSchema = z
     deprecatedLastTimestamp: TimestampSchema.nullish(),
     reportingController: z.string().nullish(),
   })
-  .transform(
-    (e): KubeEvent => ({
-      apiVersion: 'events.k8s.io/v1',
-      namespace: e.metadata.namespace ?? null,
-      name: e.metadata.name,
-      regarding: {
-        kind: e.regarding?.kind ?? null,
-        namespace: e.regarding?.namespace ?? e.metadata.namespace ?? null,
-        name: e.regarding?.name ?? null,
-      },
-      reason: e.reason ?? null,
-      message: e.note ?? null,
-      type: e.type ?? null,
-      count: e.series?.count ?? e.deprecatedCount ?? 1,
-      lastTime:
-        e.series?.lastObservedTime ??
-        e.deprecatedLastTimestamp ??
-        e.eventTime ??
-        e.deprecatedFirstTimestamp ??
-        e.metadata.creationTimestamp ??
-        null,
-      firstTime: e.deprecatedFirstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? null,
-      source: e.reportingController ?? null,
-    }),
-  );
+  .transform((e): KubeEvent => ({
+    apiVersion: 'events.k8s.io/v1',
+    namespace: e.metadata.namespace ?? null,
+    name: e.metadata.name,
+    regarding: {
+      kind: e.regarding?.kind ?? null,
+      namespace: e.regarding?.namespace ?? e.metadata.namespace ?? null,
+      name: e.regarding?.name ?? null,
+    },
+    reason: e.reason ?? null,
+    message: e.note ?? null,
+    type: e.type ?? null,
+    count: e.series?.count ?? e.deprecatedCount ?? 1,
+    lastTime:
+      e.series?.lastObservedTime ??
+      e.deprecatedLastTimestamp ??
+      e.eventTime ??
+      e.deprecatedFirstTimestamp ??
+      e.metadata.creationTimestamp ??
+      null,
+    firstTime: e.deprecatedFirstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? null,
+    source: e.reportingController ?? null,
+  }));
 
 export const PodSchema = z.looseObject({
   apiVersion: z.string(),
@@ -334,7 +337,12 @@ export type CustomResourceDefinition = z.infer<typeof CustomResourceDefinitionSc
 // metallb.io
 
 const metallb = <K extends string, S extends z.ZodType>(kind: K, spec: S) =>
-  z.looseObject({ apiVersion: z.string().startsWith('metallb.io/'), kind: kindOf(kind), metadata: ObjectMetaSchema, spec });
+  z.looseObject({
+    apiVersion: z.string().startsWith('metallb.io/'),
+    kind: kindOf(kind),
+    metadata: ObjectMetaSchema,
+    spec,
+  });
 
 export const IPAddressPoolSchema = metallb(
   'IPAddressPool',

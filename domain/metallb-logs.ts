@@ -69,8 +69,7 @@ export function isErrorCause(c: LogCause): boolean {
 // Time handling
 
 // RFC3339 / RFC3339Nano, plus zap's ISO8601 encoder which writes offsets without a colon.
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})$/;
 
 /** Parses RFC3339 by hand: Date.parse is implementation-defined beyond 3 fraction digits. */
 export function parseRfc3339(s: string): string | null {
@@ -244,11 +243,7 @@ const CAUSE_COMPONENT: Partial<Record<LogCause, LogComponent>> = {
   'ip-cleared': 'controller',
 };
 
-function componentOf(
-  cause: LogCause,
-  f: Record<string, unknown>,
-  fallback: LogComponent,
-): LogComponent {
+function componentOf(cause: LogCause, f: Record<string, unknown>, fallback: LogComponent): LogComponent {
   const byController = RECONCILERS[str(f['controller']) ?? ''];
   return CAUSE_COMPONENT[cause] ?? byController ?? fallback;
 }
@@ -286,12 +281,7 @@ function fromJson(
   };
 }
 
-function fromKlog(
-  raw: string,
-  m: RegExpExecArray,
-  prefixTime: string | null,
-  fallback: LogComponent,
-): MetallbLogLine {
+function fromKlog(raw: string, m: RegExpExecArray, prefixTime: string | null, fallback: LogComponent): MetallbLogLine {
   const [, sev = 'I', month, day, clock, thread, file, line, message = ''] = m;
   const level = KLOG_LEVEL[sev] ?? null;
   const fields = {
@@ -317,12 +307,11 @@ function fromKlog(
   };
 }
 
-export function parseMetallbLogLine(
-  raw: string,
-  defaultComponent?: 'controller' | 'speaker',
-): MetallbLogLine {
+export function parseMetallbLogLine(raw: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine {
   const fallback: LogComponent = defaultComponent ?? 'unknown';
-  const text = String(raw ?? '').replace(/\r$/, '').trim();
+  const text = String(raw ?? '')
+    .replace(/\r$/, '')
+    .trim();
   const prefix = TIME_PREFIX.exec(text);
   const prefixTime = prefix?.[1] ? parseRfc3339(prefix[1]) : null;
   // Only strip the prefix if it really was a timestamp.
@@ -346,10 +335,7 @@ export function parseMetallbLogLine(
 }
 
 /** Splits on newlines, skipping blank lines. */
-export function parseMetallbLog(
-  text: string,
-  defaultComponent?: 'controller' | 'speaker',
-): MetallbLogLine[] {
+export function parseMetallbLog(text: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine[] {
   return String(text ?? '')
     .split(/\r?\n/)
     .filter((l) => l.trim() !== '')

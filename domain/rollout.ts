@@ -114,9 +114,7 @@ export function podsNotOnTemplate(
   currentHash: string,
   hashLabel: TemplateHashLabel,
 ): string[] {
-  return pods
-    .filter((p) => p.metadata?.labels?.[hashLabel] !== currentHash)
-    .map((p) => p.metadata?.name ?? '');
+  return pods.filter((p) => p.metadata?.labels?.[hashLabel] !== currentHash).map((p) => p.metadata?.name ?? '');
 }
 
 export const restartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';

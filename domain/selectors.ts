@@ -27,9 +27,13 @@ function requirementTest(req: LabelSelectorRequirement): Test | string {
   const set = new Set(values);
   switch (req.operator) {
     case 'In':
-      return values.length === 0 ? `values: must be specified when operator is In` : (l) => has(l, req.key) && set.has(l[req.key]!);
+      return values.length === 0
+        ? `values: must be specified when operator is In`
+        : (l) => has(l, req.key) && set.has(l[req.key]!);
     case 'NotIn':
-      return values.length === 0 ? `values: must be specified when operator is NotIn` : (l) => !has(l, req.key) || !set.has(l[req.key]!);
+      return values.length === 0
+        ? `values: must be specified when operator is NotIn`
+        : (l) => !has(l, req.key) || !set.has(l[req.key]!);
     case 'Exists':
       return values.length > 0 ? `values: may not be specified when operator is Exists` : (l) => has(l, req.key);
     case 'DoesNotExist':
@@ -42,7 +46,9 @@ function requirementTest(req: LabelSelectorRequirement): Test | string {
 /** Compiles once; an empty selector matches everything, as in Kubernetes. */
 export function compileSelector(selector: LabelSelector): CompiledSelector {
   const tests: Test[] = Object.entries(selector.matchLabels ?? {}).map(
-    ([key, value]) => (l) => has(l, key) && l[key] === value,
+    ([key, value]) =>
+      (l) =>
+        has(l, key) && l[key] === value,
   );
   for (const req of selector.matchExpressions ?? []) {
     const test = requirementTest(req);

@@ -145,13 +145,20 @@ interface Identity {
 
 function identityOf(obj: RawObject): Identity {
   const meta = isRecord(obj['metadata']) ? obj['metadata'] : {};
-  return { apiVersion: str(obj['apiVersion']), kind: str(obj['kind']), namespace: str(meta['namespace']), name: str(meta['name']) };
+  return {
+    apiVersion: str(obj['apiVersion']),
+    kind: str(obj['kind']),
+    namespace: str(meta['namespace']),
+    name: str(meta['name']),
+  };
 }
 
-const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+const groupOf = (apiVersion: string): string =>
+  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 
 // A List from `kubectl get -o yaml` (kind List, or ServiceList & co. from the API) holds items.
-const isList = (obj: RawObject): boolean => Array.isArray(obj['items']) && /List$/.test(String(obj['kind'] ?? ''));
+const isList = (obj: RawObject): boolean =>
+  Array.isArray(obj['items']) && typeof obj['kind'] === 'string' && obj['kind'].endsWith('List');
 
 function flatten(objects: readonly unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -213,7 +220,8 @@ interface Named {
   name?: string | null;
 }
 
-const sortKey = (o: Named): string => `${o.metadata?.namespace ?? o.namespace ?? ''}/${o.metadata?.name ?? o.name ?? ''}`;
+const sortKey = (o: Named): string =>
+  `${o.metadata?.namespace ?? o.namespace ?? ''}/${o.metadata?.name ?? o.name ?? ''}`;
 const byNamespaceAndName = (a: unknown, b: unknown): number => {
   const [x, y] = [sortKey(a as Named), sortKey(b as Named)];
   return x < y ? -1 : x > y ? 1 : 0;
@@ -299,7 +307,10 @@ interface MetallbPlacement {
   lbClass: string | null;
 }
 
-function inNamespace<T extends { metadata: { namespace?: string | null } }>(items: readonly T[], ns: string | undefined): T[] {
+function inNamespace<T extends { metadata: { namespace?: string | null } }>(
+  items: readonly T[],
+  ns: string | undefined,
+): T[] {
   return ns === undefined ? [...items] : items.filter((i) => i.metadata.namespace === ns);
 }
 
@@ -343,7 +354,11 @@ function placeMetallb(buckets: Record<Bucket, unknown[]>, hint: string | undefin
   // The speaker image carries the same tag when the controller is not in the input.
   const image = container?.image ?? (speaker === undefined ? undefined : metallbContainer(speaker, 'speaker')?.image);
   const args = [...(container?.command ?? []), ...(container?.args ?? [])];
-  return { namespace: namespace ?? null, version: image ? imageTag(image) : null, lbClass: flagValue(args, 'lb-class') || null };
+  return {
+    namespace: namespace ?? null,
+    version: image ? imageTag(image) : null,
+    lbClass: flagValue(args, 'lb-class') || null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -80,7 +80,9 @@ async function buildComponent(component: Component, log: (line: string) => void)
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join(' | ');
-    throw new Error(`building ${component.name} ${cached.version} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`building ${component.name} ${cached.version} failed: ${stderr || (error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     clearInterval(ticker);
   }

@@ -24,8 +24,13 @@ function printWhere(record: LabRecord): void {
   console.log(`Point kubectl and metallb-runbooks at it: eval "$(npm run -s lab -- env)"`);
 }
 
-const program = new Command('lab').description('the local MetalLB lab: real Temporal, Kubernetes and MetalLB on 127.0.0.1');
+const program = new Command('lab').description(
+  'the local MetalLB lab: real Temporal, Kubernetes and MetalLB on 127.0.0.1',
+);
 program.option('--name <name>', 'which lab (env METALLB_LAB)', process.env.METALLB_LAB ?? 'default');
+
+/** The lab this invocation is about (the global --name option). */
+const labName = (): string => program.opts<{ name: string }>().name;
 
 program
   .command('up')
@@ -33,7 +38,10 @@ program
   .option('--metallb-version <version>', 'MetalLB to run, e.g. v0.13.12 (env METALLB_LAB_VERSION)')
   .action(async (opts: { metallbVersion?: string }) => {
     const started = Date.now();
-    const record = await labUp({ name: program.opts().name, ...(opts.metallbVersion ? { metallbVersion: opts.metallbVersion } : {}) });
+    const record = await labUp({
+      name: labName(),
+      ...(opts.metallbVersion ? { metallbVersion: opts.metallbVersion } : {}),
+    });
     console.log(`[lab] up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     printWhere(record);
   });
@@ -43,14 +51,14 @@ program
   .description('stop every process the lab started')
   .option('--wipe', 'also delete the lab state (etcd data, Temporal history, logs)')
   .action(async (opts: { wipe?: boolean }) => {
-    await labDown({ name: program.opts().name, wipe: Boolean(opts.wipe) });
+    await labDown({ name: labName(), wipe: Boolean(opts.wipe) });
   });
 
 program
   .command('status')
   .option('--json', 'machine-readable')
   .action((opts: { json?: boolean }) => {
-    const status = labStatus({ name: program.opts().name });
+    const status = labStatus({ name: labName() });
     if (opts.json) return console.log(JSON.stringify({ ...status, cache: cacheReport() }, null, 2));
     const table = newTable(['process', 'pid', 'state']);
     for (const p of status.processes) table.push([p.name, p.pid ?? '-', p.running ? 'running' : 'stopped']);
@@ -63,10 +71,14 @@ program
 
 program
   .command('logs')
-  .argument('[process]', 'etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, temporal, metallb-supervisor or controller', 'controller')
+  .argument(
+    '[process]',
+    'etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, temporal, metallb-supervisor or controller',
+    'controller',
+  )
   .option('-n, --lines <n>', 'last N lines', '100')
   .action((name: string, opts: { lines: string }) => {
-    const config = labConfig({ name: program.opts().name });
+    const config = labConfig({ name: labName() });
     const file =
       name === 'controller'
         ? labStatus({ name: config.name }).controller?.logFile
@@ -79,7 +91,7 @@ program
   .command('env')
   .description('print export lines: eval "$(npm run -s lab -- env)"')
   .action(() => {
-    const record = labStatus({ name: program.opts().name }).record;
+    const record = labStatus({ name: labName() }).record;
     if (!record) throw new Error('the lab was never started: run `npm run lab -- up` first');
     console.log(labEnv(record).join('\n'));
   });

@@ -17,7 +17,12 @@ const portOffsets = {
 export type LabPort = keyof typeof portOffsets;
 
 /** Each named lab gets its own block of loopback ports, so the demo lab and the test lab can coexist. */
-const defaultPortBases: Record<string, number> = { default: 27100, test: 27300, 'test-lifecycle': 27500, 'test-fix': 27700 };
+const defaultPortBases: Record<string, number> = {
+  default: 27100,
+  test: 27300,
+  'test-lifecycle': 27500,
+  'test-fix': 27700,
+};
 
 /** Other lab names get a stable block above 28000 derived from the name. */
 function derivedPortBase(name: string): number {
@@ -50,9 +55,10 @@ export function labConfig(options: LabOptions = {}): LabConfig {
   const stateDir = labStateDir(name);
   const base =
     options.portBase ?? numberFromEnv('METALLB_LAB_PORT_BASE') ?? defaultPortBases[name] ?? derivedPortBase(name);
-  const ports = Object.fromEntries(
-    Object.entries(portOffsets).map(([key, offset]) => [key, base + offset]),
-  ) as Record<LabPort, number>;
+  const ports = Object.fromEntries(Object.entries(portOffsets).map(([key, offset]) => [key, base + offset])) as Record<
+    LabPort,
+    number
+  >;
   return {
     name,
     stateDir,

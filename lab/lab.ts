@@ -27,7 +27,15 @@ export const labSearchAttributes = {
 
 const supervisorScript = fileURLToPath(new URL('./supervisor.ts', import.meta.url));
 /** Every process `up` starts, in start order; `down` stops them in reverse. */
-const labProcesses = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'temporal', 'metallb-supervisor'];
+const labProcesses = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+  'temporal',
+  'metallb-supervisor',
+];
 
 function getStatus(url: string, insecureTls: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -192,16 +200,20 @@ async function waitTemporal(address: string): Promise<void> {
 
 async function waitRolledOut(kc: KubeConfig, ns: string): Promise<void> {
   const apps = kc.makeApiClient(AppsV1Api);
-  await waitFor('controller Deployment and speaker DaemonSet to roll out on kwok nodes', async () => {
-    const deployment = await apps.readNamespacedDeployment({ name: 'controller', namespace: ns });
-    const daemonSet = await apps.readNamespacedDaemonSet({ name: 'speaker', namespace: ns });
-    const ds = daemonSetRolloutStatus(daemonSet);
-    return (
-      deploymentRolloutStatus(deployment).phase === 'done' &&
-      ds.phase === 'done' &&
-      (daemonSet.status?.desiredNumberScheduled ?? 0) > 0
-    );
-  }, { timeoutMs: 120_000 });
+  await waitFor(
+    'controller Deployment and speaker DaemonSet to roll out on kwok nodes',
+    async () => {
+      const deployment = await apps.readNamespacedDeployment({ name: 'controller', namespace: ns });
+      const daemonSet = await apps.readNamespacedDaemonSet({ name: 'speaker', namespace: ns });
+      const ds = daemonSetRolloutStatus(daemonSet);
+      return (
+        deploymentRolloutStatus(deployment).phase === 'done' &&
+        ds.phase === 'done' &&
+        (daemonSet.status?.desiredNumberScheduled ?? 0) > 0
+      );
+    },
+    { timeoutMs: 120_000 },
+  );
 }
 
 /** A freshly created CRD answers 429 "storage is (re)initializing" for a moment; wait it out. */
@@ -211,12 +223,16 @@ async function waitMetallbCrdsServed(kc: KubeConfig, ns: string, crds: Kubernete
     const spec = (crd as { spec: { names: { plural: string }; versions: { name: string; storage: boolean }[] } }).spec;
     return { plural: spec.names.plural, version: spec.versions.find((v) => v.storage)?.name ?? 'v1beta1' };
   });
-  await waitFor('MetalLB custom resources to be served', async () => {
-    for (const { plural, version } of resources) {
-      await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace: ns, plural });
-    }
-    return true;
-  }, { timeoutMs: 60_000 });
+  await waitFor(
+    'MetalLB custom resources to be served',
+    async () => {
+      for (const { plural, version } of resources) {
+        await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace: ns, plural });
+      }
+      return true;
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** Starts whatever is not running yet; safe to call again. Returns the lab's record. */
@@ -235,16 +251,27 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   await waitHealthy('kube-apiserver', `${apiServer}/readyz`, 120_000);
   writeKubeconfig(config.kubeconfig, apiServer, pki);
   const kc = labKubeConfig(config.kubeconfig);
-  await applyObjects(kc, readManifestDir(path.join(bins.get('kwok')!.dir, 'kustomize', 'crd', 'bases')).filter((o) => o.kind === 'CustomResourceDefinition' && o.metadata?.name === 'logs.kwok.x-k8s.io'));
+  await applyObjects(
+    kc,
+    readManifestDir(path.join(bins.get('kwok')!.dir, 'kustomize', 'crd', 'bases')).filter(
+      (o) => o.kind === 'CustomResourceDefinition' && o.metadata?.name === 'logs.kwok.x-k8s.io',
+    ),
+  );
   for (const spec of [specs.controllerManager, specs.scheduler, specs.kwok]) startDaemon(config.stateDir, spec);
-  await applyObjects(kc, Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i)));
+  await applyObjects(
+    kc,
+    Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i)),
+  );
 
   startDaemon(config.stateDir, temporalSpec(config, bins));
 
   const metallbBuild = bins.get(metallb.name)!;
   const metallbCrds = readManifestDir(path.join(metallbBuild.dir, 'crds'));
   await applyObjects(kc, [namespace(config.namespace), ...metallbCrds]);
-  await applyObjects(kc, [controllerDeployment(config.namespace, metallbBuild.version), speakerDaemonSet(config.namespace, metallbBuild.version)]);
+  await applyObjects(kc, [
+    controllerDeployment(config.namespace, metallbBuild.version),
+    speakerDaemonSet(config.namespace, metallbBuild.version),
+  ]);
 
   const record: LabRecord = {
     name: config.name,
@@ -258,7 +285,9 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     metallbVersion: metallbBuild.version,
     metallbBinary: metallbBuild.binary('metallb-controller'),
     metallbArgs: metallbArgs(config, metallbBuild.version),
-    metallbHealthUrl: metallbBuild.version.startsWith('v0.13.') ? null : `http://${config.host}:${config.ports.metallbHealth}/readyz`,
+    metallbHealthUrl: metallbBuild.version.startsWith('v0.13.')
+      ? null
+      : `http://${config.host}:${config.ports.metallbHealth}/readyz`,
     kubernetesVersion: bins.get('kubernetes')!.version,
     nodes: Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i).metadata!.name!),
   };
@@ -273,10 +302,14 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     args: ['--import', 'tsx', supervisorScript, config.stateDir],
     cwd: fileURLToPath(new URL('..', import.meta.url)),
   });
-  await waitFor('the MetalLB controller process to run', () => {
-    const state = readControllerState(config.stateDir);
-    return state?.running && state.pid ? state : undefined;
-  }, { timeoutMs: 60_000 });
+  await waitFor(
+    'the MetalLB controller process to run',
+    () => {
+      const state = readControllerState(config.stateDir);
+      return state?.running && state.pid ? state : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   if (record.metallbHealthUrl) await waitHealthy('MetalLB controller /readyz', record.metallbHealthUrl, 60_000);
   await waitTemporal(record.temporalAddress);
   return record;

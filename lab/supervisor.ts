@@ -53,7 +53,9 @@ function isReady(pod: V1Pod): boolean {
 function newestReadyController(pods: V1Pod[]): V1Pod | undefined {
   return pods
     .filter((p) => p.metadata?.labels?.component === 'controller' && isReady(p))
-    .sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+    .sort((a, b) =>
+      String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
+    )[0];
 }
 
 /** One CRI line per output line: `<RFC3339Nano> <stream> F <line>`, what kwok's log reader parses. */
@@ -70,8 +72,8 @@ function startController(podName: string): RunningController {
     env: { ...process.env, KUBECONFIG: lab.kubeconfig, METALLB_NAMESPACE: lab.namespace },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  pipeToCriLog(child.stdout!, 'stdout', file);
-  pipeToCriLog(child.stderr!, 'stderr', file);
+  pipeToCriLog(child.stdout, 'stdout', file);
+  pipeToCriLog(child.stderr, 'stderr', file);
   const running: RunningController = { podName, child, startedAt: new Date().toISOString(), exited: false };
   child.on('exit', (code, signal) => {
     running.exited = true;
@@ -91,9 +93,19 @@ async function stopController(running: RunningController): Promise<void> {
 
 function writeState(): void {
   const state = current
-    ? { pid: current.child.pid, podName: current.podName, startedAt: current.startedAt, logFile: logFileFor(current.podName), restarts, running: !current.exited }
+    ? {
+        pid: current.child.pid,
+        podName: current.podName,
+        startedAt: current.startedAt,
+        logFile: logFileFor(current.podName),
+        restarts,
+        running: !current.exited,
+      }
     : { pid: null, podName: null, startedAt: null, logFile: null, restarts, running: false };
-  writeFileSync(path.join(stateDir, 'controller.json'), JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2));
+  writeFileSync(
+    path.join(stateDir, 'controller.json'),
+    JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2),
+  );
 }
 
 /** Every MetalLB pod gets a kwok Logs object pointing at its file, created once. */
@@ -159,4 +171,3 @@ for (;;) {
   }
   await delay(200);
 }
-

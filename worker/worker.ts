@@ -1,6 +1,13 @@
 // One worker per cluster: it holds that cluster's credentials and polls that cluster's queue.
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type Logger, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Worker,
+  type Logger,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { clusterName, loadKubeConfig, type ClusterAccess } from '../activities/kube-client.js';
 import { createActivities } from '../activities/index.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';

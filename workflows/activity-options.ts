@@ -20,13 +20,23 @@ export const nonRetryableErrorTypes = [
 ];
 
 // 409 / 429 / 5xx / network errors are retried with exponential backoff.
-const kubeRetry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes };
+const kubeRetry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes,
+};
 
 /** One or a few API calls each. */
 export const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m', retry: kubeRetry });
 
 /** Observed waits: they heartbeat every poll, so a lost worker is noticed within seconds. */
-export const waits = proxyActivities<RunbookActivities>({ startToCloseTimeout: '20m', heartbeatTimeout: '10s', retry: kubeRetry });
+export const waits = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '20m',
+  heartbeatTimeout: '10s',
+  retry: kubeRetry,
+});
 
 /**
  * Compensation retries every error for up to 10 minutes: giving up would leave the cluster

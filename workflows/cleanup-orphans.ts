@@ -38,23 +38,68 @@ export async function cleanupOrphans(input: CleanupOrphansInput): Promise<Runboo
   const startedAt = new Date().toISOString();
   const t = trackProgress('cleanup-orphans', input.cluster, Object.values(S));
   try {
-    const m = await t.step(S.locate, null, () => kube.findMetallbWorkloads(), (w) => `MetalLB in ${w.namespace}`);
+    const m = await t.step(
+      S.locate,
+      null,
+      () => kube.findMetallbWorkloads(),
+      (w) => `MetalLB in ${w.namespace}`,
+    );
     const scope = { namespace: m.namespace, lbClass: m.lbClass };
-    const found = await t.step(S.find, null, () => kube.findOrphanedServices({ ...scope, services: input.services }), (f) =>
-      f.orphans.length ? f.orphans.map((o) => `${o.service}: ${o.reasons.join('; ')}`).join(' | ') : 'no orphaned Service',
+    const found = await t.step(
+      S.find,
+      null,
+      () => kube.findOrphanedServices({ ...scope, services: input.services }),
+      (f) =>
+        f.orphans.length
+          ? f.orphans.map((o) => `${o.service}: ${o.reasons.join('; ')}`).join(' | ')
+          : 'no orphaned Service',
     );
     const orphans = found.orphans.map((o) => o.service);
     if (orphans.length === 0) for (const step of [S.release, S.clear, S.waitIps]) t.skip(step, 'no orphaned Service');
-    const removed = orphans.length ? await t.step(S.release, null, () => releaseAll(found.orphans), (r) => `${r.length} field(s) removed`) : [];
-    const cleared = orphans.length ? await t.step(S.clear, null, () => clearAll(found.orphans, m.namespace), (r) => `${r.length} Service(s) cleared`) : [];
-    if (orphans.length) await t.step(S.waitIps, `${orphans.join(', ')} to get an IP inside a pool`, () => waits.waitForServiceIpsInPools({ ...scope, mustHaveIp: orphans, deadline: deadlineIn(limits.serviceIpsSeconds) }));
+    const removed = orphans.length
+      ? await t.step(
+          S.release,
+          null,
+          () => releaseAll(found.orphans),
+          (r) => `${r.length} field(s) removed`,
+        )
+      : [];
+    const cleared = orphans.length
+      ? await t.step(
+          S.clear,
+          null,
+          () => clearAll(found.orphans, m.namespace),
+          (r) => `${r.length} Service(s) cleared`,
+        )
+      : [];
+    if (orphans.length)
+      await t.step(S.waitIps, `${orphans.join(', ')} to get an IP inside a pool`, () =>
+        waits.waitForServiceIpsInPools({
+          ...scope,
+          mustHaveIp: orphans,
+          deadline: deadlineIn(limits.serviceIpsSeconds),
+        }),
+      );
     const verify = async () => {
-      const after = await waits.waitForServiceIpsInPools({ ...scope, mustHaveIp: orphans, deadline: deadlineIn(limits.serviceIpsSeconds) });
+      const after = await waits.waitForServiceIpsInPools({
+        ...scope,
+        mustHaveIp: orphans,
+        deadline: deadlineIn(limits.serviceIpsSeconds),
+      });
       const collateral = changedIps(ipChanges(found.before, after)).filter((c) => !orphans.includes(c.service));
-      if (collateral.length > 0) throw ApplicationFailure.nonRetryable(`Services that were not cleaned changed IPs: ${describeIpChanges(collateral).join('; ')}`, 'VerificationFailed');
+      if (collateral.length > 0)
+        throw ApplicationFailure.nonRetryable(
+          `Services that were not cleaned changed IPs: ${describeIpChanges(collateral).join('; ')}`,
+          'VerificationFailed',
+        );
       return after;
     };
-    const after = await t.step(S.verify, 'every Service IP inside a pool', verify, (a) => `${a.length} Service(s) checked, none but the orphans changed`);
+    const after = await t.step(
+      S.verify,
+      'every Service IP inside a pool',
+      verify,
+      (a) => `${a.length} Service(s) checked, none but the orphans changed`,
+    );
     const services = ipChanges(found.before, after);
     t.phase('completed');
     const moved = describeIpChanges(services.filter((c) => orphans.includes(c.service)));
@@ -64,9 +109,15 @@ export async function cleanupOrphans(input: CleanupOrphansInput): Promise<Runboo
       workflowId: workflowInfo().workflowId,
       startedAt,
       finishedAt: new Date().toISOString(),
-      summary: orphans.length ? `cleaned ${orphans.length} orphaned Service(s); update DNS and firewalls for: ${moved.join('; ') || 'no IP changed'}` : 'no orphaned Service found; nothing changed',
+      summary: orphans.length
+        ? `cleaned ${orphans.length} orphaned Service(s); update DNS and firewalls for: ${moved.join('; ') || 'no IP changed'}`
+        : 'no orphaned Service found; nothing changed',
       changes: [...removed, ...cleared],
-      checks: [`every Service IP is inside a pool (${after.length} Service(s))`, 'no other Service changed its IP', ...moved],
+      checks: [
+        `every Service IP is inside a pool (${after.length} Service(s))`,
+        'no other Service changed its IP',
+        ...moved,
+      ],
       services,
     };
   } catch (error) {

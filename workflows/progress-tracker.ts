@@ -1,6 +1,16 @@
 // Runs a workflow's steps while keeping the progress its query returns. Times are workflow time.
 import { ActivityFailure, ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { failStep, finishStep, plannedProgress, skipStep, startStep, withPhase, type PlannedStep, type RunbookPhase, type RunbookProgress } from '../domain/runbooks/progress.js';
+import {
+  failStep,
+  finishStep,
+  plannedProgress,
+  skipStep,
+  startStep,
+  withPhase,
+  type PlannedStep,
+  type RunbookPhase,
+  type RunbookProgress,
+} from '../domain/runbooks/progress.js';
 import type { RunbookName } from '../domain/runbooks/names.js';
 import { progressQuery } from './messages.js';
 
@@ -18,7 +28,12 @@ function typeOf(error: unknown): string {
 }
 
 export interface Tracker {
-  step<T>(step: PlannedStep, waitingFor: string | null, run: () => Promise<T>, detail?: (value: T) => string): Promise<T>;
+  step<T>(
+    step: PlannedStep,
+    waitingFor: string | null,
+    run: () => Promise<T>,
+    detail?: (value: T) => string,
+  ): Promise<T>;
   skip(step: PlannedStep, reason: string): void;
   phase(phase: RunbookPhase): void;
   progress(): RunbookProgress;
@@ -37,7 +52,12 @@ export function trackProgress(runbook: RunbookName, cluster: string, steps: read
       } catch (error) {
         progress = failStep(progress, step.id, now(), reasonOf(error));
         // A plain Error would fail only the workflow task and retry forever; this fails the run.
-        throw ApplicationFailure.create({ message: `${step.title}: ${reasonOf(error)}`, type: typeOf(error), nonRetryable: true, cause: error as Error });
+        throw ApplicationFailure.create({
+          message: `${step.title}: ${reasonOf(error)}`,
+          type: typeOf(error),
+          nonRetryable: true,
+          cause: error as Error,
+        });
       }
     },
     skip(step, reason) {

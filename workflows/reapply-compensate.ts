@@ -29,9 +29,13 @@ async function restore(run: ReapplyRun, pins: Pins): Promise<void> {
   const pools = run.backup.objects.filter((e) => e.kind === 'IPAddressPool');
   const describe = (a: string[]) => (a.length ? a.join(', ') : 'every object was already as in the backup');
   await t.step(S.restore, null, () => restoreAll(creationOrder(run.backup.objects), true), describe);
-  await t.step(S.restoreIps, `${pins.watched.length} Service(s) to hold their previous IPs`, () => waits.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(run.limits.serviceIpsSeconds) }));
+  await t.step(S.restoreIps, `${pins.watched.length} Service(s) to hold their previous IPs`, () =>
+    waits.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(run.limits.serviceIpsSeconds) }),
+  );
   await t.step(S.restoreAutoAssign, null, () => restoreAll(pools, false), describe);
-  await t.step(S.restoreUnpin, null, () => compensation.unpinServiceIps({ services: pins.pinned.map((p) => p.service), marker: pins.marker }));
+  await t.step(S.restoreUnpin, null, () =>
+    compensation.unpinServiceIps({ services: pins.pinned.map((p) => p.service), marker: pins.marker }),
+  );
 }
 
 /** After a failure past the first delete: put the backup and the IPs back, then fail with both stories. */
@@ -49,7 +53,12 @@ export async function compensate(run: ReapplyRun, pins: Pins, error: unknown): P
   }
   run.t.phase('failed');
   const message = `reapply-config --recreate failed: ${reason}; restored the backup (${run.backup.objects.length} object(s)) and every pinned Service has its previous IP`;
-  throw ApplicationFailure.create({ message, type: 'RecreateFailedRestored', nonRetryable: true, cause: error as Error });
+  throw ApplicationFailure.create({
+    message,
+    type: 'RecreateFailedRestored',
+    nonRetryable: true,
+    cause: error as Error,
+  });
 }
 
 /** Pinning failed before anything was deleted: remove whatever pins were added, then fail. */
@@ -59,7 +68,11 @@ export async function unpinBeforeAnyDelete(run: ReapplyRun, error: unknown): Pro
   try {
     await compensation.unpinServiceIps({ services, marker: pinMarker(workflowId, runId) });
   } catch (unpinError) {
-    throw ApplicationFailure.create({ message: `${reasonOf(error)}; removing the pins added so far failed too: ${reasonOf(unpinError)}`, type: 'PinFailed', nonRetryable: true });
+    throw ApplicationFailure.create({
+      message: `${reasonOf(error)}; removing the pins added so far failed too: ${reasonOf(unpinError)}`,
+      type: 'PinFailed',
+      nonRetryable: true,
+    });
   }
   throw error;
 }

@@ -9,14 +9,31 @@ import { reapplyRecreate } from './reapply-recreate.js';
 import { inPlaceSteps, reapplySteps as S, recreateSteps } from './reapply-steps.js';
 import type { ReapplyRun } from './reapply-run.js';
 
-async function prepare(t: Tracker, input: ReapplyConfigInput, onBackup: (b: ConfigBackup) => void): Promise<ReapplyRun> {
+async function prepare(
+  t: Tracker,
+  input: ReapplyConfigInput,
+  onBackup: (b: ConfigBackup) => void,
+): Promise<ReapplyRun> {
   const startedAt = new Date().toISOString();
-  const m = await t.step(S.locate, null, () => kube.findMetallbWorkloads(), (w) => `MetalLB in ${w.namespace}`);
+  const m = await t.step(
+    S.locate,
+    null,
+    () => kube.findMetallbWorkloads(),
+    (w) => `MetalLB in ${w.namespace}`,
+  );
   const scope = { namespace: m.namespace, lbClass: m.lbClass };
-  const before = await t.step(S.recordIps, null, () => kube.readClusterFacts(scope), (f) => `${f.services.filter((s) => s.served).length} MetalLB Service(s)`);
+  const before = await t.step(
+    S.recordIps,
+    null,
+    () => kube.readClusterFacts(scope),
+    (f) => `${f.services.filter((s) => s.served).length} MetalLB Service(s)`,
+  );
   // The backup is this activity's result: it lives in the workflow history.
-  const backup = await t.step(S.exportConfig, null, () => kube.exportMetallbConfig({ namespace: m.namespace }), (b) =>
-    `${b.objects.length} object(s), ${b.secrets.length} referenced Secret(s) by name`,
+  const backup = await t.step(
+    S.exportConfig,
+    null,
+    () => kube.exportMetallbConfig({ namespace: m.namespace }),
+    (b) => `${b.objects.length} object(s), ${b.secrets.length} referenced Secret(s) by name`,
   );
   onBackup(backup);
   return { t, input, limits: withLimits(input), startedAt, m, scope, before, backup };

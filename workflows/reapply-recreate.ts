@@ -17,7 +17,8 @@ async function deleteAll(run: ReapplyRun): Promise<string> {
 
 async function recreateAll(run: ReapplyRun): Promise<number> {
   let created = 0;
-  for (const entry of creationOrder(run.backup.objects)) if ((await kube.createConfigObject({ entry, holdAutoAssign: true })).created) created++;
+  for (const entry of creationOrder(run.backup.objects))
+    if ((await kube.createConfigObject({ entry, holdAutoAssign: true })).created) created++;
   return created;
 }
 
@@ -31,15 +32,57 @@ async function releaseAll(run: ReapplyRun): Promise<number> {
 async function deleteAndRecreate(run: ReapplyRun, pins: Pins): Promise<string> {
   const { t, backup, limits } = run;
   const services = pins.watched.map((p) => p.service);
-  const deletedAt = await t.step(S.delete, null, () => deleteAll(run), () => `${backup.objects.length} object(s) deleted`);
+  const deletedAt = await t.step(
+    S.delete,
+    null,
+    () => deleteAll(run),
+    () => `${backup.objects.length} object(s) deleted`,
+  );
   const controllerReads = backup.objects.some((e) => e.kind === 'IPAddressPool' || e.kind === 'Community');
-  const wait = { namespace: run.m.namespace, entries: backup.objects, services, deletedAt, controllerReads, deadline: deadlineIn(limits.configProcessedSeconds) };
-  const processed = await t.step(S.waitDeleted, 'objects gone and the controller done with them (pinned Services cleared, or "config reloaded" logged)', () => waits.waitForDeletionsProcessed(wait), (r) => r.evidence);
-  await t.step(S.recreate, null, () => recreateAll(run), (n) => `${n} object(s) created`);
-  await t.step(S.waitIps, `${pins.watched.length} Service(s) to hold their previous IPs`, () => waits.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(limits.serviceIpsSeconds) }), (r) => `${r.length} Service(s) have their IPs back`);
-  await t.step(S.releaseAutoAssign, null, () => releaseAll(run), (n) => `${n} pool(s) back to their own autoAssign`);
-  await t.step(S.unpin, null, () => kube.unpinServiceIps({ services: pins.pinned.map((p) => p.service), marker: pins.marker }), (r) => `${r.unpinned.length} pin(s) removed`);
-  await t.step(S.verifyConfig, null, () => kube.verifyConfigMatchesBackup({ entries: backup.objects }), (r) => `${r.checked} object(s) identical to the backup`);
+  const wait = {
+    namespace: run.m.namespace,
+    entries: backup.objects,
+    services,
+    deletedAt,
+    controllerReads,
+    deadline: deadlineIn(limits.configProcessedSeconds),
+  };
+  const processed = await t.step(
+    S.waitDeleted,
+    'objects gone and the controller done with them (pinned Services cleared, or "config reloaded" logged)',
+    () => waits.waitForDeletionsProcessed(wait),
+    (r) => r.evidence,
+  );
+  await t.step(
+    S.recreate,
+    null,
+    () => recreateAll(run),
+    (n) => `${n} object(s) created`,
+  );
+  await t.step(
+    S.waitIps,
+    `${pins.watched.length} Service(s) to hold their previous IPs`,
+    () => waits.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(limits.serviceIpsSeconds) }),
+    (r) => `${r.length} Service(s) have their IPs back`,
+  );
+  await t.step(
+    S.releaseAutoAssign,
+    null,
+    () => releaseAll(run),
+    (n) => `${n} pool(s) back to their own autoAssign`,
+  );
+  await t.step(
+    S.unpin,
+    null,
+    () => kube.unpinServiceIps({ services: pins.pinned.map((p) => p.service), marker: pins.marker }),
+    (r) => `${r.unpinned.length} pin(s) removed`,
+  );
+  await t.step(
+    S.verifyConfig,
+    null,
+    () => kube.verifyConfigMatchesBackup({ entries: backup.objects }),
+    (r) => `${r.checked} object(s) identical to the backup`,
+  );
   return processed.evidence;
 }
 
@@ -47,8 +90,12 @@ async function pinAll(run: ReapplyRun): Promise<Pins> {
   const plan = planPins(run.before);
   const info = workflowInfo();
   const marker = pinMarker(info.workflowId, info.runId);
-  const outcome = await run.t.step(S.pin, null, () => kube.pinServiceIps({ pins: plan.pin, marker }), (o) =>
-    `${o.pinned.length} pinned, ${plan.alreadyRequested.length} already request their IPs${o.skipped.length ? `, ${o.skipped.length} skipped` : ''}`,
+  const outcome = await run.t.step(
+    S.pin,
+    null,
+    () => kube.pinServiceIps({ pins: plan.pin, marker }),
+    (o) =>
+      `${o.pinned.length} pinned, ${plan.alreadyRequested.length} already request their IPs${o.skipped.length ? `, ${o.skipped.length} skipped` : ''}`,
   );
   const watched: ServicePin[] = [...outcome.pinned, ...plan.alreadyRequested];
   return { marker, pinned: outcome.pinned, watched };
@@ -64,9 +111,25 @@ export async function reapplyRecreate(run: ReapplyRun): Promise<RunbookResult> {
   } catch (error) {
     return compensate(run, pins, error);
   }
-  const after = await t.step(S.verifyIps, 'every MetalLB Service IP inside a pool', () => waits.waitForServiceIpsInPools({ ...run.scope, mustHaveIp: [], deadline: deadlineIn(limits.serviceIpsSeconds) }));
+  const after = await t.step(S.verifyIps, 'every MetalLB Service IP inside a pool', () =>
+    waits.waitForServiceIpsInPools({ ...run.scope, mustHaveIp: [], deadline: deadlineIn(limits.serviceIpsSeconds) }),
+  );
   const refs = backup.objects.map(entryRef);
-  const changes = [`deleted and re-created ${refs.length} object(s): ${refs.join(', ') || 'none'}`, `pinned ${pins.pinned.length} Service(s) during the change, pins removed`];
-  const checks = [`deletions processed: ${evidence}`, `every object matches the backup`, `${pins.watched.length} Service(s) kept their IPs`, `every Service IP is inside a pool (${after.length} Service(s))`];
-  return reapplyResult(run, `re-created ${refs.length} MetalLB object(s); no healthy Service changed its IP`, changes, checks, after);
+  const changes = [
+    `deleted and re-created ${refs.length} object(s): ${refs.join(', ') || 'none'}`,
+    `pinned ${pins.pinned.length} Service(s) during the change, pins removed`,
+  ];
+  const checks = [
+    `deletions processed: ${evidence}`,
+    `every object matches the backup`,
+    `${pins.watched.length} Service(s) kept their IPs`,
+    `every Service IP is inside a pool (${after.length} Service(s))`,
+  ];
+  return reapplyResult(
+    run,
+    `re-created ${refs.length} MetalLB object(s); no healthy Service changed its IP`,
+    changes,
+    checks,
+    after,
+  );
 }

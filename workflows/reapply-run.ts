@@ -19,7 +19,13 @@ export interface ReapplyRun {
   backup: ConfigBackup;
 }
 
-export function reapplyResult(run: ReapplyRun, summary: string, changes: string[], checks: string[], after: ServiceFacts[]): RunbookResult {
+export function reapplyResult(
+  run: ReapplyRun,
+  summary: string,
+  changes: string[],
+  checks: string[],
+  after: ServiceFacts[],
+): RunbookResult {
   run.t.phase('completed');
   return {
     runbook: 'reapply-config',

@@ -22,4 +22,17 @@ export const reapplySteps = {
 
 const s = reapplySteps;
 export const inPlaceSteps = [s.locate, s.recordIps, s.exportConfig, s.rewrite, s.trim, s.verifyIps];
-export const recreateSteps = [s.locate, s.recordIps, s.exportConfig, s.pin, s.delete, s.waitDeleted, s.recreate, s.waitIps, s.releaseAutoAssign, s.unpin, s.verifyConfig, s.verifyIps];
+export const recreateSteps = [
+  s.locate,
+  s.recordIps,
+  s.exportConfig,
+  s.pin,
+  s.delete,
+  s.waitDeleted,
+  s.recreate,
+  s.waitIps,
+  s.releaseAutoAssign,
+  s.unpin,
+  s.verifyConfig,
+  s.verifyIps,
+];

@@ -11,8 +11,11 @@ const controller: Component = {
   steps,
   async verify(t, namespace, pods, limits) {
     const waitingFor = `${pods.join(', ')} to log "config reloaded", with no config or allocation error since the restart`;
-    const checked = await t.step(steps.verify, waitingFor, () => waits.checkControllerLog({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }), (r) =>
-      r.map((p) => `${p.pod}: config loaded, ${p.lines} log lines, no config or allocation error`).join('; '),
+    const checked = await t.step(
+      steps.verify,
+      waitingFor,
+      () => waits.checkControllerLog({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }),
+      (r) => r.map((p) => `${p.pod}: config loaded, ${p.lines} log lines, no config or allocation error`).join('; '),
     );
     return checked.map((p) => `${p.pod} loaded its configuration with no config or allocation error`).join('; ');
   },

@@ -10,9 +10,13 @@ const speakers: Component = {
   kind: 'DaemonSet',
   steps,
   async verify(t, namespace, pods, limits) {
-    const waitingFor = 'no speaker ConfigurationState Invalid or left from a replaced pod, and no rejected configuration in the speaker logs';
-    const r = await t.step(steps.verify, waitingFor, () => waits.checkSpeakers({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }), (c) =>
-      `${c.statesChecked} speaker ConfigurationState(s), ${c.logLines} log lines: no rejected configuration`,
+    const waitingFor =
+      'no speaker ConfigurationState Invalid or left from a replaced pod, and no rejected configuration in the speaker logs';
+    const r = await t.step(
+      steps.verify,
+      waitingFor,
+      () => waits.checkSpeakers({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }),
+      (c) => `${c.statesChecked} speaker ConfigurationState(s), ${c.logLines} log lines: no rejected configuration`,
     );
     return `${pods.length} new speaker(s): no rejected configuration (${r.statesChecked} ConfigurationState(s) checked)`;
   },

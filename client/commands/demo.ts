@@ -37,17 +37,23 @@ function demoObjects(metallbNamespace: string) {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start the local lab if needed, create a pool, an L2 advertisement and a LoadBalancer Service, show the IP MetalLB assigns')
+    .description(
+      'start the local lab if needed, create a pool, an L2 advertisement and a LoadBalancer Service, show the IP MetalLB assigns',
+    )
     .action(async () => {
       const started = Date.now();
       const lab = await labUp({ name: 'default' });
       const kc = labKubeConfig(lab.kubeconfig);
       await applyObjects(kc, demoObjects(lab.namespace));
       const core = kc.makeApiClient(CoreV1Api);
-      const service = await waitFor('MetalLB to assign an IP to metallb-demo/hello', async () => {
-        const svc = await core.readNamespacedService({ name: 'hello', namespace: demoNamespace });
-        return svc.status?.loadBalancer?.ingress?.length ? svc : undefined;
-      }, { timeoutMs: 30_000 });
+      const service = await waitFor(
+        'MetalLB to assign an IP to metallb-demo/hello',
+        async () => {
+          const svc = await core.readNamespacedService({ name: 'hello', namespace: demoNamespace });
+          return svc.status?.loadBalancer?.ingress?.length ? svc : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       const table = newTable(['Service', 'external IP', 'pool', 'MetalLB']);
       table.push([
         `${demoNamespace}/hello`,
@@ -57,9 +63,16 @@ export function registerDemo(program: Command): void {
       ]);
       console.log(table.toString());
       // The main job: a diagnosis of the lab, exactly what `metallb-runbooks diagnose --lab` prints.
-      const diagnosis = await runDiagnose({ kubeconfig: lab.kubeconfig, since: '1h', output: 'human', failOn: 'error' });
+      const diagnosis = await runDiagnose({
+        kubeconfig: lab.kubeconfig,
+        since: '1h',
+        output: 'human',
+        failOn: 'error',
+      });
       console.log(diagnosis.text);
       console.log(`Lab ready in ${((Date.now() - started) / 1000).toFixed(1)}s. Temporal UI: ${lab.temporalUi}`);
-      console.log('Use it by hand: eval "$(npm run -s lab -- env)" && kubectl get ipaddresspools,svc -A && npx metallb-runbooks diagnose');
+      console.log(
+        'Use it by hand: eval "$(npm run -s lab -- env)" && kubectl get ipaddresspools,svc -A && npx metallb-runbooks diagnose',
+      );
     });
 }

@@ -23,7 +23,9 @@ const OptionsSchema = z.object({
   metallbNamespace: z.string().optional(),
   namespace: z.string().optional(),
   allNamespaces: z.boolean().optional(),
-  since: z.string().refine((s) => parseDurationSeconds(s) !== null, { message: 'must be a duration like 30m, 1h or 2h30m' }),
+  since: z
+    .string()
+    .refine((s) => parseDurationSeconds(s) !== null, { message: 'must be a duration like 30m, 1h or 2h30m' }),
   output: z.enum(['human', 'json']),
   failOn: z.enum(['error', 'warning', 'info']),
   fromFile: z.array(z.string()).optional(),
@@ -36,7 +38,9 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CannotDiagnose(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CannotDiagnose(
+      `cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
@@ -88,7 +92,9 @@ export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisRepo
   const parsed = OptionsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new CannotDiagnose(`--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`);
+    throw new CannotDiagnose(
+      `--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`,
+    );
   }
   const opts = parsed.data;
   const sinceSeconds = parseDurationSeconds(opts.since)!;
@@ -99,7 +105,8 @@ export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisRepo
     if (opts.fromFile?.length) snapshot = snapshotFromFiles(opts, now, sinceSeconds);
     else ({ snapshot, context } = await snapshotFromCluster(opts, now, sinceSeconds));
   } catch (error) {
-    if (error instanceof ClusterAccessError || error instanceof ClusterReadError) throw new CannotDiagnose(error.message);
+    if (error instanceof ClusterAccessError || error instanceof ClusterReadError)
+      throw new CannotDiagnose(error.message);
     throw error;
   }
   const report = diagnose(snapshot, { context });

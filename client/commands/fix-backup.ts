@@ -10,9 +10,13 @@ type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['f
 /** The result of the exportMetallbConfig activity in a run's history, or null if it has not completed. */
 export function backupInHistory(history: History): ConfigBackup | null {
   const events = history.events ?? [];
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'exportMetallbConfig');
+  const scheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'exportMetallbConfig',
+  );
   if (!scheduled) return null;
-  const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(scheduled.eventId));
+  const completed = events.find(
+    (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(scheduled.eventId),
+  );
   const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
   return payload ? defaultPayloadConverter.fromPayload<ConfigBackup>(payload) : null;
 }

@@ -27,7 +27,13 @@ const marks: Record<string, string> = { done: '✓', failed: '✗', skipped: '-'
 function stepLine(step: StepProgress, now: string): string {
   const color = useColor();
   const mark = marks[step.status] ?? '…';
-  const paint = !color ? (s: string) => s : step.status === 'failed' ? pc.red : step.status === 'done' ? pc.green : pc.dim;
+  const paint = !color
+    ? (s: string) => s
+    : step.status === 'failed'
+      ? pc.red
+      : step.status === 'done'
+        ? pc.green
+        : pc.dim;
   const detail = step.detail ? ` — ${step.detail}` : '';
   return `${paint(mark)} ${step.title} ${color ? pc.dim(seconds(stepElapsedMs(step, now))) : seconds(stepElapsedMs(step, now))}${detail}`;
 }
@@ -36,13 +42,17 @@ class ProgressView {
   private readonly reported = new Set<string>();
   private readonly announced = new Set<string>();
   // A pty that reports 0 columns (e.g. under `script`) sends ora into an endless redraw: plain lines then.
-  private readonly spinner: Ora | null = process.stdout.isTTY && (process.stdout.columns ?? 0) > 0 ? ora({ stream: process.stdout, discardStdin: false }) : null;
+  private readonly spinner: Ora | null =
+    process.stdout.isTTY && (process.stdout.columns ?? 0) > 0
+      ? ora({ stream: process.stdout, discardStdin: false })
+      : null;
 
   constructor(private readonly options: FollowOptions) {}
 
   async show(progress: RunbookProgress, now: string): Promise<void> {
     for (const step of progress.steps) {
-      if (['done', 'failed', 'skipped'].includes(step.status) && !this.reported.has(step.id)) await this.finished(step, now);
+      if (['done', 'failed', 'skipped'].includes(step.status) && !this.reported.has(step.id))
+        await this.finished(step, now);
       if (step.status === 'running') this.running(step, now);
     }
     if (!progress.current) this.spinner?.stop();
@@ -82,7 +92,10 @@ function failureReason(error: unknown): string {
 export async function followRunbook(handle: WorkflowHandle, options: FollowOptions = {}): Promise<RunbookResult> {
   const view = new ProgressView(options);
   let outcome: { result?: RunbookResult; error?: unknown } | undefined;
-  const finished = handle.result().then((result: RunbookResult) => (outcome = { result }), (error: unknown) => (outcome = { error }));
+  const finished = handle.result().then(
+    (result: RunbookResult) => (outcome = { result }),
+    (error: unknown) => (outcome = { error }),
+  );
   const hintAt = Date.now() + 10_000;
   let answered = false;
   while (!outcome) {
@@ -92,7 +105,9 @@ export async function followRunbook(handle: WorkflowHandle, options: FollowOptio
     answered ||= Boolean(progress);
     if (!answered && Date.now() > hintAt) {
       answered = true;
-      console.log(`no worker has picked this up yet; is one running for this cluster? (metallb-runbooks worker --context <context>, polling ${options.taskQueue ?? 'the cluster queue'})`);
+      console.log(
+        `no worker has picked this up yet; is one running for this cluster? (metallb-runbooks worker --context <context>, polling ${options.taskQueue ?? 'the cluster queue'})`,
+      );
     }
     await Promise.race([finished, pause(options.pollMs ?? 500)]);
   }

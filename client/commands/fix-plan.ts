@@ -25,21 +25,41 @@ export class PlanRefused extends Error {
 const servicesLine = (facts: Awaited<ReturnType<typeof readClusterFacts>>) =>
   `${facts.services.filter((s) => s.served).length} MetalLB Service(s) recorded before and compared after`;
 
-async function restartPlan(kube: KubeApis, m: MetallbWorkloads, component: 'controller' | 'speaker'): Promise<string[]> {
+async function restartPlan(
+  kube: KubeApis,
+  m: MetallbWorkloads,
+  component: 'controller' | 'speaker',
+): Promise<string[]> {
   const facts = await readClusterFacts(kube, m);
-  const target = component === 'controller' ? `Deployment ${m.namespace}/${m.controller}` : `DaemonSet ${m.namespace}/${m.speaker ?? '(none found)'}`;
+  const target =
+    component === 'controller'
+      ? `Deployment ${m.namespace}/${m.controller}`
+      : `DaemonSet ${m.namespace}/${m.speaker ?? '(none found)'}`;
   return [
     `patch ${target}: spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] = <workflow start time>`,
     `wait until the rollout is observed complete (new generation observed, every pod replaced and ready, no old pod left)`,
-    component === 'controller' ? 'wait for the new controller to log "config reloaded"; fail on any config or allocation error in its log' : 'fail if a new speaker reports a rejected configuration (log or ConfigurationState)',
+    component === 'controller'
+      ? 'wait for the new controller to log "config reloaded"; fail on any config or allocation error in its log'
+      : 'fail if a new speaker reports a rejected configuration (log or ConfigurationState)',
     `wait until every Service IP is inside a pool; ${servicesLine(facts)}`,
   ];
 }
 
 async function reapplyPlan(kube: KubeApis, m: MetallbWorkloads, recreate: boolean): Promise<string[]> {
-  const [backup, facts] = await Promise.all([exportMetallbConfig(kube, { namespace: m.namespace }), readClusterFacts(kube, m)]);
-  const lines = [`back up ${backup.objects.length} object(s) into the workflow history: ${backup.objects.map(entryRef).join(', ') || 'none'}`];
-  if (!recreate) return [...lines, 'rewrite each object unchanged (re-encoded at the storage version); no deletion', 'drop old versions from CRD storedVersions', servicesLine(facts)];
+  const [backup, facts] = await Promise.all([
+    exportMetallbConfig(kube, { namespace: m.namespace }),
+    readClusterFacts(kube, m),
+  ]);
+  const lines = [
+    `back up ${backup.objects.length} object(s) into the workflow history: ${backup.objects.map(entryRef).join(', ') || 'none'}`,
+  ];
+  if (!recreate)
+    return [
+      ...lines,
+      'rewrite each object unchanged (re-encoded at the storage version); no deletion',
+      'drop old versions from CRD storedVersions',
+      servicesLine(facts),
+    ];
   const pins = planPins(facts);
   return [
     ...lines,
@@ -63,7 +83,8 @@ async function cleanupPlan(kube: KubeApis, m: MetallbWorkloads, services: string
       return `${o.service} (${o.ips.join(', ') || 'no IP'}): ${o.reasons.join('; ')} => remove ${fields.join(', ') || 'nothing'}${clear}; wait for a new IP inside a pool`;
     });
   } catch (error) {
-    if (error instanceof ApplicationFailure && error.type === 'ServiceNotOrphaned') throw new PlanRefused(error.message);
+    if (error instanceof ApplicationFailure && error.type === 'ServiceNotOrphaned')
+      throw new PlanRefused(error.message);
     throw error;
   }
 }

@@ -1,5 +1,9 @@
 // Starting a runbook: one mutating workflow per cluster, refused (or queued) while another runs.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { changeWorkflowId, taskQueueFor, workflowTypes, type RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookInput } from '../../domain/runbooks/types.js';
@@ -26,7 +30,10 @@ export interface RunningChange {
 /** A change is already running on this cluster; the message names it. Exit code 3. */
 export class ChangeAlreadyRunning extends Error {
   readonly exitCode = 3;
-  constructor(readonly running: RunningChange, cluster: string) {
+  constructor(
+    readonly running: RunningChange,
+    cluster: string,
+  ) {
     super(
       `refused: cluster ${cluster} already has a change running: ${running.runbook} requested by ${running.requestedBy} at ${running.startedAt} ` +
         `(workflow ${running.workflowId}, run ${running.runId}); wait for it with --wait`,
@@ -46,7 +53,10 @@ export async function describeRunning(client: Client, workflowId: string): Promi
   };
 }
 
-export async function startRunbook(client: Client, { runbook, input }: StartRequest): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startRunbook(
+  client: Client,
+  { runbook, input }: StartRequest,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = changeWorkflowId(input.cluster);
   try {
     return await client.workflow.start(workflowTypes[runbook], {
@@ -63,20 +73,28 @@ export async function startRunbook(client: Client, { runbook, input }: StartRequ
       ],
     });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ChangeAlreadyRunning(await describeRunning(client, workflowId), input.cluster);
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw new ChangeAlreadyRunning(await describeRunning(client, workflowId), input.cluster);
     throw error;
   }
 }
 
 /** `--wait`: queue behind the running change (whatever its outcome), then start. */
-export async function startWhenFree(client: Client, request: StartRequest, onWait: (running: RunningChange) => void): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startWhenFree(
+  client: Client,
+  request: StartRequest,
+  onWait: (running: RunningChange) => void,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   for (;;) {
     try {
       return await startRunbook(client, request);
     } catch (error) {
       if (!(error instanceof ChangeAlreadyRunning)) throw error;
       onWait(error.running);
-      await client.workflow.getHandle(error.running.workflowId, error.running.runId).result().catch(() => undefined);
+      await client.workflow
+        .getHandle(error.running.workflowId, error.running.runId)
+        .result()
+        .catch(() => undefined);
     }
   }
 }

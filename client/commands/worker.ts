@@ -14,7 +14,9 @@ async function runWorker(opts: WorkerCliOptions): Promise<void> {
     access: { kubeconfig: opts.kubeconfig, context: opts.context },
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
   });
-  console.log(`metallb-runbooks worker for cluster ${cluster}: polling ${taskQueue} on ${opts.temporalAddress} (namespace ${opts.temporalNamespace}); Ctrl-C stops it`);
+  console.log(
+    `metallb-runbooks worker for cluster ${cluster}: polling ${taskQueue} on ${opts.temporalAddress} (namespace ${opts.temporalNamespace}); Ctrl-C stops it`,
+  );
   try {
     await worker.run();
   } finally {
@@ -26,7 +28,9 @@ async function runWorker(opts: WorkerCliOptions): Promise<void> {
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('run the Temporal worker that executes runbooks for one cluster (its credentials stay in this process)')
+    .description(
+      'run the Temporal worker that executes runbooks for one cluster (its credentials stay in this process)',
+    )
     .option('--context <name>', 'kube context; the cluster name is the context name (default: current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--temporal-address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')

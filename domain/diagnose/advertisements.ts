@@ -27,14 +27,21 @@ function viewAdvertisement(ctx: DiagnoseContext, adv: Advertisement): Advertisem
   const selectors = adv.spec.ipAddressPoolSelectors ?? [];
   const all = names.length === 0 && selectors.length === 0;
   const named = names.flatMap((n) => ctx.poolsByName.get(n) ?? []);
-  const selected = selectors.length === 0 ? [] : ctx.pools.filter((p) => anySelectorMatches(selectors, p.pool.metadata.labels));
-  const ref: ObjectRef = { kind: adv.kind, namespace: adv.metadata.namespace ?? ctx.namespace, name: adv.metadata.name };
+  const selected =
+    selectors.length === 0 ? [] : ctx.pools.filter((p) => anySelectorMatches(selectors, p.pool.metadata.labels));
+  const ref: ObjectRef = {
+    kind: adv.kind,
+    namespace: adv.metadata.namespace ?? ctx.namespace,
+    name: adv.metadata.name,
+  };
   return { adv, ref, all, pools: all ? ctx.pools : [...new Set([...named, ...selected])] };
 }
 
 function advertisementViews(ctx: DiagnoseContext): AdvertisementView[] {
   const inNs = (a: Advertisement) => ctx.inMetallbNamespace(a.metadata.namespace);
-  return [...ctx.snapshot.l2Advertisements.filter(inNs), ...ctx.snapshot.bgpAdvertisements.filter(inNs)].map((a) => viewAdvertisement(ctx, a));
+  return [...ctx.snapshot.l2Advertisements.filter(inNs), ...ctx.snapshot.bgpAdvertisements.filter(inNs)].map((a) =>
+    viewAdvertisement(ctx, a),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +82,12 @@ function selectorsMatchingNothing(view: AdvertisementView): Finding[] {
 function selectorsMatchingNoNode(ctx: DiagnoseContext, view: AdvertisementView): Finding[] {
   const selectors = view.adv.spec.nodeSelectors ?? [];
   const nodes = ctx.snapshot.nodes;
-  if (selectors.length === 0 || nodes.length === 0 || nodes.some((n) => anySelectorMatches(selectors, n.metadata.labels))) return [];
+  if (
+    selectors.length === 0 ||
+    nodes.length === 0 ||
+    nodes.some((n) => anySelectorMatches(selectors, n.metadata.labels))
+  )
+    return [];
   const text = selectors.map(describeSelector).join(' or ');
   return [
     finding({
@@ -90,7 +102,9 @@ function selectorsMatchingNoNode(ctx: DiagnoseContext, view: AdvertisementView):
 }
 
 function peerNames(ctx: DiagnoseContext): Set<string> {
-  return new Set(ctx.snapshot.bgpPeers.filter((p) => ctx.inMetallbNamespace(p.metadata.namespace)).map((p) => p.metadata.name));
+  return new Set(
+    ctx.snapshot.bgpPeers.filter((p) => ctx.inMetallbNamespace(p.metadata.namespace)).map((p) => p.metadata.name),
+  );
 }
 
 function unknownPeers(view: AdvertisementView, peers: ReadonlySet<string>): Finding[] {
@@ -128,7 +142,8 @@ export function communityError(value: string): string | null {
 function communityAliases(ctx: DiagnoseContext): Map<string, { value: string; owner: string }> {
   const aliases = new Map<string, { value: string; owner: string }>();
   for (const c of ctx.snapshot.communities.filter((x) => ctx.inMetallbNamespace(x.metadata.namespace))) {
-    for (const entry of c.spec.communities ?? []) aliases.set(entry.name, { value: entry.value, owner: c.metadata.name });
+    for (const entry of c.spec.communities ?? [])
+      aliases.set(entry.name, { value: entry.value, owner: c.metadata.name });
   }
   return aliases;
 }
@@ -146,7 +161,9 @@ function invalidCommunities(view: AdvertisementView, aliases: Map<string, unknow
         title: `BGPAdvertisement ${view.ref.name} uses community "${value}", which is neither a valid value nor a Community alias`,
         detail: `Speakers reject the whole configuration with: ${message}. A missing alias passes the webhook (it is treated as transient).`,
         objects: [view.ref],
-        fix: reapplyConfigFix('Create the Community alias or correct the value (NN:NN or large:NN:NN:NN), then re-apply the configuration.'),
+        fix: reapplyConfigFix(
+          'Create the Community alias or correct the value (NN:NN or large:NN:NN:NN), then re-apply the configuration.',
+        ),
         data: { community: value, error: message },
       }),
     ];
@@ -178,10 +195,11 @@ function invalidAliases(ctx: DiagnoseContext): Finding[] {
 export function shortestSummaryPrefix(interval: AddressInterval): number {
   const bits = interval.family === 'IPv4' ? 32 : 128;
   let best = bits;
-  for (let cursor = interval.first; cursor <= interval.last; ) {
+  for (let cursor = interval.first; cursor <= interval.last;) {
     let size = 1n;
     let prefix = bits;
-    while (prefix > 0 && cursor % (size * 2n) === 0n && cursor + size * 2n - 1n <= interval.last) [size, prefix] = [size * 2n, prefix - 1];
+    while (prefix > 0 && cursor % (size * 2n) === 0n && cursor + size * 2n - 1n <= interval.last)
+      [size, prefix] = [size * 2n, prefix - 1];
     best = Math.min(best, prefix);
     cursor += size;
   }
@@ -196,7 +214,11 @@ interface TooShort {
 
 function tooShortEntries(pool: PoolView, v4: number, v6: number): TooShort[] {
   return pool.intervals
-    .map((interval) => ({ interval, prefix: shortestSummaryPrefix(interval), length: interval.family === 'IPv4' ? v4 : v6 }))
+    .map((interval) => ({
+      interval,
+      prefix: shortestSummaryPrefix(interval),
+      length: interval.family === 'IPv4' ? v4 : v6,
+    }))
     .filter((x) => x.length < x.prefix);
 }
 
@@ -215,7 +237,9 @@ function aggregationFinding(view: AdvertisementView, pool: PoolView, bad: readon
       `Speakers reject the whole configuration with: ${message}. The pool webhook does not check advertisements, so narrowing ` +
       'a pool can cause this; the controller keeps allocating while speakers run the old config.',
     objects: [view.ref, poolRef(pool)],
-    fix: reapplyConfigFix(`Set ${field} to at most ${first.prefix} (or widen the pool entries), then re-apply the configuration.`),
+    fix: reapplyConfigFix(
+      `Set ${field} to at most ${first.prefix} (or widen the pool entries), then re-apply the configuration.`,
+    ),
     data: { message, entries: bad.map((b) => b.interval.text) },
   });
 }

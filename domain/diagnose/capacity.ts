@@ -69,7 +69,13 @@ function rowFinding(ctx: DiagnoseContext, pool: PoolView, row: PoolCapacityRow, 
       editPoolCommand(ctx.namespace, pool.name),
       'Add addresses to spec.addresses (not overlapping other pools), or delete LoadBalancer Services nobody uses.',
     ),
-    data: { family: row.family, used: row.used, capacity: row.capacity, usedPercent: row.usedPercent, pendingServices: waiting },
+    data: {
+      family: row.family,
+      used: row.used,
+      capacity: row.capacity,
+      usedPercent: row.usedPercent,
+      pendingServices: waiting,
+    },
   };
   if (!full) {
     const title = `IPAddressPool ${pool.name} is ${row.usedPercent}% used (${counts})`;
@@ -81,7 +87,8 @@ function rowFinding(ctx: DiagnoseContext, pool: PoolView, row: PoolCapacityRow, 
       id: 'pool-exhausted',
       severity: waiting > 0 ? 'error' : 'warning',
       title: `IPAddressPool ${pool.name} is exhausted: ${counts}${waiting > 0 ? `, and ${waiting} Service(s) are pending` : ''}`,
-      detail: 'New Services (or Services whose IP is cleared) get "no available IPs" (AllocationFailed) until addresses are added or freed.',
+      detail:
+        'New Services (or Services whose IP is cleared) get "no available IPs" (AllocationFailed) until addresses are added or freed.',
       ...common,
     }),
   ];
@@ -97,7 +104,8 @@ function noPools(ctx: DiagnoseContext): Finding[] {
       id: 'no-pools',
       severity: served > 0 ? 'error' : 'warning',
       title: `No IPAddressPool exists in ${ns}${effect}`,
-      detail: 'With no pools MetalLB removes the IP of every LoadBalancer Service it serves and logs it only at debug level (issue #2887).',
+      detail:
+        'With no pools MetalLB removes the IP of every LoadBalancer Service it serves and logs it only at debug level (issue #2887).',
       fix: manualFix(
         `kubectl -n ${ns} get ipaddresspools,l2advertisements,bgpadvertisements`,
         'Create an IPAddressPool and an L2Advertisement or BGPAdvertisement for it.',
@@ -109,5 +117,8 @@ function noPools(ctx: DiagnoseContext): Finding[] {
 export const findCapacityProblems: Rule = (ctx) => {
   const demand = pendingDemand(ctx);
   const valid = ctx.pools.filter((p) => p.error === null);
-  return [...noPools(ctx), ...valid.flatMap((pool) => rowsFor(ctx, pool).flatMap((row) => rowFinding(ctx, pool, row, demand)))];
+  return [
+    ...noPools(ctx),
+    ...valid.flatMap((pool) => rowsFor(ctx, pool).flatMap((row) => rowFinding(ctx, pool, row, demand))),
+  ];
 };

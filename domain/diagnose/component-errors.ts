@@ -47,7 +47,8 @@ const ms = (iso: string | null): number | null => {
 };
 
 const times = (g: LogGroup): string => {
-  const span = g.first === g.last ? `at ${g.first ?? 'unknown time'}` : `between ${g.first ?? '?'} and ${g.last ?? '?'}`;
+  const span =
+    g.first === g.last ? `at ${g.first ?? 'unknown time'}` : `between ${g.first ?? '?'} and ${g.last ?? '?'}`;
   return `${g.count}× ${span}`;
 };
 
@@ -89,7 +90,14 @@ function groupFinding(g: GroupContext, f: GroupFinding): Finding {
   return finding({
     ...f,
     objects: [...objectsNamed(g.ctx, group.key), ...serviceOf(group)],
-    data: { cause: group.cause, component, count: group.count, first: group.first, last: group.last, example: group.example },
+    data: {
+      cause: group.cause,
+      component,
+      count: group.count,
+      first: group.first,
+      last: group.last,
+      example: group.example,
+    },
   });
 }
 
@@ -101,8 +109,12 @@ function configParseError(g: GroupContext): Finding {
   const who = component === 'controller' ? 'The controller (PoolReconciler)' : 'A speaker (ConfigReconciler)';
   const fix =
     component === 'controller'
-      ? restartControllerFix('After correcting the objects named in the error, restarting the controller makes it reload the whole configuration.')
-      : restartSpeakersFix('After correcting the objects named in the error, restarting the speakers makes them reload the configuration.');
+      ? restartControllerFix(
+          'After correcting the objects named in the error, restarting the controller makes it reload the whole configuration.',
+        )
+      : restartSpeakersFix(
+          'After correcting the objects named in the error, restarting the speakers makes them reload the configuration.',
+        );
   return groupFinding(g, {
     id: `${component}-config-parse-error`,
     severity: resolved ? 'info' : 'error',
@@ -123,7 +135,9 @@ function legacyIncompatible(g: GroupContext): Finding {
       'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries forever ' +
       '(config_stale_bool=1). Release the orphaned IPs (see orphaned-ip findings) or restart the controller, ' +
       'which starts with no allocations and loads the new config.',
-    fix: restartControllerFix('A restarted controller has no allocations yet, so it accepts the current pools and re-converges every Service.'),
+    fix: restartControllerFix(
+      'A restarted controller has no allocations yet, so it accepts the current pools and re-converges every Service.',
+    ),
   });
 }
 
@@ -154,7 +168,9 @@ function resolvedByReload(g: GroupContext): boolean {
 }
 
 function reloadDetail(g: GroupContext, otherwise: string): string {
-  return resolvedByReload(g) ? `A later "config reloaded" line shows the ${g.component} recovered. ${otherwise}` : otherwise;
+  return resolvedByReload(g)
+    ? `A later "config reloaded" line shows the ${g.component} recovered. ${otherwise}`
+    : otherwise;
 }
 
 function otherGroup(g: GroupContext): Finding {
@@ -188,7 +204,9 @@ function otherGroup(g: GroupContext): Finding {
         id: `${component}-reconciler-error`,
         severity: group.transient || resolvedByReload(g) ? 'info' : 'warning',
         title: `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ${summary}`,
-        detail: group.transient ? 'Update conflicts are retried automatically.' : reloadDetail(g, 'controller-runtime retries with backoff.'),
+        detail: group.transient
+          ? 'Update conflicts are retried automatically.'
+          : reloadDetail(g, 'controller-runtime retries with backoff.'),
       });
     default:
       return groupFinding(g, {
@@ -205,7 +223,8 @@ function findingForGroup(g: GroupContext): Finding {
   if (cause === 'config-parse-error') return configParseError(g);
   if (cause === 'config-rejected-by-speaker' || cause === 'ip-not-allowed-by-speaker') return speakerRejection(g);
   // On speakers "reload failed, retry" accompanies the fail-static rejection.
-  if (cause === 'legacy-config-incompatible') return g.component === 'controller' ? legacyIncompatible(g) : speakerRejection(g);
+  if (cause === 'legacy-config-incompatible')
+    return g.component === 'controller' ? legacyIncompatible(g) : speakerRejection(g);
   return otherGroup(g);
 }
 
@@ -235,4 +254,7 @@ function componentFindings(ctx: DiagnoseContext, component: Component): Finding[
   return withoutEchoes(groups).map((group) => findingForGroup({ ctx, component, group, reloadedAt }));
 }
 
-export const findComponentErrors: Rule = (ctx) => [...componentFindings(ctx, 'controller'), ...componentFindings(ctx, 'speaker')];
+export const findComponentErrors: Rule = (ctx) => [
+  ...componentFindings(ctx, 'controller'),
+  ...componentFindings(ctx, 'speaker'),
+];

@@ -61,7 +61,9 @@ function invalidState(ctx: DiagnoseContext, state: ConfigurationState): Finding 
     objects: [stateRef(ctx, state)],
     fix: generic
       ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.')
-      : reapplyConfigFix('Correct the objects named in the error, then re-apply the configuration so every component reloads it.'),
+      : reapplyConfigFix(
+          'Correct the objects named in the error, then re-apply the configuration so every component reloads it.',
+        ),
     data: { component, errorSummary: summary },
   });
 }
@@ -116,8 +118,16 @@ function neverLoaded(ctx: DiagnoseContext, pool: PoolView, capacity: bigint, evi
 
 function mismatches(pool: PoolView, status: PoolStatus): Finding[] {
   const families = [
-    { family: 'IPv4', capacity: pool.capacity.ipv4, reported: (status.assignedIPv4 ?? 0) + (status.availableIPv4 ?? 0) },
-    { family: 'IPv6', capacity: pool.capacity.ipv6, reported: (status.assignedIPv6 ?? 0) + (status.availableIPv6 ?? 0) },
+    {
+      family: 'IPv4',
+      capacity: pool.capacity.ipv4,
+      reported: (status.assignedIPv4 ?? 0) + (status.availableIPv4 ?? 0),
+    },
+    {
+      family: 'IPv6',
+      capacity: pool.capacity.ipv6,
+      reported: (status.assignedIPv6 ?? 0) + (status.availableIPv6 ?? 0),
+    },
   ];
   return families
     .filter((f) => f.capacity < COMPARABLE && BigInt(Math.round(f.reported)) !== f.capacity)
@@ -148,9 +158,11 @@ function statusFindings(ctx: DiagnoseContext, pool: PoolView): Finding[] {
   const status = pool.pool.status;
   if (pool.error !== null || atLeast(ctx.version, GATES.poolStatus) !== true) return [];
   const capacity = pool.capacity.ipv4 + pool.capacity.ipv6;
-  if (!status) return capacity > 0n && statusMissingTooLong(ctx, pool) ? [neverLoaded(ctx, pool, capacity, 'no status')] : [];
+  if (!status)
+    return capacity > 0n && statusMissingTooLong(ctx, pool) ? [neverLoaded(ctx, pool, capacity, 'no status')] : [];
   const counters = [status.assignedIPv4, status.assignedIPv6, status.availableIPv4, status.availableIPv6];
-  if (counters.every((n) => (n ?? 0) === 0) && capacity > 0n) return [neverLoaded(ctx, pool, capacity, 'its status counters are all 0')];
+  if (counters.every((n) => (n ?? 0) === 0) && capacity > 0n)
+    return [neverLoaded(ctx, pool, capacity, 'its status counters are all 0')];
   return mismatches(pool, status);
 }
 
@@ -201,7 +213,8 @@ function overlaps(ctx: DiagnoseContext): Finding[] {
 
 // The webhook strips BFD references as "transient", so only speakers reject them (TransientError).
 function missingBfdProfiles(ctx: DiagnoseContext): Finding[] {
-  const inNs = <T extends { metadata: { namespace?: string | null } }>(o: T) => ctx.inMetallbNamespace(o.metadata.namespace);
+  const inNs = <T extends { metadata: { namespace?: string | null } }>(o: T) =>
+    ctx.inMetallbNamespace(o.metadata.namespace);
   const profiles = new Set(ctx.snapshot.bfdProfiles.filter(inNs).map((p) => p.metadata.name));
   return ctx.snapshot.bgpPeers
     .filter((p) => inNs(p) && p.spec.bfdProfile && !profiles.has(p.spec.bfdProfile))
@@ -225,7 +238,14 @@ function missingBfdProfiles(ctx: DiagnoseContext): Finding[] {
 function outsideNamespace(ctx: DiagnoseContext): Finding[] {
   if (ctx.namespace === null) return [];
   const s = ctx.snapshot;
-  const objects = [...s.pools, ...s.l2Advertisements, ...s.bgpAdvertisements, ...s.bgpPeers, ...s.communities, ...s.bfdProfiles];
+  const objects = [
+    ...s.pools,
+    ...s.l2Advertisements,
+    ...s.bgpAdvertisements,
+    ...s.bgpPeers,
+    ...s.communities,
+    ...s.bfdProfiles,
+  ];
   return objects
     .filter((o) => !ctx.inMetallbNamespace(o.metadata.namespace))
     .map((o) =>
@@ -233,13 +253,18 @@ function outsideNamespace(ctx: DiagnoseContext): Finding[] {
         id: 'metallb-object-outside-namespace',
         severity: 'warning',
         title: `${o.kind} ${o.metadata.namespace}/${o.metadata.name} is outside MetalLB's namespace ${ctx.namespace}, so MetalLB ignores it`,
-        detail: 'MetalLB only reads its custom resources from its own namespace (the webhook rejects others on create).',
+        detail:
+          'MetalLB only reads its custom resources from its own namespace (the webhook rejects others on create).',
         objects: [{ kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name }],
       }),
     );
 }
 
-const problemRef = (p: SnapshotProblem): ObjectRef => ({ kind: p.kind ?? 'Unknown', namespace: p.namespace, name: p.name ?? '(unnamed)' });
+const problemRef = (p: SnapshotProblem): ObjectRef => ({
+  kind: p.kind ?? 'Unknown',
+  namespace: p.namespace,
+  name: p.name ?? '(unnamed)',
+});
 
 function unreadable(p: SnapshotProblem): Finding {
   const invalid = p.reason === 'invalid-object';
@@ -256,7 +281,9 @@ function unreadable(p: SnapshotProblem): Finding {
 /** Objects that failed their schema, duplicates, and kinds diagnose does not use. */
 export function findUnreadableInput(ctx: DiagnoseContext): Finding[] {
   const problems = ctx.snapshot.problems;
-  const invalid = problems.filter((p) => p.reason === 'invalid-object' || p.reason === 'duplicate-object').map(unreadable);
+  const invalid = problems
+    .filter((p) => p.reason === 'invalid-object' || p.reason === 'duplicate-object')
+    .map(unreadable);
   const ignored = problems.filter((p) => p.reason === 'unknown-kind' || p.reason === 'not-an-object');
   if (ignored.length === 0) return invalid;
   const kinds = [...new Set(ignored.map((p) => p.kind ?? '(none)'))].sort();

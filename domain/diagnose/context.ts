@@ -75,7 +75,8 @@ function memoisedLookup(index: PoolIndex, services: readonly ServiceView[]): (ca
   }
   return (canonical) => {
     let hit = cache.get(canonical);
-    if (hit === undefined) cache.set(canonical, (hit = index.lookupDetailed(canonical) ?? { pools: [], excludedByAvoidBuggyIps: [] }));
+    if (hit === undefined)
+      cache.set(canonical, (hit = index.lookupDetailed(canonical) ?? { pools: [], excludedByAvoidBuggyIps: [] }));
     return hit;
   };
 }
@@ -144,7 +145,8 @@ function findWorkloads<T extends Deployment | DaemonSet>(
 }
 
 function controllerStateOf(snapshot: ClusterSnapshot, controllers: readonly Workload<Deployment>[]): ControllerState {
-  if (controllers.length === 0) return snapshot.source === 'file' && snapshot.deployments.length === 0 ? 'unknown' : 'missing';
+  if (controllers.length === 0)
+    return snapshot.source === 'file' && snapshot.deployments.length === 0 ? 'unknown' : 'missing';
   const available = controllers.some((c) => (c.object.status?.availableReplicas ?? 0) > 0);
   return available ? 'available' : 'unavailable';
 }

@@ -51,7 +51,11 @@ function byImportance(a: Finding, b: Finding): number {
   );
 }
 
-function summarise(findings: readonly Finding[], servicesChecked: number, poolsChecked: number): DiagnosisReport['summary'] {
+function summarise(
+  findings: readonly Finding[],
+  servicesChecked: number,
+  poolsChecked: number,
+): DiagnosisReport['summary'] {
   const count = (severity: Finding['severity']) => findings.filter((f) => f.severity === severity).length;
   const [errors, warnings, infos] = [count('error'), count('warning'), count('info')];
   return { errors, warnings, infos, servicesChecked, poolsChecked, healthy: errors === 0 && warnings === 0 };
@@ -69,7 +73,11 @@ export function diagnose(snapshot: ClusterSnapshot, options: DiagnoseOptions = {
     schemaVersion: 1,
     generatedAt: options.generatedAt ?? snapshot.collectedAt,
     source: snapshot.source,
-    cluster: { metallbNamespace: snapshot.metallbNamespace, metallbVersion: snapshot.metallbVersion, context: options.context ?? null },
+    cluster: {
+      metallbNamespace: snapshot.metallbNamespace,
+      metallbVersion: snapshot.metallbVersion,
+      context: options.context ?? null,
+    },
     summary: summarise(findings, ctx.services.length, ctx.pools.length),
     findings,
     capacity: installed ? poolCapacityRows(ctx) : [],

@@ -53,7 +53,10 @@ function intersect(lists: readonly string[][]): string[] {
 }
 
 /** Every ingress IP judged; a dual-stack pair must also come from one pool (allocator poolFor). */
-export function judgeServiceIps(ctx: DiagnoseContext, view: ServiceView): { orphans: OrphanedIp[]; commonPools: string[] } {
+export function judgeServiceIps(
+  ctx: DiagnoseContext,
+  view: ServiceView,
+): { orphans: OrphanedIp[]; commonPools: string[] } {
   const verdicts = view.ips.map((ip) => judgeIp(ctx, view, ip));
   const orphans = verdicts.filter(isOrphan);
   if (orphans.length > 0) return { orphans, commonPools: [] };
@@ -105,7 +108,8 @@ const legacy = (key: string) =>
   'Until the IP is released, no pool change takes effect.';
 
 function controllerHint(ctx: DiagnoseContext): string {
-  if (ctx.controllerState === 'unavailable') return ' The controller Deployment has no available replica, which explains it.';
+  if (ctx.controllerState === 'unavailable')
+    return ' The controller Deployment has no available replica, which explains it.';
   if (ctx.controllerState === 'missing') return ' No MetalLB controller Deployment was found.';
   return '';
 }
@@ -157,7 +161,9 @@ function staleAllocationAnnotation(ctx: DiagnoseContext, view: ServiceView, comm
         'means it has not re-processed this Service since the pools changed (controller down or stale).' +
         controllerHint(ctx),
       objects: [serviceRef(view)],
-      fix: restartControllerFix('A restarted controller re-processes every Service and rewrites the annotation; IPs do not change.'),
+      fix: restartControllerFix(
+        'A restarted controller re-processes every Service and rewrites the annotation; IPs do not change.',
+      ),
       data: { annotatedPool: from, actualPools: [...commonPools], ips: view.ips.map((ip) => ip.text) },
     }),
   ];

@@ -8,12 +8,7 @@ import type { Finding, Fix } from './report.js';
 import { annotation, serviceRef, type ServiceView } from './services.js';
 
 export type PendingCause =
-  | 'no-pools'
-  | 'pool-exhausted'
-  | 'unknown-pool'
-  | 'request-not-allowed'
-  | 'controller-down'
-  | 'unknown';
+  'no-pools' | 'pool-exhausted' | 'unknown-pool' | 'request-not-allowed' | 'controller-down' | 'unknown';
 
 const finding = findingsOf('pending-services');
 
@@ -55,17 +50,22 @@ export function pendingCause(ctx: DiagnoseContext, event: KubeEvent | null): Pen
 }
 
 const CAUSE_TEXT: Record<PendingCause, string> = {
-  'no-pools': "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at debug level).",
+  'no-pools':
+    "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at debug level).",
   'pool-exhausted': 'Every pool this Service may use is full; see the pool-exhausted finding.',
   'unknown-pool': 'The Service asks for a pool that does not exist; see the address-pool-missing finding.',
-  'request-not-allowed': 'The Service asks for something the current pools do not allow; see the unmet-requests findings.',
+  'request-not-allowed':
+    'The Service asks for something the current pools do not allow; see the unmet-requests findings.',
   'controller-down': 'The MetalLB controller is not running, so nobody allocates IPs.',
-  unknown: 'No MetalLB event explains it (events expire after an hour); check that the controller handles this Service.',
+  unknown:
+    'No MetalLB event explains it (events expire after an hour); check that the controller handles this Service.',
 };
 
 function exhaustedPoolFix(ctx: DiagnoseContext, view: ServiceView): Fix {
   const pool = annotation(view.service, 'address-pool') ?? (ctx.pools.length === 1 ? ctx.pools[0]!.name : null);
-  const command = pool ? editPoolCommand(ctx.namespace, pool) : `kubectl -n ${ctx.namespace ?? 'metallb-system'} get ipaddresspools`;
+  const command = pool
+    ? editPoolCommand(ctx.namespace, pool)
+    : `kubectl -n ${ctx.namespace ?? 'metallb-system'} get ipaddresspools`;
   return manualFix(command, 'Add addresses to the pool, or free IPs by deleting LoadBalancer Services nobody uses.');
 }
 
@@ -76,7 +76,10 @@ function fixFor(ctx: DiagnoseContext, view: ServiceView, cause: PendingCause): F
       return exhaustedPoolFix(ctx, view);
     case 'unknown-pool':
     case 'request-not-allowed':
-      return cleanupOrphansFix(view.key, `Removes the request MetalLB cannot meet from ${view.key} so it allocates from the current pools.`);
+      return cleanupOrphansFix(
+        view.key,
+        `Removes the request MetalLB cannot meet from ${view.key} so it allocates from the current pools.`,
+      );
     case 'no-pools':
       return manualFix(
         `kubectl -n ${ns} get ipaddresspools,l2advertisements,bgpadvertisements`,
@@ -110,7 +113,10 @@ function pendingFinding(ctx: DiagnoseContext, view: ServiceView): Finding {
     fix: fixFor(ctx, view, cause),
     data: {
       cause,
-      event: event === null ? null : { reason: event.reason, message: event.message, time: event.lastTime, count: event.count },
+      event:
+        event === null
+          ? null
+          : { reason: event.reason, message: event.message, time: event.lastTime, count: event.count },
     },
   });
 }

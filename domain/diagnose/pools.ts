@@ -1,11 +1,6 @@
 // IPAddressPools as the controller parses them: addresses (via addresses.ts), capacity, and the
 // serviceAllocation rules that decide which Services may take an IP from the pool.
-import {
-  parsePoolEntry,
-  poolCapacity,
-  type AddressInterval,
-  type PoolCapacity,
-} from '../addresses.js';
+import { parsePoolEntry, poolCapacity, type AddressInterval, type PoolCapacity } from '../addresses.js';
 import type { IPAddressPool, Namespace } from '../kube-schemas.js';
 import { anySelectorMatches, type LabelSelector } from '../selectors.js';
 import type { ObjectRef } from './report.js';
@@ -34,13 +29,19 @@ export interface NamespaceIndex {
 }
 
 export function indexNamespaces(namespaces: readonly Namespace[]): NamespaceIndex {
-  return { known: namespaces.length > 0, labels: new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}])) };
+  return {
+    known: namespaces.length > 0,
+    labels: new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}])),
+  };
 }
 
 function parsePool(pool: IPAddressPool): Pick<PoolView, 'intervals' | 'error'> {
   const name = pool.metadata.name;
   if (pool.spec.addresses.length === 0) {
-    return { intervals: [], error: { entry: null, message: `parsing address pool ${name}: pool has no prefixes defined` } };
+    return {
+      intervals: [],
+      error: { entry: null, message: `parsing address pool ${name}: pool has no prefixes defined` },
+    };
   }
   const intervals: AddressInterval[] = [];
   for (const entry of pool.spec.addresses) {
@@ -90,7 +91,8 @@ export function poolAllowsService(pool: PoolView, service: ServiceView): boolean
   const allowed = pool.allowedNamespaces;
   if (allowed === 'unknown') return null;
   if (allowed !== null && allowed.size > 0 && !allowed.has(service.namespace)) return false;
-  if (pool.serviceSelectors.length > 0) return anySelectorMatches(pool.serviceSelectors, service.service.metadata.labels);
+  if (pool.serviceSelectors.length > 0)
+    return anySelectorMatches(pool.serviceSelectors, service.service.metadata.labels);
   return true;
 }
 

@@ -53,7 +53,11 @@ function objectsLine(objects: readonly ObjectRef[]): string[] {
 function renderFinding(f: Finding, c: Colors): string[] {
   const heading = HEADINGS[f.severity];
   const lines = [`${heading.paint(c)(heading.mark)} ${c.bold(f.title)} ${c.dim(`[${f.id}]`)}`];
-  lines.push(...wrap(f.detail, '    ').map((l) => c.dim(l)), ...exampleLine(f).map((l) => c.dim(l)), ...objectsLine(f.objects));
+  lines.push(
+    ...wrap(f.detail, '    ').map((l) => c.dim(l)),
+    ...exampleLine(f).map((l) => c.dim(l)),
+    ...objectsLine(f.objects),
+  );
   if (f.fix !== null) {
     lines.push(`    fix: ${c.green(f.fix.command)}`, ...wrap(f.fix.explanation, '         ').map((l) => c.dim(l)));
   }
@@ -62,7 +66,10 @@ function renderFinding(f: Finding, c: Colors): string[] {
 
 function summaryLine(report: DiagnosisReport, c: Colors): string {
   const { summary, cluster } = report;
-  const where = cluster.metallbNamespace === null ? 'MetalLB not found' : `MetalLB ${cluster.metallbVersion ?? '(version unknown)'} in ${cluster.metallbNamespace}`;
+  const where =
+    cluster.metallbNamespace === null
+      ? 'MetalLB not found'
+      : `MetalLB ${cluster.metallbVersion ?? '(version unknown)'} in ${cluster.metallbNamespace}`;
   const context = cluster.context ? ` (context ${cluster.context})` : '';
   const verdict = summary.healthy ? c.green('healthy') : c.red('NOT healthy');
   const counts = `${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}, ${summary.infos} info`;
@@ -75,7 +82,14 @@ function capacityTable(report: DiagnosisReport, color: boolean): string[] {
   const style = color ? {} : { head: [], border: [] };
   const table = new Table({ head: ['Pool', 'Family', 'Used', 'Capacity', 'Used %', 'Auto-assign'], style });
   for (const row of report.capacity) {
-    table.push([row.pool, row.family, row.used, row.capacity, `${row.usedPercent.toFixed(1)}%`, row.autoAssign ? 'yes' : 'no']);
+    table.push([
+      row.pool,
+      row.family,
+      row.used,
+      row.capacity,
+      `${row.usedPercent.toFixed(1)}%`,
+      row.autoAssign ? 'yes' : 'no',
+    ]);
   }
   return ['', 'CAPACITY', table.toString()];
 }

@@ -15,7 +15,13 @@ export const CHECKS = [
 ] as const;
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;
-export const RUNBOOKS = ['cleanup-orphans', 'restart-controller', 'restart-speakers', 'reapply-config', 'manual'] as const;
+export const RUNBOOKS = [
+  'cleanup-orphans',
+  'restart-controller',
+  'restart-speakers',
+  'reapply-config',
+  'manual',
+] as const;
 
 export const CheckSchema = z.enum(CHECKS);
 export const SeveritySchema = z.enum(SEVERITIES);
@@ -40,7 +46,10 @@ export const FindingSchema = z.object({
   detail: z.string(),
   objects: z.array(ObjectRefSchema),
   fix: FixSchema.nullable().describe('null when there is nothing to run'),
-  data: z.record(z.string(), z.json()).optional().describe('machine-readable facts behind the finding; keys depend on the id'),
+  data: z
+    .record(z.string(), z.json())
+    .optional()
+    .describe('machine-readable facts behind the finding; keys depend on the id'),
 });
 
 const DecimalSchema = z.string().regex(/^\d+$/).describe('non-negative integer as a decimal string (may exceed 2^53)');

@@ -85,7 +85,8 @@ export function sharingConflict(holder: Service, other: Service): string | null 
   if (a === '') return 'the Service holding it does not allow sharing (no allow-shared-ip annotation)';
   if (b === '') return 'this Service does not allow sharing (no allow-shared-ip annotation)';
   if (a !== b) return `sharing key "${b}" does not match existing sharing key "${a}"`;
-  if (backendKey(holder) !== backendKey(other)) return 'externalTrafficPolicy Local Services must select the same pods to share an IP';
+  if (backendKey(holder) !== backendKey(other))
+    return 'externalTrafficPolicy Local Services must select the same pods to share an IP';
   const used = new Set(servicePorts(holder));
   const clash = servicePorts(other).find((p) => used.has(p));
   return clash === undefined ? null : `port ${clash} is already in use on the shared IP`;

@@ -33,7 +33,10 @@ type RequestError = { id: string; error: string };
 const goList = (items: readonly string[]): string => `[${items.map((i) => JSON.stringify(i)).join(' ')}]`;
 
 /** Every unmet request is an error on the Service, fixed by dropping what cannot be met. */
-function unmet(view: ServiceView, f: Omit<FindingInput, 'severity'> & { severity?: FindingInput['severity'] }): Finding {
+function unmet(
+  view: ServiceView,
+  f: Omit<FindingInput, 'severity'> & { severity?: FindingInput['severity'] },
+): Finding {
   return finding({
     severity: 'error',
     objects: [serviceRef(view)],
@@ -67,7 +70,10 @@ function readRequest(view: ServiceView): Requested | RequestError | null {
   const value = annotation(view.service, 'loadBalancerIPs') ?? '';
   if (lbIp === '' && value === '') return null;
   if (lbIp !== '' && value !== '') {
-    return { id: 'requested-ip-both-fields', error: `service can not have both ${NEW_PREFIX}loadBalancerIPs and svc.Spec.LoadBalancerIP` };
+    return {
+      id: 'requested-ip-both-fields',
+      error: `service can not have both ${NEW_PREFIX}loadBalancerIPs and svc.Spec.LoadBalancerIP`,
+    };
   }
   if (value !== '') return parseAnnotationIps(value, annotationKey(view.service, 'loadBalancerIPs'));
   const ip = parseServiceIp(lbIp);
@@ -169,7 +175,10 @@ function missingPool(ctx: DiagnoseContext, view: ServiceView): Finding[] {
   const desired = annotation(view.service, 'address-pool');
   if (!desired || ctx.poolsByName.has(desired)) return [];
   const key = annotationKey(view.service, 'address-pool');
-  const holds = view.ips.length > 0 ? ' If it still holds an IP from another pool, the controller clears it and the Service goes pending.' : '';
+  const holds =
+    view.ips.length > 0
+      ? ' If it still holds an IP from another pool, the controller clears it and the Service goes pending.'
+      : '';
   return [
     unmet(view, {
       id: 'address-pool-missing',

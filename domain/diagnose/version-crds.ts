@@ -37,11 +37,19 @@ const manifestCommand = (version: string | null): string =>
 
 const crdRef = (name: string): ObjectRef => ({ kind: 'CustomResourceDefinition', namespace: null, name });
 
-const metallbCrds = (ctx: DiagnoseContext): CustomResourceDefinition[] => ctx.snapshot.crds.filter((c) => c.spec.group === GROUP);
+const metallbCrds = (ctx: DiagnoseContext): CustomResourceDefinition[] =>
+  ctx.snapshot.crds.filter((c) => c.spec.group === GROUP);
 
 function hasMetallbResources(ctx: DiagnoseContext): boolean {
   const s = ctx.snapshot;
-  const lists = [s.pools, s.l2Advertisements, s.bgpAdvertisements, s.bgpPeers, s.configurationStates, s.legacyAddressPools];
+  const lists = [
+    s.pools,
+    s.l2Advertisements,
+    s.bgpAdvertisements,
+    s.bgpPeers,
+    s.configurationStates,
+    s.legacyAddressPools,
+  ];
   return lists.some((list) => list.length > 0);
 }
 
@@ -74,7 +82,8 @@ function requiredFor(ctx: DiagnoseContext): RequiredCrd[] {
   return REQUIRED.filter((r) => r.since === undefined || atLeast(ctx.version, r.since) === true);
 }
 
-const forVersion = (ctx: DiagnoseContext): string => (ctx.snapshot.metallbVersion ? `MetalLB ${ctx.snapshot.metallbVersion}` : 'MetalLB');
+const forVersion = (ctx: DiagnoseContext): string =>
+  ctx.snapshot.metallbVersion ? `MetalLB ${ctx.snapshot.metallbVersion}` : 'MetalLB';
 
 function missingCrds(ctx: DiagnoseContext, missing: readonly string[]): Finding[] {
   if (missing.length === 0) return [];
@@ -87,7 +96,10 @@ function missingCrds(ctx: DiagnoseContext, missing: readonly string[]): Finding[
         'The components watch these kinds; a missing CRD keeps their caches from syncing. ' +
         'This usually follows an upgrade that skipped the CRDs.',
       objects: missing.map(crdRef),
-      fix: manualFix(manifestCommand(ctx.snapshot.metallbVersion), "Apply the CRDs of the running MetalLB version (or `helm upgrade` with the chart's CRDs)."),
+      fix: manualFix(
+        manifestCommand(ctx.snapshot.metallbVersion),
+        "Apply the CRDs of the running MetalLB version (or `helm upgrade` with the chart's CRDs).",
+      ),
       data: { missing: [...missing] },
     }),
   ];
@@ -130,15 +142,23 @@ function crdFindings(ctx: DiagnoseContext): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // BGPPeer v1beta1
 
-const MIGRATE = reapplyConfigFix('Re-applies the BGPPeers as metallb.io/v1beta2 so they are read and stored in the current version.');
+const MIGRATE = reapplyConfigFix(
+  'Re-applies the BGPPeers as metallb.io/v1beta2 so they are read and stored in the current version.',
+);
 const V1BETA1_WHY =
   'v1beta1 is deprecated; reads and writes through v1beta1 go through the conversion webhook that the controller serves, ' +
   'so they fail while the controller is down.';
 
 function peersReadAsV1beta1(ctx: DiagnoseContext): Finding[] {
-  const peers = ctx.snapshot.bgpPeers.filter((p) => p.apiVersion === 'metallb.io/v1beta1' && ctx.inMetallbNamespace(p.metadata.namespace));
+  const peers = ctx.snapshot.bgpPeers.filter(
+    (p) => p.apiVersion === 'metallb.io/v1beta1' && ctx.inMetallbNamespace(p.metadata.namespace),
+  );
   if (peers.length === 0) return [];
-  const objects = peers.map((p) => ({ kind: 'BGPPeer', namespace: p.metadata.namespace ?? ctx.namespace, name: p.metadata.name }));
+  const objects = peers.map((p) => ({
+    kind: 'BGPPeer',
+    namespace: p.metadata.namespace ?? ctx.namespace,
+    name: p.metadata.name,
+  }));
   return [
     finding({
       id: 'bgppeer-v1beta1',
@@ -175,7 +195,8 @@ function peersStoredAsV1beta1(ctx: DiagnoseContext): Finding[] {
 
 function legacyConfigMap(ctx: DiagnoseContext): Finding[] {
   const cm = ctx.snapshot.configMaps.find(
-    (c) => c.metadata.name === 'config' && c.data?.['config'] !== undefined && ctx.inMetallbNamespace(c.metadata.namespace),
+    (c) =>
+      c.metadata.name === 'config' && c.data?.['config'] !== undefined && ctx.inMetallbNamespace(c.metadata.namespace),
   );
   if (cm === undefined || atLeast(ctx.version, '0.13.0') === false) return [];
   const ns = cm.metadata.namespace ?? ctx.namespace ?? 'metallb-system';
@@ -200,7 +221,11 @@ function legacyAddressPools(ctx: DiagnoseContext): Finding[] {
   const pools = ctx.snapshot.legacyAddressPools;
   if (pools.length === 0) return [];
   const removed = atLeast(ctx.version, GATES.reassignsOrphans) !== false;
-  const objects = pools.map((p) => ({ kind: 'AddressPool', namespace: p.metadata.namespace ?? null, name: p.metadata.name }));
+  const objects = pools.map((p) => ({
+    kind: 'AddressPool',
+    namespace: p.metadata.namespace ?? null,
+    name: p.metadata.name,
+  }));
   return [
     finding({
       id: 'legacy-addresspool',
@@ -211,7 +236,10 @@ function legacyAddressPools(ctx: DiagnoseContext): Finding[] {
         : 'AddressPool is deprecated and removed in v0.14; convert each to an IPAddressPool plus an L2Advertisement or ' +
           'BGPAdvertisement before upgrading.',
       objects,
-      fix: manualFix(`kubectl get addresspools.${GROUP} -A -o yaml`, 'Recreate them as IPAddressPools (and advertisements), then delete them.'),
+      fix: manualFix(
+        `kubectl get addresspools.${GROUP} -A -o yaml`,
+        'Recreate them as IPAddressPools (and advertisements), then delete them.',
+      ),
     }),
   ];
 }

@@ -29,7 +29,11 @@ const restartFix = (component: Component): Fix =>
     ? restartControllerFix('Rolls the controller Deployment and waits for it to become available.')
     : restartSpeakersFix('Rolls the speaker DaemonSet and waits until every node runs a ready speaker.');
 
-const ref = (o: Deployment | DaemonSet | Pod): ObjectRef => ({ kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name });
+const ref = (o: Deployment | DaemonSet | Pod): ObjectRef => ({
+  kind: o.kind,
+  namespace: o.metadata.namespace ?? null,
+  name: o.metadata.name,
+});
 const nameOf = (o: Deployment | DaemonSet | Pod): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 const isPodReady = (pod: Pod): boolean => pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
@@ -55,7 +59,10 @@ function scaledToZero(component: Component, w: Workload<Deployment | DaemonSet>,
     objects,
     fix:
       component === 'controller'
-        ? manualFix(`kubectl -n ${ns} scale deployment ${w.object.metadata.name} --replicas=1`, 'Scale the controller back to one replica.')
+        ? manualFix(
+            `kubectl -n ${ns} scale deployment ${w.object.metadata.name} --replicas=1`,
+            'Scale the controller back to one replica.',
+          )
         : null,
   });
 }
@@ -65,7 +72,8 @@ function availabilityFindings(component: Component, w: Workload<Deployment | Dae
   const objects = [ref(w.object), ...notReady.map(ref)];
   if (a.desired === 0) return [scaledToZero(component, w, objects)];
   if (a.available >= a.desired) return [];
-  const what = component === 'controller' ? `Controller Deployment ${nameOf(w.object)}` : `Speaker DaemonSet ${nameOf(w.object)}`;
+  const what =
+    component === 'controller' ? `Controller Deployment ${nameOf(w.object)}` : `Speaker DaemonSet ${nameOf(w.object)}`;
   const none = a.available === 0;
   return [
     finding({
@@ -98,18 +106,38 @@ function rolloutFindings(
     const detail = 'The Progressing condition reports ProgressDeadlineExceeded: new pods never became available.';
     const title = `${state.message} (${nameOf(w.object)})`;
     const data = { rollout: state.message };
-    return [finding({ id: `${component}-rollout-stuck`, severity: 'error', title, detail, objects, fix: restartFix(component), data })];
+    return [
+      finding({
+        id: `${component}-rollout-stuck`,
+        severity: 'error',
+        title,
+        detail,
+        objects,
+        fix: restartFix(component),
+        data,
+      }),
+    ];
   }
   if (generation > observed) {
     const title = `${nameOf(w.object)}: generation ${generation} not yet observed (status at ${observed})`;
-    const detail = 'The workload controller has not processed the latest spec; kube-controller-manager may be down or slow.';
+    const detail =
+      'The workload controller has not processed the latest spec; kube-controller-manager may be down or slow.';
     const data = { generation, observedGeneration: observed };
     return [finding({ id: `${component}-rollout-not-observed`, severity: 'warning', title, detail, objects, data })];
   }
   if (availabilityReported) return [];
   const title = state.message.replace(/\.\.\.$/, '');
   const detail = 'A rollout is in progress; it is only a problem if it does not finish.';
-  return [finding({ id: `${component}-rollout-incomplete`, severity: 'warning', title, detail, objects, data: { rollout: state.message } })];
+  return [
+    finding({
+      id: `${component}-rollout-incomplete`,
+      severity: 'warning',
+      title,
+      detail,
+      objects,
+      data: { rollout: state.message },
+    }),
+  ];
 }
 
 function deploymentFindings(w: Workload<Deployment>): Finding[] {
@@ -131,13 +159,17 @@ function daemonSetFindings(w: Workload<DaemonSet>): Finding[] {
 
 function crashLooping(component: Component, pod: Pod, c: ContainerStatus, reason: string): Finding {
   const fix = reason.includes('Image')
-    ? manualFix(`kubectl -n ${pod.metadata.namespace} describe pod ${pod.metadata.name}`, 'Fix the image reference or registry access; a restart does not help.')
+    ? manualFix(
+        `kubectl -n ${pod.metadata.namespace} describe pod ${pod.metadata.name}`,
+        'Fix the image reference or registry access; a restart does not help.',
+      )
     : restartFix(component);
   return finding({
     id: `${component}-pod-crashlooping`,
     severity: 'error',
     title: `Pod ${nameOf(pod)} container ${c.name} is ${reason} (${c.restartCount ?? 0} restarts)`,
-    detail: c.state?.waiting?.message ?? 'The container does not stay up; read its previous log (kubectl logs --previous).',
+    detail:
+      c.state?.waiting?.message ?? 'The container does not stay up; read its previous log (kubectl logs --previous).',
     objects: [ref(pod)],
     fix,
     data: { container: c.name, reason, restarts: c.restartCount ?? 0 },
@@ -150,7 +182,8 @@ function restartedRecently(component: Component, pod: Pod, c: ContainerStatus): 
     id: `${component}-pod-restarted`,
     severity: 'warning',
     title: `Pod ${nameOf(pod)} container ${c.name} restarted ${c.restartCount} time(s), last at ${c.lastState?.terminated?.finishedAt} (${reason})`,
-    detail: 'A restart loses in-memory state (allocations are rebuilt from Service status); OOMKilled suggests raising the memory limit.',
+    detail:
+      'A restart loses in-memory state (allocations are rebuilt from Service status); OOMKilled suggests raising the memory limit.',
     objects: [ref(pod)],
     data: { container: c.name, restarts: c.restartCount ?? 0, reason },
   });
@@ -217,7 +250,10 @@ function missingWorkloads(ctx: DiagnoseContext): Finding[] {
         detail:
           'MetalLB CRDs or resources exist but no controller (labels app=metallb,component=controller or ' +
           'app.kubernetes.io/component=controller) runs: nothing allocates IPs.',
-        fix: manualFix(`kubectl -n ${ns} get deployments,daemonsets -o wide`, 'Reinstall the MetalLB controller (same manifests or Helm release as the CRDs).'),
+        fix: manualFix(
+          `kubectl -n ${ns} get deployments,daemonsets -o wide`,
+          'Reinstall the MetalLB controller (same manifests or Helm release as the CRDs).',
+        ),
       }),
     );
   }

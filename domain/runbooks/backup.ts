@@ -91,13 +91,20 @@ export function cleanManifest(raw: RawObject): ConfigManifest {
   if (labels) metadata.labels = labels;
   if (annotations) metadata.annotations = annotations;
   if (owners.length > 0) metadata.ownerReferences = owners;
-  return { apiVersion: raw.apiVersion ?? '', kind: raw.kind ?? '', metadata, ...(raw.spec === undefined ? {} : { spec: raw.spec }) };
+  return {
+    apiVersion: raw.apiVersion ?? '',
+    kind: raw.kind ?? '',
+    metadata,
+    ...(raw.spec === undefined ? {} : { spec: raw.spec }),
+  };
 }
 
 const kindRank = (kind: string): number => configKinds.findIndex((k) => k.kind === kind);
 
 export function creationOrder(entries: readonly BackupEntry[]): BackupEntry[] {
-  return [...entries].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...entries].sort(
+    (a, b) => kindRank(a.kind) - kindRank(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 /** Advertisements before peers before pools before the profiles and communities they use. */
@@ -113,7 +120,9 @@ export function entryRef(entry: Pick<BackupEntry, 'kind' | 'name'>): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -127,6 +136,8 @@ export function sameSpec(a: unknown, b: unknown): boolean {
 export function referencedSecrets(peers: readonly RawObject[], namespace: string): SecretRef[] {
   return peers.flatMap((peer) => {
     const ref = (peer.spec as { passwordSecret?: { name?: string; namespace?: string } } | undefined)?.passwordSecret;
-    return ref?.name ? [{ namespace: ref.namespace ?? namespace, name: ref.name, usedBy: `BGPPeer/${peer.metadata?.name ?? ''}` }] : [];
+    return ref?.name
+      ? [{ namespace: ref.namespace ?? namespace, name: ref.name, usedBy: `BGPPeer/${peer.metadata?.name ?? ''}` }]
+      : [];
   });
 }

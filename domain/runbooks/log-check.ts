@@ -10,7 +10,11 @@ export const controllerErrorCauses: readonly LogCause[] = [
   'service-handling-failed',
 ];
 
-export const speakerErrorCauses: readonly LogCause[] = ['config-parse-error', 'config-rejected-by-speaker', 'legacy-config-incompatible'];
+export const speakerErrorCauses: readonly LogCause[] = [
+  'config-parse-error',
+  'config-rejected-by-speaker',
+  'legacy-config-incompatible',
+];
 
 export interface LogVerdict {
   /** A "config reloaded" (or a parse error) line shows the component has processed its config. */
@@ -23,10 +27,17 @@ function describe(line: MetallbLogLine): string {
   return `${line.time ?? ''} ${line.cause}: ${line.summary}`.trim();
 }
 
-export function judgeComponentLog(text: string, component: 'controller' | 'speaker', errorCauses: readonly LogCause[]): LogVerdict {
+export function judgeComponentLog(
+  text: string,
+  component: 'controller' | 'speaker',
+  errorCauses: readonly LogCause[],
+): LogVerdict {
   const lines = parseMetallbLog(text, component);
   const errors = lines.filter((l) => errorCauses.includes(l.cause)).map(describe);
-  const processed = lines.some((l) => l.cause === 'config-reloaded' || l.cause === 'config-parse-error' || l.cause === 'legacy-config-incompatible');
+  const processed = lines.some(
+    (l) =>
+      l.cause === 'config-reloaded' || l.cause === 'config-parse-error' || l.cause === 'legacy-config-incompatible',
+  );
   return { configProcessed: processed, errors, lines: lines.length };
 }
 
@@ -61,10 +72,14 @@ export interface ConfigurationStateFacts {
 }
 
 /** Problems the speakers' ConfigurationState objects report, given the speaker pods now running. */
-export function speakerStateProblems(states: readonly ConfigurationStateFacts[], currentPods: readonly string[]): string[] {
+export function speakerStateProblems(
+  states: readonly ConfigurationStateFacts[],
+  currentPods: readonly string[],
+): string[] {
   return states.flatMap((s) => {
     const stale = s.ownerPods.length > 0 && !s.ownerPods.some((p) => currentPods.includes(p));
-    if (stale) return [`${s.name} still belongs to replaced pod ${s.ownerPods.join(', ')} (awaiting garbage collection)`];
+    if (stale)
+      return [`${s.name} still belongs to replaced pod ${s.ownerPods.join(', ')} (awaiting garbage collection)`];
     return s.result === 'Invalid' ? [`${s.name} reports Invalid: ${s.errorSummary ?? 'no summary'}`] : [];
   });
 }

@@ -61,7 +61,10 @@ function planFor(svc: ServiceFacts, lookup: Lookup): OrphanPlan | null {
     service: svc.key,
     reasons,
     removeLoadBalancerIP: requests.some((r) => r.field === 'spec.loadBalancerIP'),
-    removeAnnotations: [...requests.filter((r) => r.field !== 'spec.loadBalancerIP').map((r) => r.field), ...stale.map((a) => a.key)],
+    removeAnnotations: [
+      ...requests.filter((r) => r.field !== 'spec.loadBalancerIP').map((r) => r.field),
+      ...stale.map((a) => a.key),
+    ],
     clearIngress: outside.length > 0,
     ips: svc.ips,
   };
@@ -87,8 +90,10 @@ export function judgeServices(facts: ClusterFacts): ServiceVerdict[] {
 export function refusalFor(verdict: ServiceVerdict | undefined, key: string, facts: ClusterFacts): string | null {
   if (!verdict) return `Service ${key} does not exist`;
   if (verdict.state === 'orphan') return null;
-  if (verdict.state === 'not-served') return `Service ${key} is not served by MetalLB (not type LoadBalancer, or another load-balancer class)`;
-  if (verdict.state === 'pending') return `Service ${key} has no IP yet and nothing stale to remove; cleanup-orphans leaves it alone (run diagnose to see why it is pending)`;
+  if (verdict.state === 'not-served')
+    return `Service ${key} is not served by MetalLB (not type LoadBalancer, or another load-balancer class)`;
+  if (verdict.state === 'pending')
+    return `Service ${key} has no IP yet and nothing stale to remove; cleanup-orphans leaves it alone (run diagnose to see why it is pending)`;
   const ips = facts.services.find((s) => s.key === key)?.ips.join(', ') ?? '';
   return `Service ${key} is healthy (${ips} is inside an IPAddressPool); cleanup-orphans never touches healthy Services`;
 }

@@ -24,7 +24,11 @@ function hasOwnRequest(svc: ServiceFacts): boolean {
 }
 
 export function planPins(facts: ClusterFacts): PinPlan {
-  const healthy = new Set(judgeServices(facts).filter((v) => v.state === 'healthy').map((v) => v.service));
+  const healthy = new Set(
+    judgeServices(facts)
+      .filter((v) => v.state === 'healthy')
+      .map((v) => v.service),
+  );
   const candidates = facts.services.filter((s) => healthy.has(s.key));
   const asPin = (s: ServiceFacts): ServicePin => ({ service: s.key, ips: s.ips });
   return {

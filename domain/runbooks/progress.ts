@@ -37,19 +37,45 @@ export function plannedProgress(runbook: RunbookName, cluster: string, steps: re
     cluster,
     phase: 'running',
     current: null,
-    steps: steps.map(({ id, title }) => ({ id, title, status: 'pending', startedAt: null, endedAt: null, waitingFor: null, detail: null })),
+    steps: steps.map(({ id, title }) => ({
+      id,
+      title,
+      status: 'pending',
+      startedAt: null,
+      endedAt: null,
+      waitingFor: null,
+      detail: null,
+    })),
   };
 }
 
 function update(progress: RunbookProgress, id: string, change: (step: StepProgress) => StepProgress): RunbookProgress {
   const known = progress.steps.some((s) => s.id === id);
   // Steps not planned up front (compensation) are appended when they start.
-  const steps = known ? progress.steps : [...progress.steps, { id, title: id, status: 'pending' as const, startedAt: null, endedAt: null, waitingFor: null, detail: null }];
+  const steps = known
+    ? progress.steps
+    : [
+        ...progress.steps,
+        { id, title: id, status: 'pending' as const, startedAt: null, endedAt: null, waitingFor: null, detail: null },
+      ];
   return { ...progress, steps: steps.map((s) => (s.id === id ? change(s) : s)) };
 }
 
-export function startStep(progress: RunbookProgress, step: PlannedStep, at: string, waitingFor: string | null): RunbookProgress {
-  const next = update(progress, step.id, (s) => ({ ...s, title: step.title, status: 'running', startedAt: at, endedAt: null, waitingFor, detail: null }));
+export function startStep(
+  progress: RunbookProgress,
+  step: PlannedStep,
+  at: string,
+  waitingFor: string | null,
+): RunbookProgress {
+  const next = update(progress, step.id, (s) => ({
+    ...s,
+    title: step.title,
+    status: 'running',
+    startedAt: at,
+    endedAt: null,
+    waitingFor,
+    detail: null,
+  }));
   return { ...next, current: step.id };
 }
 
@@ -59,7 +85,13 @@ export function finishStep(progress: RunbookProgress, id: string, at: string, de
 }
 
 export function failStep(progress: RunbookProgress, id: string, at: string, message: string): RunbookProgress {
-  const next = update(progress, id, (s) => ({ ...s, status: 'failed', endedAt: at, waitingFor: null, detail: message }));
+  const next = update(progress, id, (s) => ({
+    ...s,
+    status: 'failed',
+    endedAt: at,
+    waitingFor: null,
+    detail: message,
+  }));
   return { ...next, current: next.current === id ? null : next.current };
 }
 

@@ -36,10 +36,13 @@ export interface RolloutObservation {
   pods: PodFacts[];
 }
 
-const hashLabelOf = (kind: WorkloadKind): TemplateHashLabel => (kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash');
+const hashLabelOf = (kind: WorkloadKind): TemplateHashLabel =>
+  kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash';
 
 function statusOf(o: RolloutObservation) {
-  return o.kind === 'Deployment' ? deploymentRolloutStatus(o.workload as DeploymentLike) : daemonSetRolloutStatus(o.workload as DaemonSetLike);
+  return o.kind === 'Deployment'
+    ? deploymentRolloutStatus(o.workload as DeploymentLike)
+    : daemonSetRolloutStatus(o.workload as DaemonSetLike);
 }
 
 function expectedPods(o: RolloutObservation): number {
@@ -49,17 +52,24 @@ function expectedPods(o: RolloutObservation): number {
 
 export function judgeRollout(o: RolloutObservation): RolloutVerdict {
   const observed = o.workload.status?.observedGeneration ?? 0;
-  if (observed < o.generation) return { done: false, failed: false, message: `controller has observed generation ${observed} of ${o.generation}` };
+  if (observed < o.generation)
+    return { done: false, failed: false, message: `controller has observed generation ${observed} of ${o.generation}` };
   const status = statusOf(o);
   if (status.phase === 'failed') return { done: false, failed: true, message: status.message };
   if (status.phase === 'waiting') return { done: false, failed: false, message: status.message };
-  if (o.currentHash === null) return { done: false, failed: false, message: 'the current template revision is not known yet' };
+  if (o.currentHash === null)
+    return { done: false, failed: false, message: 'the current template revision is not known yet' };
   const asPods = o.pods.map((p) => ({ metadata: { name: p.name, labels: p.labels } }));
   const old = podsNotOnTemplate(asPods, o.currentHash, hashLabelOf(o.kind));
   if (old.length > 0) return { done: false, failed: false, message: `old pods still present: ${old.join(', ')}` };
   const notReady = o.pods.filter((p) => !p.ready || p.terminating).map((p) => p.name);
   if (notReady.length > 0) return { done: false, failed: false, message: `pods not ready: ${notReady.join(', ')}` };
   const expected = expectedPods(o);
-  if (o.pods.length < expected) return { done: false, failed: false, message: `${o.pods.length} of ${expected} pods exist` };
-  return { done: true, failed: false, message: `${status.message}; ${o.pods.length} pod(s) on the new template and ready` };
+  if (o.pods.length < expected)
+    return { done: false, failed: false, message: `${o.pods.length} of ${expected} pods exist` };
+  return {
+    done: true,
+    failed: false,
+    message: `${status.message}; ${o.pods.length} pod(s) on the new template and ready`,
+  };
 }

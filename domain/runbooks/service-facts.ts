@@ -48,7 +48,10 @@ export function ipsOutsidePools(index: PoolIndex, ips: readonly string[]): strin
 
 /** Comma-separated IP list as MetalLB's loadBalancerIPs annotation holds it. */
 export function splitIpList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function sameIps(a: readonly string[], b: readonly string[]): boolean {

@@ -70,7 +70,12 @@ function serviceObject(i: number, ips: string[], pool: string | null): Obj {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: `svc-${i}`, namespace, annotations, labels: { app: `app-${i % 100}` } },
-    spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: `app-${i % 100}` }, externalTrafficPolicy: 'Cluster' },
+    spec: {
+      type: 'LoadBalancer',
+      ports: [{ port: 80, protocol: 'TCP' }],
+      selector: { app: `app-${i % 100}` },
+      externalTrafficPolicy: 'Cluster',
+    },
     status: { loadBalancer: ips.length === 0 ? {} : { ingress: ips.map((ip) => ({ ip })) } },
   };
 }
@@ -99,9 +104,13 @@ function generateAdvertisements(count: number, pools: readonly GeneratedPool[]):
   return Array.from({ length: count }, (_, i) => {
     const ipAddressPools = names.slice(i * per, (i + 1) * per);
     const kind = i % 4 === 0 ? 'BGPAdvertisement' : 'L2Advertisement';
-    const spec: Obj = { ipAddressPools, ...(i % 10 === 5 ? { ipAddressPoolSelectors: [{ matchLabels: { tier: 't3' } }] } : {}) };
+    const spec: Obj = {
+      ipAddressPools,
+      ...(i % 10 === 5 ? { ipAddressPoolSelectors: [{ matchLabels: { tier: 't3' } }] } : {}),
+    };
     // Valid for every generated entry (largest summary block: /28 for IPv4 ranges, /121 for IPv6 ranges).
-    if (kind === 'BGPAdvertisement') Object.assign(spec, { aggregationLength: 28, aggregationLengthV6: 124, communities: ['65000:100'] });
+    if (kind === 'BGPAdvertisement')
+      Object.assign(spec, { aggregationLength: 28, aggregationLengthV6: 124, communities: ['65000:100'] });
     return { apiVersion: 'metallb.io/v1beta1', kind, metadata: { name: `adv-${i}`, namespace: NS }, spec };
   });
 }
@@ -113,15 +122,52 @@ function installation(): Obj[] {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name: `${plural}.metallb.io` },
-    spec: { group: 'metallb.io', names: { kind: plural, plural }, versions: [{ name: version, served: true, storage: true }] },
+    spec: {
+      group: 'metallb.io',
+      names: { kind: plural, plural },
+      versions: [{ name: version, served: true, storage: true }],
+    },
     status: { storedVersions: [version] },
   });
   return [
-    ...Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}`, labels: { team: `t${i % 5}` } } })),
-    ...Array.from({ length: 20 }, (_, i) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${i}`, labels: { zone: `z${i % 3}` } } })),
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'controller', namespace: NS, labels: labels('controller'), generation: 1 }, spec: { replicas: 1, selector: { matchLabels: labels('controller') }, template: { spec: { containers: container('controller') } } }, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } },
-    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'speaker', namespace: NS, labels: labels('speaker'), generation: 1 }, spec: { selector: { matchLabels: labels('speaker') }, template: { spec: { containers: container('speaker') } } }, status: { observedGeneration: 1, desiredNumberScheduled: 20, updatedNumberScheduled: 20, numberAvailable: 20 } },
-    ...['ipaddresspools', 'l2advertisements', 'bgpadvertisements', 'communities', 'bfdprofiles', 'servicel2statuses', 'servicebgpstatuses', 'configurationstates'].map((p) => crd(p)),
+    ...Array.from({ length: 50 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: `ns-${i}`, labels: { team: `t${i % 5}` } },
+    })),
+    ...Array.from({ length: 20 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: `node-${i}`, labels: { zone: `z${i % 3}` } },
+    })),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'controller', namespace: NS, labels: labels('controller'), generation: 1 },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels('controller') },
+        template: { spec: { containers: container('controller') } },
+      },
+      status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'speaker', namespace: NS, labels: labels('speaker'), generation: 1 },
+      spec: { selector: { matchLabels: labels('speaker') }, template: { spec: { containers: container('speaker') } } },
+      status: { observedGeneration: 1, desiredNumberScheduled: 20, updatedNumberScheduled: 20, numberAvailable: 20 },
+    },
+    ...[
+      'ipaddresspools',
+      'l2advertisements',
+      'bgpadvertisements',
+      'communities',
+      'bfdprofiles',
+      'servicel2statuses',
+      'servicebgpstatuses',
+      'configurationstates',
+    ].map((p) => crd(p)),
     crd('bgppeers', 'v1beta2'),
   ];
 }
@@ -130,18 +176,43 @@ function generateLogs(lines: number): { controller: string; speaker: string } {
   const ts = (i: number) => new Date(Date.parse(NOW) - (lines - i) * 1000).toISOString().replace('.000', '');
   const controller = Array.from({ length: lines }, (_, i) =>
     i % 10 === 0
-      ? JSON.stringify({ caller: 'service.go:179', error: 'no available IPs', level: 'error', msg: 'IP allocation failed', op: 'allocateIPs', ts: ts(i) })
-      : JSON.stringify({ caller: 'service.go:186', event: 'ipAllocated', ip: [`198.18.0.${i % 250}`], level: 'info', msg: 'IP address assigned by controller', ts: ts(i) }),
+      ? JSON.stringify({
+          caller: 'service.go:179',
+          error: 'no available IPs',
+          level: 'error',
+          msg: 'IP allocation failed',
+          op: 'allocateIPs',
+          ts: ts(i),
+        })
+      : JSON.stringify({
+          caller: 'service.go:186',
+          event: 'ipAllocated',
+          ip: [`198.18.0.${i % 250}`],
+          level: 'info',
+          msg: 'IP address assigned by controller',
+          ts: ts(i),
+        }),
   );
   const speaker = Array.from({ length: lines }, (_, i) =>
-    JSON.stringify({ caller: 'main.go:444', event: 'serviceAnnounced', level: 'info', msg: 'service has IP, announcing', ts: ts(i) }),
+    JSON.stringify({
+      caller: 'main.go:444',
+      event: 'serviceAnnounced',
+      level: 'info',
+      msg: 'service has IP, announcing',
+      ts: ts(i),
+    }),
   );
   return { controller: controller.join('\n'), speaker: speaker.join('\n') };
 }
 
 function generateCluster(shape: Shape): unknown[] {
   const pools = generatePools(shape.pools);
-  return [...installation(), ...pools.map((p) => p.object), ...generateAdvertisements(shape.advertisements, pools), ...generateServices(shape.services, pools)];
+  return [
+    ...installation(),
+    ...pools.map((p) => p.object),
+    ...generateAdvertisements(shape.advertisements, pools),
+    ...generateServices(shape.services, pools),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,14 +262,23 @@ function measure(shape: Shape): Timing {
 }
 
 function report(label: string, shape: Shape, t: Timing): void {
-  const line = (name: string, values: number[]) => `${name} min ${fmt(Math.min(...values))} / median ${fmt(median(values))}`;
-  console.log(`${label}: ${shape.services} Services, ${shape.pools} pools, ${shape.advertisements} advertisements → ${t.findings} findings`);
-  console.log(`  ${line('snapshotFromObjects', t.snapshot)}; ${line('diagnose', t.diagnose)}; ${line('total', t.total)}`);
+  const line = (name: string, values: number[]) =>
+    `${name} min ${fmt(Math.min(...values))} / median ${fmt(median(values))}`;
+  console.log(
+    `${label}: ${shape.services} Services, ${shape.pools} pools, ${shape.advertisements} advertisements → ${t.findings} findings`,
+  );
+  console.log(
+    `  ${line('snapshotFromObjects', t.snapshot)}; ${line('diagnose', t.diagnose)}; ${line('total', t.total)}`,
+  );
 }
 
 // Where the time goes: context building and each check, on one snapshot of the shape.
 function breakdown(shape: Shape): void {
-  const snapshot = snapshotFromObjects(generateCluster(shape), { collectedAt: NOW, source: 'file', logs: generateLogs(2000) });
+  const snapshot = snapshotFromObjects(generateCluster(shape), {
+    collectedAt: NOW,
+    source: 'file',
+    logs: generateLogs(2000),
+  });
   const runs: Record<string, number[]> = {};
   for (let i = 0; i < ITERATIONS; i++) {
     const t0 = performance.now();
@@ -210,7 +290,11 @@ function breakdown(shape: Shape): void {
       (runs[check] ??= []).push(performance.now() - t);
     }
   }
-  console.log(`  median per phase: ${Object.entries(runs).map(([k, v]) => `${k} ${fmt(median(v))}`).join(', ')}`);
+  console.log(
+    `  median per phase: ${Object.entries(runs)
+      .map(([k, v]) => `${k} ${fmt(median(v))}`)
+      .join(', ')}`,
+  );
 }
 
 function timeParseDump(shape: Shape): void {

@@ -25,7 +25,11 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'diagnose-input-'));
 
 /** Runs the real CLI as a user would; returns exit code and output. */
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 120_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
 }
 
@@ -49,7 +53,11 @@ function closedPort(): Promise<number> {
 
 describe('diagnose refuses bad input with one line and exit 2, changing nothing', () => {
   it('malformed YAML dump', () => {
-    const result = cli('diagnose', '--from-file', file('broken.yaml', 'apiVersion: v1\nkind: List\nitems: [\n  - {a: 1\n'));
+    const result = cli(
+      'diagnose',
+      '--from-file',
+      file('broken.yaml', 'apiVersion: v1\nkind: List\nitems: [\n  - {a: 1\n'),
+    );
     expect(result.status).toBe(2);
     expect(oneLine(result.stderr)).toHaveLength(1);
     expect(result.stderr).toMatch(/broken\.yaml/);
@@ -62,7 +70,13 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
   });
 
   it('an invalid --since', () => {
-    const result = cli('diagnose', '--from-file', file('empty.yaml', 'apiVersion: v1\nkind: List\nitems: []\n'), '--since', 'yesterday');
+    const result = cli(
+      'diagnose',
+      '--from-file',
+      file('empty.yaml', 'apiVersion: v1\nkind: List\nitems: []\n'),
+      '--since',
+      'yesterday',
+    );
     expect(result.status).toBe(2);
     expect(oneLine(result.stderr)).toEqual(['metallb-runbooks: --since must be a duration like 30m, 1h or 2h30m']);
   });
@@ -73,8 +87,18 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
       kind: 'List',
       items: [
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
-        { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'bad', namespace: 'metallb-system' }, spec: { addresses: 'not-a-list' } },
-        { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'bare-ip', namespace: 'metallb-system' }, spec: { addresses: ['192.0.2.7'] } },
+        {
+          apiVersion: 'metallb.io/v1beta1',
+          kind: 'IPAddressPool',
+          metadata: { name: 'bad', namespace: 'metallb-system' },
+          spec: { addresses: 'not-a-list' },
+        },
+        {
+          apiVersion: 'metallb.io/v1beta1',
+          kind: 'IPAddressPool',
+          metadata: { name: 'bare-ip', namespace: 'metallb-system' },
+          spec: { addresses: ['192.0.2.7'] },
+        },
       ],
     };
     const result = cli('diagnose', '--from-file', file('odd.yaml', stringify(dump)), '-o', 'json');
@@ -89,12 +113,19 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
 
   it('an unreachable API server', async () => {
     const port = await closedPort();
-    const kubeconfig = file('unreachable.kubeconfig', stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'gone',
-      clusters: [{ name: 'gone', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
-    }));
+    const kubeconfig = file(
+      'unreachable.kubeconfig',
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'gone',
+        clusters: [
+          { name: 'gone', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } },
+        ],
+        users: [{ name: 'u', user: { token: 'x' } }],
+        contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
+      }),
+    );
     const result = cli('diagnose', '--kubeconfig', kubeconfig);
     expect(result.status).toBe(2);
     expect(oneLine(result.stderr)).toHaveLength(1);
@@ -113,7 +144,14 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
     await deleteAllMetallbConfig();
     await createPool(uniqueName('rbac'), ['192.0.2.0/28']);
     const pools = async () =>
-      ((await labClients().custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: 'metallb-system', plural: 'ipaddresspools' })) as { items: unknown[] }).items;
+      (
+        (await labClients().custom.listNamespacedCustomObject({
+          group: 'metallb.io',
+          version: 'v1beta1',
+          namespace: 'metallb-system',
+          plural: 'ipaddresspools',
+        })) as { items: unknown[] }
+      ).items;
     // Let the controller write the pool's status first, so only a write by diagnose could change it.
     const before = await eventually('the pool status to be written', async () => {
       const items = (await pools()) as { status?: unknown }[];
@@ -135,31 +173,53 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
     await deleteAllMetallbConfig();
     const crds = readManifestDir(path.join(path.dirname(lab().metallbBinary), 'crds'));
     const metallbCrdNames = async () =>
-      (await extensions.listCustomResourceDefinition()).items.map((c) => c.metadata!.name!).filter((n) => n.endsWith('.metallb.io'));
+      (await extensions.listCustomResourceDefinition()).items
+        .map((c) => c.metadata!.name!)
+        .filter((n) => n.endsWith('.metallb.io'));
     for (const name of await metallbCrdNames()) await extensions.deleteCustomResourceDefinition({ name });
     try {
-      await eventually('every metallb.io CRD to be gone', async () => ((await metallbCrdNames()).length === 0 ? true : undefined));
+      await eventually('every metallb.io CRD to be gone', async () =>
+        (await metallbCrdNames()).length === 0 ? true : undefined,
+      );
       const result = cli('diagnose', '--kubeconfig', lab().kubeconfig);
       expect(result.status).toBe(2);
-      expect(oneLine(result.stderr)).toEqual(['metallb-runbooks: MetalLB is not installed on metallb-lab: no metallb.io CustomResourceDefinitions']);
+      expect(oneLine(result.stderr)).toEqual([
+        'metallb-runbooks: MetalLB is not installed on metallb-lab: no metallb.io CustomResourceDefinitions',
+      ]);
     } finally {
       await applyObjects(kc, crds);
     }
-    await eventually('MetalLB CRDs to be served again', async () => {
-      await labClients().custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: 'metallb-system', plural: 'ipaddresspools' });
-      return true;
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      'MetalLB CRDs to be served again',
+      async () => {
+        await labClients().custom.listNamespacedCustomObject({
+          group: 'metallb.io',
+          version: 'v1beta1',
+          namespace: 'metallb-system',
+          plural: 'ipaddresspools',
+        });
+        return true;
+      },
+      { timeoutMs: 60_000 },
+    );
     // The real controller recovers its watches: a new pool still serves a new Service.
     const ns = uniqueName('after-crds');
     await createNamespace(ns);
     const pool = uniqueName('pool');
-    await eventually('the pool to be accepted', async () => { await createPool(pool, ['192.0.2.0/28']); return true; });
+    await eventually('the pool to be accepted', async () => {
+      await createPool(pool, ['192.0.2.0/28']);
+      return true;
+    });
     await createL2Advertisement(uniqueName('l2'), [pool]);
     await createLoadBalancer(ns, 'web');
-    await eventually('an IP on the new Service', async () => {
-      const svc = await labClients().core.readNamespacedService({ namespace: ns, name: 'web' });
-      return svc.status?.loadBalancer?.ingress?.length ? svc : undefined;
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      'an IP on the new Service',
+      async () => {
+        const svc = await labClients().core.readNamespacedService({ namespace: ns, name: 'web' });
+        return svc.status?.loadBalancer?.ingress?.length ? svc : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     await labClients().core.deleteNamespace({ name: ns });
     await deleteAllMetallbConfig();
   });

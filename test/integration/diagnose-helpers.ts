@@ -26,7 +26,10 @@ export async function diagnoseLab(since: number, extra: Record<string, unknown> 
 
 /** "severity:id" of every finding at warning or above, sorted: what a scenario must match exactly. */
 export function problems(report: DiagnosisReport): string[] {
-  return report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity}:${f.id}`).sort();
+  return report.findings
+    .filter((f) => f.severity !== 'info')
+    .map((f) => `${f.severity}:${f.id}`)
+    .sort();
 }
 
 export function findingsWithId(report: DiagnosisReport, id: string): Finding[] {
@@ -35,7 +38,10 @@ export function findingsWithId(report: DiagnosisReport, id: string): Finding[] {
 
 export async function patchPool(name: string, spec: Record<string, unknown>): Promise<void> {
   const { custom, namespace } = labClients();
-  await custom.patchNamespacedCustomObject({ ...metallb, namespace, plural: 'ipaddresspools', name, body: { spec } }, mergePatch);
+  await custom.patchNamespacedCustomObject(
+    { ...metallb, namespace, plural: 'ipaddresspools', name, body: { spec } },
+    mergePatch,
+  );
 }
 
 export async function deleteMetallbObject(plural: string, name: string): Promise<void> {
@@ -43,7 +49,12 @@ export async function deleteMetallbObject(plural: string, name: string): Promise
   await custom.deleteNamespacedCustomObject({ ...metallb, namespace, plural, name });
 }
 
-export async function createMetallbObject(kind: string, plural: string, name: string, spec: Record<string, unknown>): Promise<void> {
+export async function createMetallbObject(
+  kind: string,
+  plural: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<void> {
   const { custom, namespace } = labClients();
   await custom.createNamespacedCustomObject({
     ...metallb,
@@ -57,12 +68,20 @@ export async function createMetallbObject(kind: string, plural: string, name: st
 export async function scaleController(replicas: number): Promise<void> {
   const { apps, namespace } = labClients();
   await apps.patchNamespacedDeployment({ name: 'controller', namespace, body: { spec: { replicas } } }, mergePatch);
-  await eventually(`the real controller process to be ${replicas ? 'running' : 'stopped'}`, () => {
-    const state = readControllerState(lab().stateDir);
-    return state && state.running === replicas > 0 ? state : undefined;
-  }, { timeoutMs: 60_000 });
-  await eventually(`deployment/controller to have ${replicas} available`, async () => {
-    const d = await apps.readNamespacedDeployment({ name: 'controller', namespace });
-    return (d.status?.availableReplicas ?? 0) === replicas && (d.status?.replicas ?? 0) === replicas ? d : undefined;
-  }, { timeoutMs: 60_000 });
+  await eventually(
+    `the real controller process to be ${replicas ? 'running' : 'stopped'}`,
+    () => {
+      const state = readControllerState(lab().stateDir);
+      return state && state.running === replicas > 0 ? state : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  await eventually(
+    `deployment/controller to have ${replicas} available`,
+    async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'controller', namespace });
+      return (d.status?.availableReplicas ?? 0) === replicas && (d.status?.replicas ?? 0) === replicas ? d : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 }

@@ -104,20 +104,29 @@ describe('diagnose on the lab', () => {
 
   it('2. finds requests no pool can meet and stale pool annotations', async () => {
     const pool = await healthyPool();
-    await createLoadBalancer(ns, 'outside', { spec: { type: 'LoadBalancer', loadBalancerIP: '203.0.113.50', ports: [{ port: 80, protocol: 'TCP' }] } });
+    await createLoadBalancer(ns, 'outside', {
+      spec: { type: 'LoadBalancer', loadBalancerIP: '203.0.113.50', ports: [{ port: 80, protocol: 'TCP' }] },
+    });
     await createLoadBalancer(ns, 'both', {
       metadata: { annotations: { 'metallb.io/loadBalancerIPs': '192.0.2.5' } },
       spec: { type: 'LoadBalancer', loadBalancerIP: '192.0.2.6', ports: [{ port: 80, protocol: 'TCP' }] },
     });
-    await createLoadBalancer(ns, 'ghost-pool', { metadata: { annotations: { 'metallb.io/address-pool': 'no-such-pool' } } });
-    await createLoadBalancer(ns, 'stale', { metadata: { annotations: { 'metallb.universe.tf/ip-allocated-from-pool': 'deleted-long-ago' } } });
+    await createLoadBalancer(ns, 'ghost-pool', {
+      metadata: { annotations: { 'metallb.io/address-pool': 'no-such-pool' } },
+    });
+    await createLoadBalancer(ns, 'stale', {
+      metadata: { annotations: { 'metallb.universe.tf/ip-allocated-from-pool': 'deleted-long-ago' } },
+    });
     await waitForIp(ns, 'stale');
     await eventually('AllocationFailed on outside', async () =>
       (await serviceEvents(ns, 'outside')).some((e) => e.reason === 'AllocationFailed') ? true : undefined,
     );
     const report = await diagnoseLab(started);
     const byService = (name: string) =>
-      report.findings.filter((f) => f.objects.some((o) => o.kind === 'Service' && o.name === name)).map((f) => f.id).sort();
+      report.findings
+        .filter((f) => f.objects.some((o) => o.kind === 'Service' && o.name === name))
+        .map((f) => f.id)
+        .sort();
     expect(byService('outside')).toContain('requested-ip-outside-pools');
     expect(byService('both')).toContain('requested-ip-both-fields');
     expect(byService('ghost-pool')).toContain('address-pool-missing');
@@ -173,17 +182,25 @@ describe('diagnose on the lab', () => {
     await createPool(second, ['192.0.2.8/29']);
     await eventually('ConfigurationState controller to turn Invalid', async () => {
       const state = (await labClients().custom.getNamespacedCustomObject({
-        group: 'metallb.io', version: 'v1beta1', namespace: 'metallb-system', plural: 'configurationstates', name: 'controller',
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace: 'metallb-system',
+        plural: 'configurationstates',
+        name: 'controller',
       })) as { status?: { result?: string } };
       return state.status?.result === 'Invalid' ? state : undefined;
     });
     // While the controller is stuck on the old config, widen the first pool: its status keeps the old count.
     await patchPool(first, { addresses: ['192.0.2.0/27'] });
     // v0.16 writes status for every pool it loads; the rejected one never gets any.
-    const report = await eventually('the rejected pool to count as never loaded', async () => {
-      const r = await diagnoseLab(started);
-      return findingsWithId(r, 'pool-not-loaded').length ? r : undefined;
-    }, { timeoutMs: 40_000, intervalMs: 2_000 });
+    const report = await eventually(
+      'the rejected pool to count as never loaded',
+      async () => {
+        const r = await diagnoseLab(started);
+        return findingsWithId(r, 'pool-not-loaded').length ? r : undefined;
+      },
+      { timeoutMs: 40_000, intervalMs: 2_000 },
+    );
     // Two distinct rejections in the log: before and after the widening.
     expect(problems(report)).toEqual([
       'error:configuration-state-invalid',
@@ -210,7 +227,9 @@ describe('diagnose on the lab', () => {
     await createLoadBalancer(ns, 'web');
     await waitForIp(ns, 'web');
     await deleteMetallbObject('l2advertisements', l2);
-    await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-ghost'), { ipAddressPools: ['no-such-pool'] });
+    await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-ghost'), {
+      ipAddressPools: ['no-such-pool'],
+    });
     await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-nowhere'), {
       ipAddressPools: [pool],
       nodeSelectors: [{ matchLabels: { 'kubernetes.io/hostname': 'no-such-node' } }],
@@ -234,26 +253,52 @@ describe('diagnose on the lab', () => {
   it('7. finds a controller rollout that is stuck', async () => {
     const { apps, namespace } = labClients();
     await healthyPool();
-    await apps.patchNamespacedDeployment({
-      name: 'controller',
-      namespace,
-      body: { spec: { progressDeadlineSeconds: 2, template: { spec: { nodeSelector: { 'kubernetes.io/os': 'linux', 'lab.metallb-runbooks/unschedulable': 'true' } } } } },
-    }, mergePatch);
+    await apps.patchNamespacedDeployment(
+      {
+        name: 'controller',
+        namespace,
+        body: {
+          spec: {
+            progressDeadlineSeconds: 2,
+            template: {
+              spec: { nodeSelector: { 'kubernetes.io/os': 'linux', 'lab.metallb-runbooks/unschedulable': 'true' } },
+            },
+          },
+        },
+      },
+      mergePatch,
+    );
     try {
-      await eventually('the rollout to exceed its progress deadline', async () => {
-        const d = await apps.readNamespacedDeployment({ name: 'controller', namespace });
-        return d.status?.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') ? d : undefined;
-      }, { timeoutMs: 60_000 });
+      await eventually(
+        'the rollout to exceed its progress deadline',
+        async () => {
+          const d = await apps.readNamespacedDeployment({ name: 'controller', namespace });
+          return d.status?.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') ? d : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       const report = await diagnoseLab(started);
       const stuck = report.findings.filter((f) => f.check === 'workload-health');
       expect(problems(report)).toEqual(['error:controller-rollout-stuck']);
-      expect(stuck.find((f) => f.id === 'controller-rollout-stuck')!.detail).toMatch(/ProgressDeadlineExceeded|progress deadline/);
+      expect(stuck.find((f) => f.id === 'controller-rollout-stuck')!.detail).toMatch(
+        /ProgressDeadlineExceeded|progress deadline/,
+      );
     } finally {
-      await apps.patchNamespacedDeployment({
-        name: 'controller',
-        namespace,
-        body: { spec: { progressDeadlineSeconds: 600, template: { spec: { nodeSelector: { 'kubernetes.io/os': 'linux', 'lab.metallb-runbooks/unschedulable': null } } } } },
-      }, mergePatch);
+      await apps.patchNamespacedDeployment(
+        {
+          name: 'controller',
+          namespace,
+          body: {
+            spec: {
+              progressDeadlineSeconds: 600,
+              template: {
+                spec: { nodeSelector: { 'kubernetes.io/os': 'linux', 'lab.metallb-runbooks/unschedulable': null } },
+              },
+            },
+          },
+        },
+        mergePatch,
+      );
       await scaleController(1);
     }
   });
@@ -261,7 +306,13 @@ describe('diagnose on the lab', () => {
   it('8. notes a leftover pre-0.13 config ConfigMap and a missing CRD', async () => {
     const { core, kc } = labClients();
     await healthyPool();
-    await core.createNamespacedConfigMap({ namespace: 'metallb-system', body: { metadata: { name: 'config' }, data: { config: 'address-pools:\n- name: old\n  protocol: layer2\n  addresses: [192.0.2.0/28]\n' } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'metallb-system',
+      body: {
+        metadata: { name: 'config' },
+        data: { config: 'address-pools:\n- name: old\n  protocol: layer2\n  addresses: [192.0.2.0/28]\n' },
+      },
+    });
     const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
     const extensions = kc.makeApiClient(ApiextensionsV1Api);
     const bfd = await extensions.readCustomResourceDefinition({ name: 'bfdprofiles.metallb.io' });

@@ -3,19 +3,44 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, waitForIp, waitForStep, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import {
+  createL2Advertisement,
+  createLoadBalancer,
+  createNamespace,
+  createPool,
+  lab,
+  labClients,
+  uniqueName,
+} from './helpers.js';
+import {
+  allServiceIps,
+  expectClusterClean,
+  finish,
+  labToken,
+  deleteAllMetallbConfig,
+  serviceIps,
+  start,
+  waitForIp,
+  waitForStep,
+  removeNamespace,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const lbSpec = (extra: Record<string, unknown> = {}) => ({ type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...extra });
+const lbSpec = (extra: Record<string, unknown> = {}) => ({
+  type: 'LoadBalancer',
+  ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+  ...extra,
+});
 
 describe('fix cleanup-orphans on the lab', () => {
   const ns = uniqueName('fix-orphans');
   let worker: RunningWorker;
   let client: Client;
   let connection: Connection;
-  const annotations = async (name: string) => (await labClients().core.readNamespacedService({ namespace: ns, name })).metadata?.annotations ?? {};
+  const annotations = async (name: string) =>
+    (await labClients().core.readNamespacedService({ namespace: ns, name })).metadata?.annotations ?? {};
 
   beforeAll(async () => {
     await deleteAllMetallbConfig();
@@ -39,14 +64,23 @@ describe('fix cleanup-orphans on the lab', () => {
     const before = await allServiceIps();
     const run = await finish(await start(client, 'cleanup-orphans', { services: [] }), 'cleanup-orphans-healthy');
     expect(run.result?.summary).toBe('no orphaned Service found; nothing changed');
-    expect(run.progress.steps.filter((s) => s.status === 'skipped').map((s) => s.id)).toEqual(['release-requests', 'clear-ingress', 'wait-new-ips']);
+    expect(run.progress.steps.filter((s) => s.status === 'skipped').map((s) => s.id)).toEqual([
+      'release-requests',
+      'clear-ingress',
+      'wait-new-ips',
+    ]);
     expect(await allServiceIps()).toEqual(before);
   });
 
   it('refuses a healthy Service named with --service, touching nothing', async () => {
     const before = await allServiceIps();
-    const run = await finish(await start(client, 'cleanup-orphans', { services: [`${ns}/web`] }), 'cleanup-orphans-refused');
-    expect(run.failure).toBe(`Find the orphaned Services: Service ${ns}/web is healthy (${before[`${ns}/web`]![0]} is inside an IPAddressPool); cleanup-orphans never touches healthy Services`);
+    const run = await finish(
+      await start(client, 'cleanup-orphans', { services: [`${ns}/web`] }),
+      'cleanup-orphans-refused',
+    );
+    expect(run.failure).toBe(
+      `Find the orphaned Services: Service ${ns}/web is healthy (${before[`${ns}/web`]![0]} is inside an IPAddressPool); cleanup-orphans never touches healthy Services`,
+    );
     expect(await allServiceIps()).toEqual(before);
   });
 
@@ -54,13 +88,25 @@ describe('fix cleanup-orphans on the lab', () => {
     const { core } = labClients();
     const healthyBefore = await allServiceIps();
     await createLoadBalancer(ns, 'pinned-away', { spec: lbSpec({ loadBalancerIP: '198.51.100.7' }) });
-    await createLoadBalancer(ns, 'annotated-away', { metadata: { name: 'annotated-away', annotations: { 'metallb.io/loadBalancerIPs': '203.0.113.9' } } });
-    await createLoadBalancer(ns, 'old-pool', { metadata: { name: 'old-pool', annotations: { 'metallb.universe.tf/address-pool': 'retired-pool' } } });
+    await createLoadBalancer(ns, 'annotated-away', {
+      metadata: { name: 'annotated-away', annotations: { 'metallb.io/loadBalancerIPs': '203.0.113.9' } },
+    });
+    await createLoadBalancer(ns, 'old-pool', {
+      metadata: { name: 'old-pool', annotations: { 'metallb.universe.tf/address-pool': 'retired-pool' } },
+    });
     await createLoadBalancer(ns, 'stale-from');
     const staleIp = await waitForIp(ns, 'stale-from');
-    await core.patchNamespacedService({ namespace: ns, name: 'stale-from', body: { metadata: { annotations: { 'metallb.universe.tf/ip-allocated-from-pool': 'retired-pool' } } } }, mergePatch);
+    await core.patchNamespacedService(
+      {
+        namespace: ns,
+        name: 'stale-from',
+        body: { metadata: { annotations: { 'metallb.universe.tf/ip-allocated-from-pool': 'retired-pool' } } },
+      },
+      mergePatch,
+    );
     await new Promise((r) => setTimeout(r, 1000));
-    for (const name of ['pinned-away', 'annotated-away', 'old-pool']) expect(await serviceIps(ns, name), name).toEqual([]);
+    for (const name of ['pinned-away', 'annotated-away', 'old-pool'])
+      expect(await serviceIps(ns, name), name).toEqual([]);
 
     const run = await finish(await start(client, 'cleanup-orphans', { services: [] }), 'cleanup-orphans-drifted');
     expect(run.failure).toBeUndefined();
@@ -70,7 +116,9 @@ describe('fix cleanup-orphans on the lab', () => {
       expect(ip, name).toMatch(/^192\.0\.2\.(1[6-9]|2\d|3[01])$/);
       expect(run.result!.summary).toContain(`${ns}/${name} <none> -> ${ip}`);
     }
-    expect((await core.readNamespacedService({ namespace: ns, name: 'pinned-away' })).spec?.loadBalancerIP).toBeUndefined();
+    expect(
+      (await core.readNamespacedService({ namespace: ns, name: 'pinned-away' })).spec?.loadBalancerIP,
+    ).toBeUndefined();
     expect(await annotations('annotated-away')).not.toHaveProperty('metallb.io/loadBalancerIPs');
     expect(await annotations('old-pool')).not.toHaveProperty('metallb.universe.tf/address-pool');
     expect(await annotations('stale-from')).not.toHaveProperty('metallb.universe.tf/ip-allocated-from-pool');
@@ -87,7 +135,10 @@ describe('fix cleanup-orphans on the lab', () => {
     const controller = readControllerState(lab().stateDir)!;
     process.kill(controller.pid!, 'SIGSTOP');
     try {
-      await labClients().core.patchNamespacedServiceStatus({ namespace: ns, name: 'ghost', body: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.77' }] } } } }, mergePatch);
+      await labClients().core.patchNamespacedServiceStatus(
+        { namespace: ns, name: 'ghost', body: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.77' }] } } } },
+        mergePatch,
+      );
       const handle = await start(client, 'cleanup-orphans', { services: [`${ns}/ghost`] });
       await waitForStep(handle, 'clear-ingress', 'done');
       expect(await serviceIps(ns, 'ghost')).toEqual([]);

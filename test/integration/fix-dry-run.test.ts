@@ -19,7 +19,12 @@ const bin = fileURLToPath(new URL('../../bin/metallb-runbooks.js', import.meta.u
 /** resourceVersion of every MetalLB pool and every Service: any write would change one. */
 async function versions(): Promise<Record<string, string>> {
   const { core, custom, namespace } = labClients();
-  const pools = (await custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools' })) as {
+  const pools = (await custom.listNamespacedCustomObject({
+    group: 'metallb.io',
+    version: 'v1beta1',
+    namespace,
+    plural: 'ipaddresspools',
+  })) as {
     items: { metadata: { name: string; resourceVersion: string } }[];
   };
   const services = await core.listServiceForAllNamespaces();
@@ -49,11 +54,15 @@ describe('fix --dry-run', () => {
   it('prints the re-create plan (pins, order, compensation) and writes nothing', async () => {
     const [ip] = await waitForIp(ns, 'web');
     const before = await versions();
-    const result = spawnSync(process.execPath, [bin, 'fix', 'reapply-config', '--recreate', '--dry-run', '--kubeconfig', lab().kubeconfig], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' },
-      timeout: 120_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [bin, 'fix', 'reapply-config', '--recreate', '--dry-run', '--kubeconfig', lab().kubeconfig],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' },
+        timeout: 120_000,
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('nothing is written, no workflow is started');

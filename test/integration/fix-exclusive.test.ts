@@ -4,19 +4,49 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { eventually, lab, labClients } from './helpers.js';
-import { cluster, finish, deleteAllMetallbConfig, root, startRunbookAs, waitForStep, type RunningWorker } from './fix-helpers.js';
+import {
+  cluster,
+  finish,
+  deleteAllMetallbConfig,
+  root,
+  startRunbookAs,
+  waitForStep,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
-const stateParams = () => ({ group: 'metallb.io', version: 'v1beta1', namespace: labClients().namespace, plural: 'configurationstates' });
+const stateParams = () => ({
+  group: 'metallb.io',
+  version: 'v1beta1',
+  namespace: labClients().namespace,
+  plural: 'configurationstates',
+});
 
 /** A speaker state no restart clears: restart-speakers waits on it until the test removes it. */
 async function holdSpeakerVerification(): Promise<void> {
   const { custom } = labClients();
-  await custom.createNamespacedCustomObject({ ...stateParams(), body: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name: 'speaker-hold', labels: { 'metallb.io/component-type': 'speaker' } } } });
-  await custom.patchNamespacedCustomObjectStatus({ ...stateParams(), name: 'speaker-hold', body: { status: { result: 'Invalid', errorSummary: 'held by the test' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await custom.createNamespacedCustomObject({
+    ...stateParams(),
+    body: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'ConfigurationState',
+      metadata: { name: 'speaker-hold', labels: { 'metallb.io/component-type': 'speaker' } },
+    },
+  });
+  await custom.patchNamespacedCustomObjectStatus(
+    {
+      ...stateParams(),
+      name: 'speaker-hold',
+      body: { status: { result: 'Invalid', errorSummary: 'held by the test' } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }
 
-const releaseSpeakerVerification = () => labClients().custom.deleteNamespacedCustomObject({ ...stateParams(), name: 'speaker-hold' }).catch(() => undefined);
+const releaseSpeakerVerification = () =>
+  labClients()
+    .custom.deleteNamespacedCustomObject({ ...stateParams(), name: 'speaker-hold' })
+    .catch(() => undefined);
 
 interface CliRun {
   code: number | null;
@@ -26,7 +56,9 @@ interface CliRun {
 
 function cli(args: string[], onStdout?: (text: string) => void): Promise<CliRun> {
   const common = ['--kubeconfig', lab().kubeconfig, '--context', cluster, '--temporal-address', lab().temporalAddress];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', 'fix', ...args, ...common], { cwd: root });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', 'fix', ...args, ...common], {
+    cwd: root,
+  });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d: Buffer) => {
     out.stdout += d.toString();
@@ -66,7 +98,10 @@ describe('one mutating runbook per cluster', () => {
     expect((await first.describe()).status.name).toBe('RUNNING');
 
     let waitingShown = false;
-    const queued = cli(['restart-controller', '--wait', '--requested-by', 'bob'], (text) => (waitingShown ||= text.includes('waiting for restart-speakers (requested by alice')));
+    const queued = cli(
+      ['restart-controller', '--wait', '--requested-by', 'bob'],
+      (text) => (waitingShown ||= text.includes('waiting for restart-speakers (requested by alice')),
+    );
     await eventually('the queued CLI to say what it waits for', () => waitingShown || undefined, { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1000));
     expect((await first.describe()).status.name).toBe('RUNNING');

@@ -14,11 +14,20 @@ import { snapshotFromObjects } from '../../domain/snapshot.js';
 import { buildPoolIndex, parsePoolAddresses } from '../../domain/addresses.js';
 import type { RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookProgress } from '../../domain/runbooks/progress.js';
-import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
+import type { RunbookResult } from '../../domain/runbooks/types.js';
 import { startRunbook } from '../../client/commands/fix-start.js';
 import { bundleRunbookWorkflows, createWorker, type RunbookWorker } from '../../worker/worker.js';
 import { progressQuery } from '../../workflows/messages.js';
-import { configPlurals, createLoadBalancer, eventually, ingressIps, lab, labClients, temporalClient, waitForIp } from './helpers.js';
+import {
+  configPlurals,
+  createLoadBalancer,
+  eventually,
+  ingressIps,
+  lab,
+  labClients,
+  temporalClient,
+  waitForIp,
+} from './helpers.js';
 
 export { deleteAllMetallbConfig, removeNamespace, waitForIp } from './helpers.js';
 
@@ -33,7 +42,9 @@ export function labAccess() {
 
 /** The admin token in the lab's kubeconfig: it must never show up in a workflow history. */
 export function labToken(): string {
-  const config = parse(readFileSync(lab().kubeconfig, 'utf8')) as { users: { name: string; user: { token?: string } }[] };
+  const config = parse(readFileSync(lab().kubeconfig, 'utf8')) as {
+    users: { name: string; user: { token?: string } }[];
+  };
   return config.users.find((u) => u.name === 'lab-admin')?.user.token ?? '';
 }
 
@@ -45,7 +56,11 @@ export interface RunningWorker {
 /** A worker in this process, for the lab's cluster, running until stop(). */
 export async function startWorker(workflowBundle: WorkflowBundle): Promise<RunningWorker> {
   const record = lab();
-  const worker = await createWorker({ access: labAccess(), temporal: { address: record.temporalAddress, namespace: record.temporalNamespace }, workflowBundle });
+  const worker = await createWorker({
+    access: labAccess(),
+    temporal: { address: record.temporalAddress, namespace: record.temporalNamespace },
+    workflowBundle,
+  });
   const running = worker.worker.run();
   return {
     worker,
@@ -60,12 +75,32 @@ export async function startWorker(workflowBundle: WorkflowBundle): Promise<Runni
 /** `metallb-runbooks worker` as a child process (so a test can SIGKILL it); resolves once it polls. */
 export async function spawnCliWorker(): Promise<ChildProcess> {
   const record = lab();
-  const args = ['--import', 'tsx', 'client/main.ts', 'worker', '--kubeconfig', record.kubeconfig, '--context', cluster, '--temporal-address', record.temporalAddress];
+  const args = [
+    '--import',
+    'tsx',
+    'client/main.ts',
+    'worker',
+    '--kubeconfig',
+    record.kubeconfig,
+    '--context',
+    cluster,
+    '--temporal-address',
+    record.temporalAddress,
+  ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await eventually('the CLI worker to start polling', () => (output.includes('polling metallb-runbooks.') ? true : child.exitCode !== null ? Promise.reject(new Error(output)) : undefined), { timeoutMs: 60_000 });
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  await eventually(
+    'the CLI worker to start polling',
+    () =>
+      output.includes('polling metallb-runbooks.')
+        ? true
+        : child.exitCode !== null
+          ? Promise.reject(new Error(output))
+          : undefined,
+    { timeoutMs: 60_000 },
+  );
   return child;
 }
 
@@ -77,7 +112,11 @@ export function killHard(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function start(client: Client, runbook: RunbookName, extra: Record<string, unknown> = {}): Promise<WorkflowHandle> {
+export async function start(
+  client: Client,
+  runbook: RunbookName,
+  extra: Record<string, unknown> = {},
+): Promise<WorkflowHandle> {
   return startRunbookAs(client, runbook, 'integration-test', extra);
 }
 
@@ -85,11 +124,20 @@ export async function progressOf(handle: WorkflowHandle): Promise<RunbookProgres
   return handle.query(progressQuery).catch(() => undefined);
 }
 
-export async function waitForStep(handle: WorkflowHandle, stepId: string, status: 'running' | 'done' = 'done', timeoutMs = 60_000): Promise<RunbookProgress> {
-  return eventually(`step ${stepId} to be ${status}`, async () => {
-    const p = await progressOf(handle);
-    return p?.steps.find((s) => s.id === stepId)?.status === status ? p : undefined;
-  }, { timeoutMs, intervalMs: 100 });
+export async function waitForStep(
+  handle: WorkflowHandle,
+  stepId: string,
+  status: 'running' | 'done' = 'done',
+  timeoutMs = 60_000,
+): Promise<RunbookProgress> {
+  return eventually(
+    `step ${stepId} to be ${status}`,
+    async () => {
+      const p = await progressOf(handle);
+      return p?.steps.find((s) => s.id === stepId)?.status === status ? p : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 /** Writes the run's history to test/replay/histories/<name>.json when RECORD_HISTORIES=1. */
@@ -104,9 +152,12 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
 
 /** Step durations of a finished run, printed for the timing report. */
 export function timings(progress: RunbookProgress): string {
-  const ms = (s: RunbookProgress['steps'][number]) => (s.startedAt && s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : 0);
+  const ms = (s: RunbookProgress['steps'][number]) =>
+    s.startedAt && s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : 0;
   const ran = progress.steps.filter((s) => s.startedAt);
-  const total = ran.length ? Date.parse(ran.at(-1)!.endedAt ?? ran.at(-1)!.startedAt!) - Date.parse(ran[0]!.startedAt!) : 0;
+  const total = ran.length
+    ? Date.parse(ran.at(-1)!.endedAt ?? ran.at(-1)!.startedAt!) - Date.parse(ran[0]!.startedAt!)
+    : 0;
   return `${progress.runbook}: ${(total / 1000).toFixed(2)}s total; ${ran.map((s) => `${s.id} ${(ms(s) / 1000).toFixed(2)}s`).join(', ')}`;
 }
 
@@ -136,8 +187,12 @@ export async function finish(handle: WorkflowHandle, name: string): Promise<Fini
 export async function allServiceIps(): Promise<Record<string, string[]>> {
   const { core } = labClients();
   const [list, namespaces] = await Promise.all([core.listServiceForAllNamespaces(), core.listNamespace()]);
-  const leaving = new Set(namespaces.items.filter((n) => n.status?.phase === 'Terminating').map((n) => n.metadata!.name));
-  const entries = list.items.filter((s) => s.spec?.type === 'LoadBalancer' && !leaving.has(s.metadata!.namespace!)).map((s) => [`${s.metadata!.namespace}/${s.metadata!.name}`, ingressIps(s)] as const);
+  const leaving = new Set(
+    namespaces.items.filter((n) => n.status?.phase === 'Terminating').map((n) => n.metadata!.name),
+  );
+  const entries = list.items
+    .filter((s) => s.spec?.type === 'LoadBalancer' && !leaving.has(s.metadata!.namespace))
+    .map((s) => [`${s.metadata!.namespace}/${s.metadata!.name}`, ingressIps(s)] as const);
   return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -148,23 +203,47 @@ export async function serviceIps(namespace: string, name: string): Promise<strin
 /** Every LoadBalancer Service IP lies in a current pool (addresses.ts), and diagnosis finds no orphan or unmet request. */
 export async function expectClusterClean(): Promise<void> {
   const { kc, custom, namespace } = labClients();
-  const pools = (await custom.listNamespacedCustomObject({ ...metallb, version: 'v1beta1', namespace, plural: 'ipaddresspools' })) as { items: { metadata: { name: string }; spec: { addresses: string[] } }[] };
-  const index = buildPoolIndex(pools.items.flatMap((p) => {
-    const parsed = parsePoolAddresses(p.spec.addresses);
-    return parsed.ok ? [{ name: p.metadata.name, intervals: parsed.value, avoidBuggyIPs: false }] : [];
-  }));
-  const outside = Object.entries(await allServiceIps()).flatMap(([key, ips]) => ips.filter((ip) => index.poolsContaining(ip).length === 0).map((ip) => `${key} ${ip}`));
+  const pools = (await custom.listNamespacedCustomObject({
+    ...metallb,
+    version: 'v1beta1',
+    namespace,
+    plural: 'ipaddresspools',
+  })) as { items: { metadata: { name: string }; spec: { addresses: string[] } }[] };
+  const index = buildPoolIndex(
+    pools.items.flatMap((p) => {
+      const parsed = parsePoolAddresses(p.spec.addresses);
+      return parsed.ok ? [{ name: p.metadata.name, intervals: parsed.value, avoidBuggyIPs: false }] : [];
+    }),
+  );
+  const outside = Object.entries(await allServiceIps()).flatMap(([key, ips]) =>
+    ips.filter((ip) => index.poolsContaining(ip).length === 0).map((ip) => `${key} ${ip}`),
+  );
   if (outside.length) throw new Error(`Service IPs outside every pool: ${outside.join(', ')}`);
   const read = await readCluster(kc, { logSinceSeconds: 60 });
-  const report = diagnose(snapshotFromObjects(read.objects, { collectedAt: new Date().toISOString(), source: 'cluster', logs: read.logs }));
-  const relevant = report.findings.filter((f) => ['orphaned-ips', 'unmet-requests'].includes(f.check) && f.severity !== 'info');
+  const report = diagnose(
+    snapshotFromObjects(read.objects, { collectedAt: new Date().toISOString(), source: 'cluster', logs: read.logs }),
+  );
+  const relevant = report.findings.filter(
+    (f) => ['orphaned-ips', 'unmet-requests'].includes(f.check) && f.severity !== 'info',
+  );
   if (relevant.length) throw new Error(`diagnosis is not clean: ${relevant.map((f) => f.title).join('; ')}`);
 }
 
-export async function createConfig(kind: string, name: string, spec: Record<string, unknown>, version = 'v1beta1'): Promise<void> {
+export async function createConfig(
+  kind: string,
+  name: string,
+  spec: Record<string, unknown>,
+  version = 'v1beta1',
+): Promise<void> {
   const { custom, namespace } = labClients();
   const plural = kind === 'Community' ? 'communities' : `${kind.toLowerCase()}s`;
-  await custom.createNamespacedCustomObject({ ...metallb, version, namespace, plural, body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec } });
+  await custom.createNamespacedCustomObject({
+    ...metallb,
+    version,
+    namespace,
+    plural,
+    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
+  });
 }
 
 /** Specs of every MetalLB config object, by "kind/name", to compare before and after. */
@@ -172,7 +251,9 @@ export async function configSpecs(): Promise<Record<string, { spec: unknown; uid
   const { custom, namespace } = labClients();
   const out: Record<string, { spec: unknown; uid: string }> = {};
   for (const [plural, version] of configPlurals) {
-    const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as { items: { metadata: { name: string; uid: string }; spec: unknown }[] };
+    const list = (await custom.listNamespacedCustomObject({ ...metallb, version, namespace, plural })) as {
+      items: { metadata: { name: string; uid: string }; spec: unknown }[];
+    };
     for (const item of list.items) out[`${plural}/${item.metadata.name}`] = { spec: item.spec, uid: item.metadata.uid };
   }
   return out;
@@ -186,36 +267,77 @@ export const peerPassword = 'never-in-history-7f3a';
  */
 export async function buildFullConfig(ns: string): Promise<void> {
   const { core, namespace } = labClients();
-  await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'bgp-auth' }, type: 'kubernetes.io/basic-auth', stringData: { password: peerPassword } } }).catch(() => undefined);
+  await core
+    .createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'bgp-auth' },
+        type: 'kubernetes.io/basic-auth',
+        stringData: { password: peerPassword },
+      },
+    })
+    .catch(() => undefined);
   await createConfig('Community', 'rc-comm', { communities: [{ name: 'no-export', value: '65535:65281' }] });
   await createConfig('BFDProfile', 'rc-bfd', { receiveInterval: 300, transmitInterval: 300 });
   await createConfig('IPAddressPool', 'rp-a', { addresses: ['192.0.2.0/30'] });
   await createConfig('IPAddressPool', 'rp-b', { addresses: ['198.51.100.0/28'], autoAssign: false });
-  await createConfig('BGPPeer', 'rc-peer', { myASN: 64512, peerASN: 64513, peerAddress: '192.0.2.253', bfdProfile: 'rc-bfd', passwordSecret: { name: 'bgp-auth', namespace } }, 'v1beta2');
+  await createConfig(
+    'BGPPeer',
+    'rc-peer',
+    {
+      myASN: 64512,
+      peerASN: 64513,
+      peerAddress: '192.0.2.253',
+      bfdProfile: 'rc-bfd',
+      passwordSecret: { name: 'bgp-auth', namespace },
+    },
+    'v1beta2',
+  );
   await createConfig('L2Advertisement', 'rc-l2', { ipAddressPools: ['rp-a'] });
-  await createConfig('BGPAdvertisement', 'rc-bgp', { ipAddressPools: ['rp-b'], communities: ['no-export'], peers: ['rc-peer'] });
+  await createConfig('BGPAdvertisement', 'rc-bgp', {
+    ipAddressPools: ['rp-b'],
+    communities: ['no-export'],
+    peers: ['rc-peer'],
+  });
   await createNamespaceIfMissing(ns);
   for (const name of ['s1', 's2', 's3', 's4']) {
     await createLoadBalancer(ns, name);
     await waitForIp(ns, name);
   }
-  await createLoadBalancer(ns, 'requested', { spec: { type: 'LoadBalancer', loadBalancerIP: '198.51.100.5', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  await createLoadBalancer(ns, 'requested', {
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerIP: '198.51.100.5',
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    },
+  });
   await waitForIp(ns, 'requested');
   await createLoadBalancer(ns, 'waiting');
 }
 
 async function createNamespaceIfMissing(name: string): Promise<void> {
-  await labClients().core.createNamespace({ body: { metadata: { name } } }).catch(() => undefined);
+  await labClients()
+    .core.createNamespace({ body: { metadata: { name } } })
+    .catch(() => undefined);
 }
 
 /** Annotations this tool may have left on the Services of a namespace (there must be none). */
 export async function leftoverPins(ns: string): Promise<string[]> {
   const list = await labClients().core.listNamespacedService({ namespace: ns });
-  return list.items.flatMap((s) => Object.keys(s.metadata?.annotations ?? {}).filter((k) => k === 'metallb.io/loadBalancerIPs' || k.startsWith('metallb-runbooks/')).map((k) => `${s.metadata!.name}: ${k}`));
+  return list.items.flatMap((s) =>
+    Object.keys(s.metadata?.annotations ?? {})
+      .filter((k) => k === 'metallb.io/loadBalancerIPs' || k.startsWith('metallb-runbooks/'))
+      .map((k) => `${s.metadata!.name}: ${k}`),
+  );
 }
 
-export async function startRunbookAs(client: Client, runbook: RunbookName, requestedBy: string, extra: Record<string, unknown> = {}): Promise<WorkflowHandle> {
-  const started = await startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } as RunbookInput });
+export async function startRunbookAs(
+  client: Client,
+  runbook: RunbookName,
+  requestedBy: string,
+  extra: Record<string, unknown> = {},
+): Promise<WorkflowHandle> {
+  const started = await startRunbook(client, { runbook, input: { cluster, requestedBy, ...extra } });
   // Bound to this run: a handle by id alone follows whichever run of the id is the latest.
   return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
 }

@@ -6,7 +6,21 @@ import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { eventually, lab, labClients, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, finish, leftoverPins, progressOf, deleteAllMetallbConfig, root, start, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import {
+  allServiceIps,
+  buildFullConfig,
+  cluster,
+  configSpecs,
+  expectClusterClean,
+  finish,
+  leftoverPins,
+  progressOf,
+  deleteAllMetallbConfig,
+  root,
+  start,
+  removeNamespace,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const policy = 'fix-test-block-rp-b';
@@ -19,17 +33,42 @@ async function blockPoolCreation(): Promise<void> {
       metadata: { name: policy },
       spec: {
         failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: ['metallb.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['ipaddresspools'] }] },
-        validations: [{ expression: "object.metadata.name != 'rp-b'", message: 'creating pool rp-b is blocked by the test policy' }],
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: ['metallb.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['ipaddresspools'] },
+          ],
+        },
+        validations: [
+          { expression: "object.metadata.name != 'rp-b'", message: 'creating pool rp-b is blocked by the test policy' },
+        ],
       },
     },
   });
-  await admission.createValidatingAdmissionPolicyBinding({ body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } } });
+  await admission.createValidatingAdmissionPolicyBinding({
+    body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } },
+  });
   // The policy takes effect once the API server has compiled it: probe with a dry-run create.
   const { custom, namespace } = labClients();
   await eventually('the policy to reject pool rp-b', async () => {
-    const body = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'rp-b' }, spec: { addresses: ['198.51.100.0/28'] } };
-    const probe = await custom.createNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools', body, dryRun: 'All' }).then(() => 'allowed', (e: Error) => e.message);
+    const body = {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'rp-b' },
+      spec: { addresses: ['198.51.100.0/28'] },
+    };
+    const probe = await custom
+      .createNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace,
+        plural: 'ipaddresspools',
+        body,
+        dryRun: 'All',
+      })
+      .then(
+        () => 'allowed',
+        (e: Error) => e.message,
+      );
     return probe.includes('blocked by the test policy') || probe.includes('already exists') ? true : undefined;
   });
 }
@@ -66,19 +105,30 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await blockPoolCreation();
     const handle = await start(client, 'reapply-config', { mode: 'recreate' });
     // Compensation keeps retrying the restore while the policy still blocks rp-b; lift it then.
-    const compensating = await eventually('the run to compensate', async () => {
-      const p = await progressOf(handle);
-      return p?.phase === 'compensating' && p.current === 'restore-config' ? p : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    const compensating = await eventually(
+      'the run to compensate',
+      async () => {
+        const p = await progressOf(handle);
+        return p?.phase === 'compensating' && p.current === 'restore-config' ? p : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     expect(compensating.steps.find((s) => s.id === 'recreate-config')).toMatchObject({ status: 'failed' });
-    expect(compensating.steps.find((s) => s.id === 'recreate-config')?.detail).toContain('creating pool rp-b is blocked by the test policy');
+    expect(compensating.steps.find((s) => s.id === 'recreate-config')?.detail).toContain(
+      'creating pool rp-b is blocked by the test policy',
+    );
     await unblockPoolCreation();
 
     const run = await finish(handle, 'reapply-config-recreate-compensated');
-    expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/);
+    expect(run.failure).toMatch(
+      /^reapply-config --recreate failed: Re-create the objects from the backup .*: create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/,
+    );
     expect(run.progress.phase).toBe('failed');
     expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
-      ['restore-config', 'done'], ['restore-wait-ips', 'done'], ['restore-auto-assign', 'done'], ['restore-unpin', 'done'],
+      ['restore-config', 'done'],
+      ['restore-wait-ips', 'done'],
+      ['restore-auto-assign', 'done'],
+      ['restore-unpin', 'done'],
     ]);
     const specs = await configSpecs();
     expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
@@ -88,8 +138,20 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await expectClusterClean();
   });
 
-  it('the failed run\'s backup can still be written as YAML from its history', async () => {
-    const args = ['--import', 'tsx', 'client/main.ts', 'fix', 'reapply-config', '--backup-of', changeWorkflowId(cluster), '--backup-file', backupFile, '--temporal-address', lab().temporalAddress];
+  it("the failed run's backup can still be written as YAML from its history", async () => {
+    const args = [
+      '--import',
+      'tsx',
+      'client/main.ts',
+      'fix',
+      'reapply-config',
+      '--backup-of',
+      changeWorkflowId(cluster),
+      '--backup-file',
+      backupFile,
+      '--temporal-address',
+      lab().temporalAddress,
+    ];
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
     expect(stdout).toContain(`wrote 7 object(s) to ${backupFile}`);
     expect(readFileSync(backupFile, 'utf8')).toContain('name: rp-b');

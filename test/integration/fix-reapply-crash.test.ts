@@ -1,18 +1,42 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { labUp } from '../../lab/lab.js';
 import { isAlive, runningDaemon } from '../../lab/processes.js';
 import { eventually, lab, temporalClient, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, configSpecs, expectClusterClean, finish, killHard, leftoverPins, progressOf, deleteAllMetallbConfig, spawnCliWorker, start, waitForStep, removeNamespace } from './fix-helpers.js';
+import {
+  allServiceIps,
+  buildFullConfig,
+  configSpecs,
+  expectClusterClean,
+  finish,
+  killHard,
+  leftoverPins,
+  progressOf,
+  deleteAllMetallbConfig,
+  spawnCliWorker,
+  start,
+  waitForStep,
+  removeNamespace,
+} from './fix-helpers.js';
 
 /** Worker identities that completed workflow tasks: more than one means another worker took over. */
 function workerIdentities(history: string): string[] {
-  const events = (JSON.parse(history) as { events: { workflowTaskCompletedEventAttributes?: { identity?: string } }[] }).events;
-  return [...new Set(events.flatMap((e) => (e.workflowTaskCompletedEventAttributes?.identity ? [e.workflowTaskCompletedEventAttributes.identity] : [])))];
+  const events = (JSON.parse(history) as { events: { workflowTaskCompletedEventAttributes?: { identity?: string } }[] })
+    .events;
+  return [
+    ...new Set(
+      events.flatMap((e) =>
+        e.workflowTaskCompletedEventAttributes?.identity ? [e.workflowTaskCompletedEventAttributes.identity] : [],
+      ),
+    ),
+  ];
 }
 
-async function expectRestoredExactly(before: { ips: Record<string, string[]>; specs: Awaited<ReturnType<typeof configSpecs>> }, ns: string) {
+async function expectRestoredExactly(
+  before: { ips: Record<string, string[]>; specs: Awaited<ReturnType<typeof configSpecs>> },
+  ns: string,
+) {
   const specs = await configSpecs();
   expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
   for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
@@ -74,7 +98,11 @@ describe('reapply-config --recreate survives crashes', () => {
     console.log(`[crash] Temporal server restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)}s`);
     ({ client, connection } = await temporalClient());
     const resumed = client.workflow.getHandle(workflowId, runId);
-    await eventually('the resumed run to report progress', async () => (await progressOf(resumed))?.phase === 'completed' || undefined, { timeoutMs: 120_000, intervalMs: 500 });
+    await eventually(
+      'the resumed run to report progress',
+      async () => (await progressOf(resumed))?.phase === 'completed' || undefined,
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     const run = await finish(resumed, 'reapply-config-recreate-server-killed');
     expect(run.failure).toBeUndefined();
     expect(run.result!.summary).toBe('re-created 7 MetalLB object(s); no healthy Service changed its IP');

@@ -2,8 +2,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { labConfig } from '../../lab/config.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, labClients, uniqueName } from './helpers.js';
-import { allServiceIps, configSpecs, createConfig, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import {
+  createL2Advertisement,
+  createLoadBalancer,
+  createNamespace,
+  createPool,
+  eventually,
+  lab,
+  labClients,
+  uniqueName,
+} from './helpers.js';
+import {
+  allServiceIps,
+  configSpecs,
+  createConfig,
+  expectClusterClean,
+  finish,
+  labToken,
+  deleteAllMetallbConfig,
+  start,
+  waitForIp,
+  removeNamespace,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const peerCrd = 'bgppeers.metallb.io';
@@ -12,7 +33,10 @@ const peerCrd = 'bgppeers.metallb.io';
 async function storedApiVersion(plural: string, name: string): Promise<string> {
   const port = labConfig({ name: lab().name }).ports.etcdClient;
   const key = Buffer.from(`/registry/metallb.io/${plural}/${lab().namespace}/${name}`).toString('base64');
-  const response = await fetch(`http://127.0.0.1:${port}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key }) });
+  const response = await fetch(`http://127.0.0.1:${port}/v3/kv/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key }),
+  });
   const body = (await response.json()) as { kvs?: { value: string }[] };
   const value = body.kvs?.[0]?.value;
   if (!value) throw new Error(`${plural}/${name} not in etcd`);
@@ -28,7 +52,8 @@ async function setPeerStorageVersion(version: string): Promise<void> {
   // The API server re-initialises the storage (429 for a moment) before it serves the kind again.
   const { custom, namespace } = labClients();
   await eventually('BGPPeers to be served again', async () => {
-    for (const v of ['v1beta1', 'v1beta2']) await custom.listNamespacedCustomObject({ group: 'metallb.io', version: v, namespace, plural: 'bgppeers' });
+    for (const v of ['v1beta1', 'v1beta2'])
+      await custom.listNamespacedCustomObject({ group: 'metallb.io', version: v, namespace, plural: 'bgppeers' });
     return true;
   });
 }
@@ -63,9 +88,14 @@ describe('fix reapply-config (in place) on the lab', () => {
 
   it('on a healthy lab: rewrites nothing that is already current, deletes nothing, changes no IP', async () => {
     const [ipsBefore, specsBefore] = [await allServiceIps(), await configSpecs()];
-    const run = await finish(await start(client, 'reapply-config', { mode: 'in-place' }), 'reapply-config-in-place-healthy');
+    const run = await finish(
+      await start(client, 'reapply-config', { mode: 'in-place' }),
+      'reapply-config-in-place-healthy',
+    );
     expect(run.failure).toBeUndefined();
-    expect(run.progress.steps.find((s) => s.id === 'rewrite-config')?.detail).toBe('0 of 2 object(s) re-encoded; the others were already current');
+    expect(run.progress.steps.find((s) => s.id === 'rewrite-config')?.detail).toBe(
+      '0 of 2 object(s) re-encoded; the others were already current',
+    );
     expect(await configSpecs()).toEqual(specsBefore);
     expect(await allServiceIps()).toEqual(ipsBefore);
   });
@@ -78,13 +108,18 @@ describe('fix reapply-config (in place) on the lab', () => {
     expect(await storedVersions()).toContain('v1beta1');
     const [ipsBefore, specsBefore] = [await allServiceIps(), await configSpecs()];
 
-    const run = await finish(await start(client, 'reapply-config', { mode: 'in-place' }), 'reapply-config-in-place-stored-v1beta1');
+    const run = await finish(
+      await start(client, 'reapply-config', { mode: 'in-place' }),
+      'reapply-config-in-place-stored-v1beta1',
+    );
     expect(run.failure).toBeUndefined();
     expect(run.history).not.toContain(labToken());
     expect(await storedApiVersion('bgppeers', 'old-peer')).toBe('metallb.io/v1beta2');
     expect(await storedVersions()).toEqual(['v1beta2']);
     expect(run.result!.changes).toContain('CRD bgppeers.metallb.io storedVersions [v1beta2,v1beta1] -> [v1beta2]');
-    expect(run.result!.changes.some((c) => c.startsWith('BGPPeer/old-peer rewritten at the storage version'))).toBe(true);
+    expect(run.result!.changes.some((c) => c.startsWith('BGPPeer/old-peer rewritten at the storage version'))).toBe(
+      true,
+    );
     // Same objects (same uids, same specs), same IPs: nothing was deleted.
     expect(await configSpecs()).toEqual(specsBefore);
     expect(await allServiceIps()).toEqual(ipsBefore);

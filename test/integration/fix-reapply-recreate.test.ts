@@ -5,7 +5,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { Client, Connection } from '@temporalio/client';
 import { lab, labClients, uniqueName } from './helpers.js';
-import { allServiceIps, buildFullConfig, cluster, configSpecs, expectClusterClean, labToken, leftoverPins, peerPassword, recordHistory, deleteAllMetallbConfig, root, serviceIps, timings, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import {
+  allServiceIps,
+  buildFullConfig,
+  cluster,
+  configSpecs,
+  expectClusterClean,
+  labToken,
+  leftoverPins,
+  peerPassword,
+  recordHistory,
+  deleteAllMetallbConfig,
+  root,
+  serviceIps,
+  timings,
+  removeNamespace,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
@@ -35,12 +51,35 @@ describe('fix reapply-config --recreate on the lab', () => {
   it('through the CLI: re-creates every object with an identical spec, every healthy Service keeps its IP, the pending one takes none', async () => {
     const [ipsBefore, specsBefore] = [await allServiceIps(), await configSpecs()];
     expect(ipsBefore[`${ns}/waiting`]).toEqual([]);
-    const args = ['--import', 'tsx', 'client/main.ts', 'fix', 'reapply-config', '--recreate', '--backup-file', backupFile, '--kubeconfig', lab().kubeconfig, '--context', cluster, '--temporal-address', lab().temporalAddress, '--temporal-ui', lab().temporalUi, '--requested-by', 'alice'];
+    const args = [
+      '--import',
+      'tsx',
+      'client/main.ts',
+      'fix',
+      'reapply-config',
+      '--recreate',
+      '--backup-file',
+      backupFile,
+      '--kubeconfig',
+      lab().kubeconfig,
+      '--context',
+      cluster,
+      '--temporal-address',
+      lab().temporalAddress,
+      '--temporal-ui',
+      lab().temporalUi,
+      '--requested-by',
+      'alice',
+    ];
     const { stdout } = await run(process.execPath, args, { cwd: root, timeout: 170_000 });
 
     expect(stdout).toContain(`workflow ${changeWorkflowId(cluster)}`);
-    expect(stdout).toContain(`Temporal UI: ${lab().temporalUi}/namespaces/default/workflows/${changeWorkflowId(cluster)}/`);
-    expect(stdout).toMatch(/✓ Wait for the controller to process the deletions \d+\.\ds — the controller cleared the ingress of all 5 pinned Service\(s\)/);
+    expect(stdout).toContain(
+      `Temporal UI: ${lab().temporalUi}/namespaces/default/workflows/${changeWorkflowId(cluster)}/`,
+    );
+    expect(stdout).toMatch(
+      /✓ Wait for the controller to process the deletions \d+\.\ds — the controller cleared the ingress of all 5 pinned Service\(s\)/,
+    );
     expect(stdout).toContain('re-created 7 MetalLB object(s); no healthy Service changed its IP');
 
     const specsAfter = await configSpecs();
@@ -55,10 +94,26 @@ describe('fix reapply-config --recreate on the lab', () => {
     const requested = await labClients().core.readNamespacedService({ namespace: ns, name: 'requested' });
     expect(requested.spec?.loadBalancerIP).toBe('198.51.100.5');
 
-    const docs = parseAllDocuments(readFileSync(backupFile, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: Record<string, unknown> });
-    expect(docs.map((d) => d.kind)).toEqual(['Community', 'BFDProfile', 'IPAddressPool', 'IPAddressPool', 'BGPPeer', 'L2Advertisement', 'BGPAdvertisement']);
-    expect(docs.every((d) => !('uid' in d.metadata) && !('resourceVersion' in d.metadata) && !('managedFields' in d.metadata))).toBe(true);
-    expect(readFileSync(backupFile, 'utf8')).toContain('Secrets referenced (not included): metallb-system/bgp-auth (used by BGPPeer/rc-peer)');
+    const docs = parseAllDocuments(readFileSync(backupFile, 'utf8')).map(
+      (d) => d.toJS() as { kind: string; metadata: Record<string, unknown> },
+    );
+    expect(docs.map((d) => d.kind)).toEqual([
+      'Community',
+      'BFDProfile',
+      'IPAddressPool',
+      'IPAddressPool',
+      'BGPPeer',
+      'L2Advertisement',
+      'BGPAdvertisement',
+    ]);
+    expect(
+      docs.every(
+        (d) => !('uid' in d.metadata) && !('resourceVersion' in d.metadata) && !('managedFields' in d.metadata),
+      ),
+    ).toBe(true);
+    expect(readFileSync(backupFile, 'utf8')).toContain(
+      'Secrets referenced (not included): metallb-system/bgp-auth (used by BGPPeer/rc-peer)',
+    );
 
     const handle = client.workflow.getHandle(changeWorkflowId(cluster));
     const progress = await handle.query(progressQuery);

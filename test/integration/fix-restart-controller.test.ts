@@ -2,8 +2,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, eventually, lab, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, serviceIps, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import {
+  createL2Advertisement,
+  createLoadBalancer,
+  createNamespace,
+  createPool,
+  eventually,
+  lab,
+  uniqueName,
+} from './helpers.js';
+import {
+  allServiceIps,
+  expectClusterClean,
+  finish,
+  labToken,
+  deleteAllMetallbConfig,
+  serviceIps,
+  start,
+  waitForIp,
+  removeNamespace,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 describe('fix restart-controller on the lab', () => {
@@ -36,7 +55,12 @@ describe('fix restart-controller on the lab', () => {
     const run = await finish(await start(client, 'restart-controller'), 'restart-controller-healthy');
     expect(run.failure).toBeUndefined();
     expect(run.progress.steps.map((s) => [s.id, s.status])).toEqual([
-      ['locate', 'done'], ['record-ips', 'done'], ['restart', 'done'], ['wait-rollout', 'done'], ['verify-logs', 'done'], ['verify-ips', 'done'],
+      ['locate', 'done'],
+      ['record-ips', 'done'],
+      ['restart', 'done'],
+      ['wait-rollout', 'done'],
+      ['verify-logs', 'done'],
+      ['verify-ips', 'done'],
     ]);
     const now = await eventually('the supervisor to run the new controller pod', () => {
       const state = readControllerState(lab().stateDir);

@@ -1,15 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients, uniqueName } from './helpers.js';
-import { allServiceIps, expectClusterClean, finish, labToken, deleteAllMetallbConfig, start, waitForIp, removeNamespace, type RunningWorker } from './fix-helpers.js';
+import {
+  createL2Advertisement,
+  createLoadBalancer,
+  createNamespace,
+  createPool,
+  lab,
+  labClients,
+  uniqueName,
+} from './helpers.js';
+import {
+  allServiceIps,
+  expectClusterClean,
+  finish,
+  labToken,
+  deleteAllMetallbConfig,
+  start,
+  waitForIp,
+  removeNamespace,
+  type RunningWorker,
+} from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 async function speakerPods() {
   const { core, namespace } = labClients();
-  return (await core.listNamespacedPod({ namespace, labelSelector: 'app=metallb,component=speaker' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+  return (await core.listNamespacedPod({ namespace, labelSelector: 'app=metallb,component=speaker' })).items.filter(
+    (p) => !p.metadata?.deletionTimestamp,
+  );
 }
 
 /** What a stale speaker on kwok-node-0 reports: its ConfigurationState, owned by its pod, Invalid. */
@@ -20,7 +40,14 @@ async function reportInvalidSpeakerState(): Promise<string> {
   const params = { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'configurationstates' };
   const owner = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid!, controller: true };
   const labels = { 'metallb.io/component-type': 'speaker', 'metallb.io/node-name': 'kwok-node-0' };
-  await custom.createNamespacedCustomObject({ ...params, body: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name, labels, ownerReferences: [owner] } } });
+  await custom.createNamespacedCustomObject({
+    ...params,
+    body: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'ConfigurationState',
+      metadata: { name, labels, ownerReferences: [owner] },
+    },
+  });
   const status = { result: 'Invalid', errorSummary: 'configuration error: general handler sync state error' };
   await custom.patchNamespacedCustomObjectStatus({ ...params, name, body: { status } }, mergePatch);
   return pod.metadata!.name!;
@@ -66,13 +93,17 @@ describe('fix restart-speakers on the lab', () => {
     const stalePod = await reportInvalidSpeakerState();
     const { custom, namespace } = labClients();
     const params = { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'configurationstates' };
-    const reported = (await custom.getNamespacedCustomObject({ ...params, name: 'speaker-kwok-node-0' })) as { status: { result: string } };
+    const reported = (await custom.getNamespacedCustomObject({ ...params, name: 'speaker-kwok-node-0' })) as {
+      status: { result: string };
+    };
     expect(reported.status.result).toBe('Invalid');
     const run = await finish(await start(client, 'restart-speakers'), 'restart-speakers-invalid-state');
     expect(run.failure).toBeUndefined();
     const verify = run.progress.steps.find((s) => s.id === 'verify-logs')!;
     expect(verify.status).toBe('done');
-    const states = (await custom.listNamespacedCustomObject(params)) as { items: { metadata: { name: string; ownerReferences?: { name: string }[] } }[] };
+    const states = (await custom.listNamespacedCustomObject(params)) as {
+      items: { metadata: { name: string; ownerReferences?: { name: string }[] } }[];
+    };
     expect(states.items.filter((s) => s.metadata.ownerReferences?.some((o) => o.name === stalePod))).toEqual([]);
     expect(await allServiceIps()).toEqual(before);
   });
@@ -81,11 +112,35 @@ describe('fix restart-speakers on the lab', () => {
     const { custom, namespace } = labClients();
     const params = { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'configurationstates' };
     // A pre-0.16 state object has no owner, so no restart makes it go away.
-    await custom.createNamespacedCustomObject({ ...params, body: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name: 'speaker-kwok-node-1', labels: { 'metallb.io/component-type': 'speaker' } } } });
-    await custom.patchNamespacedCustomObjectStatus({ ...params, name: 'speaker-kwok-node-1', body: { status: { result: 'Invalid', errorSummary: 'configuration error: peer peer1 referencing non existing bfd profile x' } } }, mergePatch);
+    await custom.createNamespacedCustomObject({
+      ...params,
+      body: {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'ConfigurationState',
+        metadata: { name: 'speaker-kwok-node-1', labels: { 'metallb.io/component-type': 'speaker' } },
+      },
+    });
+    await custom.patchNamespacedCustomObjectStatus(
+      {
+        ...params,
+        name: 'speaker-kwok-node-1',
+        body: {
+          status: {
+            result: 'Invalid',
+            errorSummary: 'configuration error: peer peer1 referencing non existing bfd profile x',
+          },
+        },
+      },
+      mergePatch,
+    );
     try {
-      const run = await finish(await start(client, 'restart-speakers', { limits: { logsSeconds: 3 } }), 'restart-speakers-verification-failed');
-      expect(run.failure).toMatch(/timed out at .* waiting for every speaker ConfigurationState .*; last seen: speaker-kwok-node-1 reports Invalid: configuration error: peer peer1 referencing non existing bfd profile x/);
+      const run = await finish(
+        await start(client, 'restart-speakers', { limits: { logsSeconds: 3 } }),
+        'restart-speakers-verification-failed',
+      );
+      expect(run.failure).toMatch(
+        /timed out at .* waiting for every speaker ConfigurationState .*; last seen: speaker-kwok-node-1 reports Invalid: configuration error: peer peer1 referencing non existing bfd profile x/,
+      );
       expect(run.progress.phase).toBe('failed');
       expect(run.progress.steps.find((s) => s.id === 'verify-logs')?.status).toBe('failed');
     } finally {

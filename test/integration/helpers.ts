@@ -53,7 +53,9 @@ export async function eventually<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -67,7 +69,12 @@ export async function createPool(name: string, addresses: string[], extra: Recor
     ...metallbGroup,
     namespace,
     plural: 'ipaddresspools',
-    body: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec: { addresses, ...extra } },
+    body: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name },
+      spec: { addresses, ...extra },
+    },
   });
 }
 
@@ -77,7 +84,12 @@ export async function createL2Advertisement(name: string, pools: string[]) {
     ...metallbGroup,
     namespace,
     plural: 'l2advertisements',
-    body: { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name }, spec: { ipAddressPools: pools } },
+    body: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'L2Advertisement',
+      metadata: { name },
+      spec: { ipAddressPools: pools },
+    },
   });
 }
 
@@ -97,40 +109,54 @@ export const configPlurals = [
  */
 export async function deleteAllMetallbConfig(): Promise<void> {
   const { custom, namespace } = labClients();
-  await eventually('MetalLB config to be deleted', async () => {
-    let left = 0;
-    for (const [plural, version] of configPlurals) {
-      const list = (await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural })) as {
-        items: { metadata: { name: string } }[];
-      };
-      left += list.items.length;
-      for (const item of list.items) {
-        await custom.deleteNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural, name: item.metadata.name }).catch(() => undefined);
+  await eventually(
+    'MetalLB config to be deleted',
+    async () => {
+      let left = 0;
+      for (const [plural, version] of configPlurals) {
+        const list = (await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural })) as {
+          items: { metadata: { name: string } }[];
+        };
+        left += list.items.length;
+        for (const item of list.items) {
+          await custom
+            .deleteNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural, name: item.metadata.name })
+            .catch(() => undefined);
+        }
       }
-    }
-    return left === 0 || undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+      return left === 0 || undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 }
 
 export async function waitForIp(namespace: string, name: string, timeoutMs = 20_000): Promise<string[]> {
-  return eventually(`an IP on ${namespace}/${name}`, async () => {
-    const ips = ingressIps(await labClients().core.readNamespacedService({ namespace, name }));
-    return ips.length ? ips : undefined;
-  }, { timeoutMs });
+  return eventually(
+    `an IP on ${namespace}/${name}`,
+    async () => {
+      const ips = ingressIps(await labClients().core.readNamespacedService({ namespace, name }));
+      return ips.length ? ips : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** Deletes a test namespace and waits until it is gone, so its Services cannot leak into the next test's checks. */
 export async function removeNamespace(name: string): Promise<void> {
   const { core } = labClients();
   await core.deleteNamespace({ name }).catch(() => undefined);
-  await eventually(`namespace ${name} to be gone`, async () => {
-    try {
-      await core.readNamespace({ name });
-      return undefined;
-    } catch {
-      return true;
-    }
-  }, { timeoutMs: 120_000, intervalMs: 250 });
+  await eventually(
+    `namespace ${name} to be gone`,
+    async () => {
+      try {
+        await core.readNamespace({ name });
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    { timeoutMs: 120_000, intervalMs: 250 },
+  );
 }
 
 export async function createNamespace(name: string): Promise<void> {

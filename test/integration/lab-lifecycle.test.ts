@@ -10,7 +10,11 @@ import { readControllerState } from '../../lab/record.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const name = 'test-lifecycle';
 const npmLab = (...args: string[]) =>
-  execFileSync('npm', ['run', '-s', 'lab', '--', '--name', name, ...args], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  execFileSync('npm', ['run', '-s', 'lab', '--', '--name', name, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
 
 /** Every live process whose command line mentions this lab's state directory. */
 function processesUsing(stateDir: string): number[] {

@@ -31,7 +31,12 @@ async function controllerLog(sinceSeconds?: number): Promise<string> {
   const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=metallb,component=controller' });
   const pod = pods.items.find((p) => !p.metadata?.deletionTimestamp);
   if (!pod?.metadata?.name) throw new Error('no controller pod');
-  return core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'controller', ...(sinceSeconds ? { sinceSeconds } : {}) });
+  return core.readNamespacedPodLog({
+    name: pod.metadata.name,
+    namespace,
+    container: 'controller',
+    ...(sinceSeconds ? { sinceSeconds } : {}),
+  });
 }
 
 describe('the lab runs the real MetalLB controller', () => {
@@ -92,7 +97,14 @@ describe('the lab runs the real MetalLB controller', () => {
     )[0]!;
     const keep = apiIp; // shrink the pool to exactly api's address: web's IP falls outside it
     await custom.patchNamespacedCustomObject(
-      { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools', name: pool, body: { spec: { addresses: [`${keep}/32`] } } },
+      {
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace,
+        plural: 'ipaddresspools',
+        name: pool,
+        body: { spec: { addresses: [`${keep}/32`] } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     const events = await eventually('ClearAssignment and then AllocationFailed on web', async () => {
@@ -118,7 +130,13 @@ describe('the lab runs the real MetalLB controller', () => {
     if (recordFixtures) {
       mkdirSync(fixturesDir, { recursive: true });
       writeFileSync(path.join(fixturesDir, 'pool-shrunk.controller.log'), log.map((l) => l.raw).join('\n') + '\n');
-      const slim = events.map((e) => ({ type: e.type, reason: e.reason, message: e.message, source: e.source, reportingComponent: e.reportingComponent }));
+      const slim = events.map((e) => ({
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+        source: e.source,
+        reportingComponent: e.reportingComponent,
+      }));
       writeFileSync(path.join(fixturesDir, 'pool-shrunk.events.json'), JSON.stringify(slim, null, 2) + '\n');
     }
   });

@@ -12,7 +12,14 @@ describe('the lab Temporal server', () => {
     const taskQueue = uniqueName('lab-smoke');
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./workflows/smoke.ts', import.meta.url)),
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
     });
     const connection = await NativeConnection.connect({ address: record.temporalAddress });
     const worker = await Worker.create({
@@ -39,14 +46,18 @@ describe('the lab Temporal server', () => {
     const after = runningDaemon(record.stateDir, 'temporal')!;
     expect(after.pid).not.toBe(before.pid);
     const { client: again, connection: againConnection } = await temporalClient();
-    const history = await eventually('the workflow history after restart', async () => {
-      try {
-        return await again.workflow.getHandle(workflowId).fetchHistory();
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw error;
-        return undefined;
-      }
-    }, { timeoutMs: 30_000 });
+    const history = await eventually(
+      'the workflow history after restart',
+      async () => {
+        try {
+          return await again.workflow.getHandle(workflowId).fetchHistory();
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) throw error;
+          return undefined;
+        }
+      },
+      { timeoutMs: 30_000 },
+    );
     const types = (history.events ?? []).map((e) => e.eventType);
     expect(types.length).toBeGreaterThanOrEqual(8);
     expect((await again.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');

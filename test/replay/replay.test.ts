@@ -11,10 +11,15 @@ import { RUNBOOKS, workflowTypes } from '../../domain/runbooks/names.js';
 // against today's workflow code fails on any change that would break a running workflow.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const historiesDir = path.join(here, 'histories');
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const quiet = new DefaultLogger('ERROR');
 // The negative cases fail workflow tasks on purpose; keep the SDK's own reports of that quiet.
-Runtime.install({ logger: quiet, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+Runtime.install({
+  logger: quiet,
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+});
 
 interface RecordedEvent {
   eventType?: string;
@@ -24,13 +29,21 @@ interface RecordedEvent {
 
 function recorded(file: string) {
   const json = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8')) as { events: RecordedEvent[] };
-  const scheduled = json.events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  const scheduled = json.events.flatMap((e) =>
+    e.activityTaskScheduledEventAttributes?.activityType?.name
+      ? [e.activityTaskScheduledEventAttributes.activityType.name]
+      : [],
+  );
   const workflowType = json.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
   return { history: historyFromJSON(json), scheduled, workflowType };
 }
 
 const bundle = (workflowsPath: string) =>
-  bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [path.join(here, 'activity-trace.ts')], logger: quiet });
+  bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: [path.join(here, 'activity-trace.ts')],
+    logger: quiet,
+  });
 
 interface Replayed {
   error: Error | undefined;
@@ -41,9 +54,12 @@ interface Replayed {
 /** Replays one history; the trace sink runs during replay and records every scheduled activity. */
 async function replay(workflowBundle: WorkflowBundle, file: string): Promise<Replayed> {
   const trace: string[] = [];
-  const sinks = { trace: { activity: { fn: (_info: WorkflowInfo, type: string) => void trace.push(type), callDuringReplay: true } } };
+  const sinks = {
+    trace: { activity: { fn: (_info: WorkflowInfo, type: string) => void trace.push(type), callDuringReplay: true } },
+  };
   const histories = [{ workflowId: file, history: recorded(file).history }];
-  for await (const result of Worker.runReplayHistories({ workflowBundle, sinks, replayName: file }, histories)) return { error: result.error, trace };
+  for await (const result of Worker.runReplayHistories({ workflowBundle, sinks, replayName: file }, histories))
+    return { error: result.error, trace };
   throw new Error(`no replay result for ${file}`);
 }
 
@@ -78,7 +94,9 @@ describe('a changed workflow fails replay', () => {
     const swapped = await bundle(path.join(here, 'swapped/index.ts'));
     const { error, trace } = await replay(swapped, 'restart-controller-healthy.json');
     expect(error).toBeInstanceOf(DeterminismViolationError);
-    expect(error?.message).toContain("Activity type of scheduled event 'readClusterFacts' does not match activity type of activity command 'exportMetallbConfig'");
+    expect(error?.message).toContain(
+      "Activity type of scheduled event 'readClusterFacts' does not match activity type of activity command 'exportMetallbConfig'",
+    );
     expect(trace.slice(0, 2)).toEqual(['findMetallbWorkloads', 'exportMetallbConfig']);
   });
 });

@@ -306,7 +306,9 @@ describe('findOverlaps', () => {
   it('quotes CIDRs canonically in the message but keeps the entry as written', () => {
     const [overlap] = findOverlaps([pool('a', ['2001:DB8::5/64']), pool('b', ['192.0.2.5/28', '2001:db8::/48'])]);
     expect(overlap).toMatchObject({ pool: 'b', entry: '2001:db8::/48', otherPool: 'a', otherEntry: '2001:DB8::5/64' });
-    expect(overlap?.message).toBe('CIDR "2001:db8::/48" in pool "b" overlaps with already defined CIDR "2001:db8::/64"');
+    expect(overlap?.message).toBe(
+      'CIDR "2001:db8::/48" in pool "b" overlaps with already defined CIDR "2001:db8::/64"',
+    );
     const [hostBits] = findOverlaps([pool('a', ['192.0.2.5/28']), pool('b', ['192.0.2.9/32'])]);
     expect(hostBits?.message).toBe('CIDR "192.0.2.9/32" in pool "b" overlaps with already defined CIDR "192.0.2.0/28"');
   });
@@ -339,7 +341,9 @@ describe('findOverlaps', () => {
   });
 
   it('finds nothing among many disjoint entries and exactly the planted overlap', () => {
-    const singles = Array.from({ length: 256 }, (_, i) => pool(`p${String(i).padStart(3, '0')}`, [`198.51.100.${i}/32`]));
+    const singles = Array.from({ length: 256 }, (_, i) =>
+      pool(`p${String(i).padStart(3, '0')}`, [`198.51.100.${i}/32`]),
+    );
     expect(findOverlaps(singles)).toEqual([]);
     const planted = findOverlaps([...singles, pool('zz', ['198.51.100.77-198.51.100.78'])]);
     expect(planted.map((overlap) => overlap.otherPool)).toEqual(['p077', 'p078']);
@@ -405,7 +409,9 @@ describe('buildPoolIndex', () => {
   });
 
   it('resolves every address when many small pools sit inside a wide one', () => {
-    const singles = Array.from({ length: 256 }, (_, i) => pool(`p${String(i).padStart(3, '0')}`, [`203.0.113.${i}/32`]));
+    const singles = Array.from({ length: 256 }, (_, i) =>
+      pool(`p${String(i).padStart(3, '0')}`, [`203.0.113.${i}/32`]),
+    );
     const many = buildPoolIndex([...singles, pool('cover', ['203.0.113.0/24'])]);
     for (let i = 0; i < 256; i++) {
       expect(many.poolsContaining(`203.0.113.${i}`)).toEqual(['cover', `p${String(i).padStart(3, '0')}`]);

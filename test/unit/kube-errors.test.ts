@@ -17,7 +17,12 @@ describe('classifyKubeError', () => {
     [422, 'KubeInvalid'],
   ])('HTTP %i is not retryable and carries its reason', (code, type) => {
     const result = classifyKubeError(apiError(code, `ipaddresspools.metallb.io "p" is ${type}`));
-    expect(result).toEqual({ retryable: false, type, status: code, message: `ipaddresspools.metallb.io "p" is ${type}` });
+    expect(result).toEqual({
+      retryable: false,
+      type,
+      status: code,
+      message: `ipaddresspools.metallb.io "p" is ${type}`,
+    });
   });
 
   it('treats connection failures as retryable network errors', () => {

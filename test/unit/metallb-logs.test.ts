@@ -197,7 +197,12 @@ describe('parseMetallbLogLine: shapes and robustness', () => {
     });
     expect(line.fields['caller']).toBe('warnings.go:70');
     const prefixed = parseMetallbLogLine(`2026-12-11T10:15:43.000001Z ${L.klogErr}`);
-    expect(prefixed).toMatchObject({ kind: 'klog', level: 'error', cause: 'other-error', time: '2026-12-11T10:15:43.000Z' });
+    expect(prefixed).toMatchObject({
+      kind: 'klog',
+      level: 'error',
+      cause: 'other-error',
+      time: '2026-12-11T10:15:43.000Z',
+    });
   });
 
   it.each([
@@ -258,7 +263,14 @@ describe('isErrorCause', () => {
       'other-error',
       'config-rejected-by-speaker',
     ];
-    const info: LogCause[] = ['ip-cleared', 'ip-allocated', 'deprecated-annotation', 'config-reloaded', 'no-config', 'other'];
+    const info: LogCause[] = [
+      'ip-cleared',
+      'ip-allocated',
+      'deprecated-annotation',
+      'config-reloaded',
+      'no-config',
+      'other',
+    ];
     for (const c of errors) expect(isErrorCause(c), c).toBe(true);
     for (const c of info) expect(isErrorCause(c), c).toBe(false);
   });

@@ -24,7 +24,10 @@ const deploy = (
 
 describe('deploymentRolloutStatus', () => {
   it('waits for the spec update to be observed when generation > observedGeneration', () => {
-    const d = deploy({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }, { generation: 3 });
+    const d = deploy(
+      { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+      { generation: 3 },
+    );
     expect(deploymentRolloutStatus(d)).toEqual({
       phase: 'waiting',
       message: 'Waiting for deployment spec update to be observed...',
@@ -199,7 +202,9 @@ describe('restartPatch', () => {
   it('writes the annotation kubectl rollout restart writes', () => {
     expect(restartedAtAnnotation).toBe('kubectl.kubernetes.io/restartedAt');
     expect(restartPatch('2026-11-23T10:00:00Z')).toEqual({
-      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-23T10:00:00Z' } } } },
+      spec: {
+        template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-23T10:00:00Z' } } },
+      },
     });
   });
 });

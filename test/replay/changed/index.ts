@@ -10,6 +10,11 @@ export async function restartController(input: RunbookInput): Promise<string> {
   const m = await kube.findMetallbWorkloads();
   await kube.readClusterFacts({ namespace: m.namespace, lbClass: m.lbClass });
   await sleep('10s');
-  await kube.restartWorkload({ kind: 'Deployment', namespace: m.namespace, name: m.controller, token: workflowInfo().runStartTime.toISOString() });
+  await kube.restartWorkload({
+    kind: 'Deployment',
+    namespace: m.namespace,
+    name: m.controller,
+    token: workflowInfo().runStartTime.toISOString(),
+  });
   return input.cluster;
 }

@@ -12,7 +12,13 @@ export async function restartController(input: RunbookInput): Promise<string> {
   const m = await kube.findMetallbWorkloads();
   await kube.exportMetallbConfig({ namespace: m.namespace });
   const r = await kube.restartWorkload({ kind: 'Deployment', namespace: m.namespace, name: m.controller, token: 'x' });
-  const rollout = await waits.waitForRolloutComplete({ kind: 'Deployment', namespace: m.namespace, name: m.controller, generation: r.generation, deadline: 'x' });
+  const rollout = await waits.waitForRolloutComplete({
+    kind: 'Deployment',
+    namespace: m.namespace,
+    name: m.controller,
+    generation: r.generation,
+    deadline: 'x',
+  });
   await waits.checkControllerLog({ namespace: m.namespace, pods: rollout.pods.map((p) => p.name), deadline: 'x' });
   await waits.waitForServiceIpsInPools({ namespace: m.namespace, lbClass: m.lbClass, mustHaveIp: [], deadline: 'x' });
   return input.cluster;

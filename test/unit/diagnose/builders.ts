@@ -72,9 +72,19 @@ export const community = (name: string, entries: { name: string; value: string }
   spec: { communities: entries },
 });
 
-export const bfdProfile = (name: string): Obj => ({ apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta(name, NS), spec: {} });
+export const bfdProfile = (name: string): Obj => ({
+  apiVersion: 'metallb.io/v1beta1',
+  kind: 'BFDProfile',
+  metadata: meta(name, NS),
+  spec: {},
+});
 
-export function configurationState(name: string, result: string, errorSummary = '', lastTransitionTime = ago(600)): Obj {
+export function configurationState(
+  name: string,
+  result: string,
+  errorSummary = '',
+  lastTransitionTime = ago(600),
+): Obj {
   const component = name === 'controller' ? 'controller' : 'speaker';
   return {
     apiVersion: 'metallb.io/v1beta1',
@@ -83,7 +93,14 @@ export function configurationState(name: string, result: string, errorSummary = 
     status: {
       result,
       errorSummary,
-      conditions: [{ type: `${component === 'controller' ? 'pool' : 'config'}ReconcilerValid`, status: result === 'Valid' ? 'True' : 'False', reason: 'ConfigurationError', lastTransitionTime }],
+      conditions: [
+        {
+          type: `${component === 'controller' ? 'pool' : 'config'}ReconcilerValid`,
+          status: result === 'Valid' ? 'True' : 'False',
+          reason: 'ConfigurationError',
+          lastTransitionTime,
+        },
+      ],
     },
   };
 }
@@ -124,7 +141,10 @@ export function service(key: string, o: ServiceOptions = {}): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(name, namespace, { ...(o.annotations ? { annotations: o.annotations } : {}), ...(o.labels ? { labels: o.labels } : {}) }),
+    metadata: meta(name, namespace, {
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+      ...(o.labels ? { labels: o.labels } : {}),
+    }),
     spec,
     status: { loadBalancer: o.ips ? { ingress: o.ips.map((ip) => ({ ip })) } : {} },
   };
@@ -154,7 +174,11 @@ export function event(serviceKey: string, reason: string, message: string, time:
 // ---------------------------------------------------------------------------------------------
 // Cluster objects
 
-export const namespace = (name: string, labels: Labels = {}): Obj => ({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(name, null, { labels }) });
+export const namespace = (name: string, labels: Labels = {}): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: meta(name, null, { labels }),
+});
 
 export const node = (name: string, labels: Labels = {}): Obj => ({
   apiVersion: 'v1',
@@ -162,11 +186,20 @@ export const node = (name: string, labels: Labels = {}): Obj => ({
   metadata: meta(name, null, { labels: { 'kubernetes.io/hostname': name, ...labels } }),
 });
 
-export const configMap = (name: string, data: Labels, ns = NS): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(name, ns), data });
+export const configMap = (name: string, data: Labels, ns = NS): Obj => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: meta(name, ns),
+  data,
+});
 
 const componentLabels = (component: string, helm: boolean): Labels =>
   helm
-    ? { 'app.kubernetes.io/name': 'metallb', 'app.kubernetes.io/instance': 'metallb', 'app.kubernetes.io/component': component }
+    ? {
+        'app.kubernetes.io/name': 'metallb',
+        'app.kubernetes.io/instance': 'metallb',
+        'app.kubernetes.io/component': component,
+      }
     : { app: 'metallb', component };
 
 export interface ControllerOptions {
@@ -188,13 +221,24 @@ export function controllerDeployment(o: ControllerOptions = {}): Obj {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(o.helm ? 'metallb-controller' : 'controller', o.namespace ?? NS, { labels, generation: o.generation ?? 1 }),
+    metadata: meta(o.helm ? 'metallb-controller' : 'controller', o.namespace ?? NS, {
+      labels,
+      generation: o.generation ?? 1,
+    }),
     spec: {
       replicas,
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: 'controller', image: `quay.io/metallb/controller:${o.version ?? VERSION}`, args: o.args ?? ['--port=7472', '--log-level=info'] }] },
+        spec: {
+          containers: [
+            {
+              name: 'controller',
+              image: `quay.io/metallb/controller:${o.version ?? VERSION}`,
+              args: o.args ?? ['--port=7472', '--log-level=info'],
+            },
+          ],
+        },
       },
     },
     status: {
@@ -203,7 +247,10 @@ export function controllerDeployment(o: ControllerOptions = {}): Obj {
       updatedReplicas: replicas,
       readyReplicas: available,
       availableReplicas: available,
-      conditions: o.conditions ?? [{ type: 'Available', status: 'True' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+      conditions: o.conditions ?? [
+        { type: 'Available', status: 'True' },
+        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+      ],
     },
   };
 }
@@ -228,7 +275,10 @@ export function speakerDaemonSet(o: SpeakerOptions = {}): Obj {
     spec: {
       selector: { matchLabels: labels },
       updateStrategy: { type: 'RollingUpdate' },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'speaker', image: `quay.io/metallb/speaker:${o.version ?? VERSION}` }] } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'speaker', image: `quay.io/metallb/speaker:${o.version ?? VERSION}` }] },
+      },
     },
     status: {
       observedGeneration: 1,
@@ -258,18 +308,31 @@ export function pod(name: string, component: 'controller' | 'speaker', o: PodOpt
     ready,
     restartCount: o.restarts ?? 0,
     state: o.waiting ? { waiting: { reason: o.waiting } } : { running: {} },
-    ...(o.lastFinishedAt ? { lastState: { terminated: { reason: o.lastReason ?? 'Error', exitCode: 1, finishedAt: o.lastFinishedAt } } } : {}),
+    ...(o.lastFinishedAt
+      ? { lastState: { terminated: { reason: o.lastReason ?? 'Error', exitCode: 1, finishedAt: o.lastFinishedAt } } }
+      : {}),
   };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: meta(name, NS, { labels: componentLabels(component, o.helm ?? false) }),
-    spec: { nodeName: 'node-1', containers: [{ name: component, image: `quay.io/metallb/${component}:${o.version ?? VERSION}` }] },
-    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }], containerStatuses: [status] },
+    spec: {
+      nodeName: 'node-1',
+      containers: [{ name: component, image: `quay.io/metallb/${component}:${o.version ?? VERSION}` }],
+    },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [status],
+    },
   };
 }
 
-export function crd(plural: string, versions: { name: string; served?: boolean; storage?: boolean }[] = [{ name: 'v1beta1' }], storedVersions?: string[]): Obj {
+export function crd(
+  plural: string,
+  versions: { name: string; served?: boolean; storage?: boolean }[] = [{ name: 'v1beta1' }],
+  storedVersions?: string[],
+): Obj {
   const kind = plural === 'communities' ? 'Community' : plural.replace(/(es|s)$/, '');
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -279,7 +342,11 @@ export function crd(plural: string, versions: { name: string; served?: boolean; 
       group: 'metallb.io',
       names: { kind, plural },
       scope: 'Namespaced',
-      versions: versions.map((v, i) => ({ name: v.name, served: v.served ?? true, storage: v.storage ?? i === versions.length - 1 })),
+      versions: versions.map((v, i) => ({
+        name: v.name,
+        served: v.served ?? true,
+        storage: v.storage ?? i === versions.length - 1,
+      })),
     },
     status: { storedVersions: storedVersions ?? [versions.at(-1)!.name] },
   };
@@ -287,8 +354,23 @@ export function crd(plural: string, versions: { name: string; served?: boolean; 
 
 /** The CRDs of MetalLB v0.16 (BGPPeer serves v1beta1 and v1beta2, stores v1beta2). */
 export function metallbCrds(): Obj[] {
-  const plain = ['ipaddresspools', 'l2advertisements', 'bgpadvertisements', 'communities', 'bfdprofiles', 'servicel2statuses', 'servicebgpstatuses', 'configurationstates'];
-  return [...plain.map((p) => crd(p)), crd('bgppeers', [{ name: 'v1beta1', storage: false }, { name: 'v1beta2', storage: true }])];
+  const plain = [
+    'ipaddresspools',
+    'l2advertisements',
+    'bgpadvertisements',
+    'communities',
+    'bfdprofiles',
+    'servicel2statuses',
+    'servicebgpstatuses',
+    'configurationstates',
+  ];
+  return [
+    ...plain.map((p) => crd(p)),
+    crd('bgppeers', [
+      { name: 'v1beta1', storage: false },
+      { name: 'v1beta2', storage: true },
+    ]),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,9 +416,15 @@ export function run(objects: unknown[], o: Partial<SnapshotOptions> = {}): Diagn
 }
 
 /** Findings of one check, or with one id. */
-export const ofCheck = (report: DiagnosisReport, check: Finding['check']): Finding[] => report.findings.filter((f) => f.check === check);
+export const ofCheck = (report: DiagnosisReport, check: Finding['check']): Finding[] =>
+  report.findings.filter((f) => f.check === check);
 export const withId = (report: DiagnosisReport, id: string): Finding[] => report.findings.filter((f) => f.id === id);
 /** Errors and warnings only. */
 export const problems = (report: DiagnosisReport): Finding[] => report.findings.filter((f) => f.severity !== 'info');
 /** Compact form for exact assertions. */
-export const brief = (f: Finding) => ({ id: f.id, severity: f.severity, objects: f.objects, fix: f.fix?.command ?? null });
+export const brief = (f: Finding) => ({
+  id: f.id,
+  severity: f.severity,
+  objects: f.objects,
+  fix: f.fix?.command ?? null,
+});

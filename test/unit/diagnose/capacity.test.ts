@@ -7,9 +7,19 @@ const poolRef = (name: string) => ({ kind: 'IPAddressPool', namespace: NS, name 
 
 describe('capacity', () => {
   it('exhausted without pending Services is a warning', () => {
-    const report = run([...base, pool('tiny', ['192.0.2.10-192.0.2.11']), allocated('demo/a', ['192.0.2.10'], 'tiny'), allocated('demo/b', ['192.0.2.11'], 'tiny')]);
+    const report = run([
+      ...base,
+      pool('tiny', ['192.0.2.10-192.0.2.11']),
+      allocated('demo/a', ['192.0.2.10'], 'tiny'),
+      allocated('demo/b', ['192.0.2.11'], 'tiny'),
+    ]);
     expect(ofCheck(report, 'capacity').map(brief)).toEqual([
-      { id: 'pool-exhausted', severity: 'warning', objects: [poolRef('tiny')], fix: 'kubectl -n metallb-system edit ipaddresspool tiny' },
+      {
+        id: 'pool-exhausted',
+        severity: 'warning',
+        objects: [poolRef('tiny')],
+        fix: 'kubectl -n metallb-system edit ipaddresspool tiny',
+      },
     ]);
     expect(report.findings[0]!.title).toBe('IPAddressPool tiny is exhausted: 2 of 2 IPv4 addresses in use');
   });
@@ -35,10 +45,32 @@ describe('capacity', () => {
   });
 
   it('IPv4 and IPv6 are counted separately, IPv6 in bigint', () => {
-    const report = run([...base, pool('dual', ['192.0.2.0/30', '2001:db8::/64']), allocated('demo/web', ['192.0.2.1', '2001:db8::1'], 'dual')]);
+    const report = run([
+      ...base,
+      pool('dual', ['192.0.2.0/30', '2001:db8::/64']),
+      allocated('demo/web', ['192.0.2.1', '2001:db8::1'], 'dual'),
+    ]);
     expect(report.capacity).toEqual([
-      { pool: 'dual', namespace: NS, family: 'IPv4', capacity: '4', used: '1', available: '3', usedPercent: 25, autoAssign: true },
-      { pool: 'dual', namespace: NS, family: 'IPv6', capacity: '18446744073709551616', used: '1', available: '18446744073709551615', usedPercent: 0, autoAssign: true },
+      {
+        pool: 'dual',
+        namespace: NS,
+        family: 'IPv4',
+        capacity: '4',
+        used: '1',
+        available: '3',
+        usedPercent: 25,
+        autoAssign: true,
+      },
+      {
+        pool: 'dual',
+        namespace: NS,
+        family: 'IPv6',
+        capacity: '18446744073709551616',
+        used: '1',
+        available: '18446744073709551615',
+        usedPercent: 0,
+        autoAssign: true,
+      },
     ]);
   });
 

@@ -4,23 +4,64 @@ import { ago, brief, healthyCluster, installation, l2Adv, NOW, ofCheck, run } fr
 
 const line = (fields: Record<string, unknown>) => JSON.stringify({ ...fields });
 const parseError = (ts: string) =>
-  line({ caller: 'pool_controller.go:94', controller: 'PoolReconciler', error: 'CIDR "192.0.2.0/28" in pool "b" overlaps with already defined CIDR "192.0.2.0/24"', level: 'error', ts });
+  line({
+    caller: 'pool_controller.go:94',
+    controller: 'PoolReconciler',
+    error: 'CIDR "192.0.2.0/28" in pool "b" overlaps with already defined CIDR "192.0.2.0/24"',
+    level: 'error',
+    ts,
+  });
 const rejected = (ts: string) =>
-  line({ caller: 'main.go:567', error: 'service has no configuration under new config', ip: ['192.0.2.5'], level: 'error', msg: 'new configuration rejected', op: 'setConfig', service: 'demo/web', ts });
-const reloaded = (ts: string) => line({ caller: 'pool_controller.go:128', controller: 'PoolReconciler', event: 'config reloaded', level: 'info', ts });
+  line({
+    caller: 'main.go:567',
+    error: 'service has no configuration under new config',
+    ip: ['192.0.2.5'],
+    level: 'error',
+    msg: 'new configuration rejected',
+    op: 'setConfig',
+    service: 'demo/web',
+    ts,
+  });
+const reloaded = (ts: string) =>
+  line({ caller: 'pool_controller.go:128', controller: 'PoolReconciler', event: 'config reloaded', level: 'info', ts });
 const legacy = (ts: string) =>
-  line({ caller: 'main.go:111', error: 'new config not compatible with assigned IPs: service "demo/web" cannot own "[192.0.2.20]" under new config', level: 'error', msg: 'applying new configuration failed', op: 'setConfig', ts });
-const reloadFailed = (ts: string) => line({ caller: 'pool_controller.go:89', controller: 'PoolReconciler', event: 'reload failed, retry', level: 'error', ts });
+  line({
+    caller: 'main.go:111',
+    error: 'new config not compatible with assigned IPs: service "demo/web" cannot own "[192.0.2.20]" under new config',
+    level: 'error',
+    msg: 'applying new configuration failed',
+    op: 'setConfig',
+    ts,
+  });
+const reloadFailed = (ts: string) =>
+  line({
+    caller: 'pool_controller.go:89',
+    controller: 'PoolReconciler',
+    event: 'reload failed, retry',
+    level: 'error',
+    ts,
+  });
 
 const since = ago(3600);
 const withLogs = (controller: string[], speaker: string[] = []) =>
-  ofCheck(run(healthyCluster(), { logs: { controller: controller.join('\n'), speaker: speaker.join('\n') }, logsSince: since }), 'component-errors');
+  ofCheck(
+    run(healthyCluster(), {
+      logs: { controller: controller.join('\n'), speaker: speaker.join('\n') },
+      logsSince: since,
+    }),
+    'component-errors',
+  );
 
 describe('component errors', () => {
   it('controller config parse errors: grouped with count, first/last, example; objects named in the error', () => {
     const findings = withLogs([parseError(ago(120)), parseError(ago(60)), parseError(ago(10))]);
     expect(findings.map(brief)).toEqual([
-      { id: 'controller-config-parse-error', severity: 'error', objects: [{ kind: 'IPAddressPool', namespace: 'metallb-system', name: 'b' }], fix: 'metallb-runbooks fix restart-controller' },
+      {
+        id: 'controller-config-parse-error',
+        severity: 'error',
+        objects: [{ kind: 'IPAddressPool', namespace: 'metallb-system', name: 'b' }],
+        fix: 'metallb-runbooks fix restart-controller',
+      },
     ]);
     expect(findings[0]!.title).toBe(
       `The controller (PoolReconciler) rejected the MetalLB configuration 3× between ${ago(120)} and ${ago(10)}: CIDR "192.0.2.0/28" in pool "b" overlaps with already defined CIDR "192.0.2.0/24"`,
@@ -41,7 +82,12 @@ describe('component errors', () => {
   it('speaker rejections lasting over 60 s and still present are a warning → restart-speakers', () => {
     const findings = withLogs([], [rejected(ago(300)), rejected(ago(200)), rejected(ago(20))]);
     expect(findings.map(brief)).toEqual([
-      { id: 'speaker-config-rejected', severity: 'warning', objects: [{ kind: 'Service', namespace: 'demo', name: 'web' }], fix: 'metallb-runbooks fix restart-speakers' },
+      {
+        id: 'speaker-config-rejected',
+        severity: 'warning',
+        objects: [{ kind: 'Service', namespace: 'demo', name: 'web' }],
+        fix: 'metallb-runbooks fix restart-speakers',
+      },
     ]);
   });
 
@@ -58,7 +104,12 @@ describe('component errors', () => {
   it('v0.13 fail-static lines become one controller-config-stale-legacy error', () => {
     const findings = withLogs([legacy(ago(100)), reloadFailed(ago(100)), legacy(ago(50)), reloadFailed(ago(50))]);
     expect(findings.map(brief)).toEqual([
-      { id: 'controller-config-stale-legacy', severity: 'error', objects: [], fix: 'metallb-runbooks fix restart-controller' },
+      {
+        id: 'controller-config-stale-legacy',
+        severity: 'error',
+        objects: [],
+        fix: 'metallb-runbooks fix restart-controller',
+      },
     ]);
   });
 
@@ -83,17 +134,28 @@ describe('errors a later successful reload shows are over', () => {
   it('downgrades the v0.16 start-up "failed to report condition" race to info', () => {
     const race =
       '{"caller":"pool_controller.go:59","controller":"PoolReconciler","error":"patch metallb-system/controller: configurationstates.metallb.io \\"controller\\" not found","level":"error","message":"failed to report condition","ts":"2026-11-23T11:50:00Z"}';
-    const reloaded = '{"caller":"pool_controller.go:128","controller":"PoolReconciler","event":"config reloaded","level":"info","ts":"2026-11-23T11:50:05Z"}';
-    const report = run([...installation(), l2Adv('all')], { logs: { controller: `${race}\n${reloaded}\n`, speaker: '' }, logsSince: '2026-11-23T11:00:00.000Z' });
+    const reloaded =
+      '{"caller":"pool_controller.go:128","controller":"PoolReconciler","event":"config reloaded","level":"info","ts":"2026-11-23T11:50:05Z"}';
+    const report = run([...installation(), l2Adv('all')], {
+      logs: { controller: `${race}\n${reloaded}\n`, speaker: '' },
+      logsSince: '2026-11-23T11:00:00.000Z',
+    });
     const errors = report.findings.filter((f) => f.check === 'component-errors');
     expect(errors.map((f) => [f.id, f.severity])).toEqual([['controller-error', 'info']]);
     expect(errors[0]!.title).toMatch(/^\(since resolved\)/);
   });
 
   it('keeps it a warning when it happened after the last reload', () => {
-    const reloaded = '{"caller":"pool_controller.go:128","controller":"PoolReconciler","event":"config reloaded","level":"info","ts":"2026-11-23T11:50:00Z"}';
-    const later = '{"caller":"x.go:1","error":"boom","level":"error","msg":"something broke","ts":"2026-11-23T11:55:00Z"}';
-    const report = run([...installation(), l2Adv('all')], { logs: { controller: `${reloaded}\n${later}\n`, speaker: '' }, logsSince: '2026-11-23T11:00:00.000Z' });
-    expect(report.findings.filter((f) => f.check === 'component-errors').map((f) => [f.id, f.severity])).toEqual([['controller-error', 'warning']]);
+    const reloaded =
+      '{"caller":"pool_controller.go:128","controller":"PoolReconciler","event":"config reloaded","level":"info","ts":"2026-11-23T11:50:00Z"}';
+    const later =
+      '{"caller":"x.go:1","error":"boom","level":"error","msg":"something broke","ts":"2026-11-23T11:55:00Z"}';
+    const report = run([...installation(), l2Adv('all')], {
+      logs: { controller: `${reloaded}\n${later}\n`, speaker: '' },
+      logsSince: '2026-11-23T11:00:00.000Z',
+    });
+    expect(report.findings.filter((f) => f.check === 'component-errors').map((f) => [f.id, f.severity])).toEqual([
+      ['controller-error', 'warning'],
+    ]);
   });
 });

@@ -7,7 +7,13 @@ describe('a healthy cluster', () => {
 
   it('has no warning or error findings', () => {
     expect(problems(report)).toEqual([]);
-    expect(report.summary).toMatchObject({ errors: 0, warnings: 0, healthy: true, servicesChecked: 3, poolsChecked: 1 });
+    expect(report.summary).toMatchObject({
+      errors: 0,
+      warnings: 0,
+      healthy: true,
+      servicesChecked: 3,
+      poolsChecked: 1,
+    });
   });
 
   it('has no info findings either', () => {
@@ -20,7 +26,16 @@ describe('a healthy cluster', () => {
 
   it('reports pool usage', () => {
     expect(report.capacity).toEqual([
-      { pool: 'demo-pool', namespace: NS, family: 'IPv4', capacity: '256', used: '3', available: '253', usedPercent: 1.1, autoAssign: true },
+      {
+        pool: 'demo-pool',
+        namespace: NS,
+        family: 'IPv4',
+        capacity: '256',
+        used: '3',
+        available: '253',
+        usedPercent: 1.1,
+        autoAssign: true,
+      },
     ]);
   });
 

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ago, allocated, brief, controllerDeployment, event, installation, l2Adv, ofCheck, pool, run, service } from './builders.js';
+import {
+  ago,
+  allocated,
+  brief,
+  controllerDeployment,
+  event,
+  installation,
+  l2Adv,
+  ofCheck,
+  pool,
+  run,
+  service,
+} from './builders.js';
 
 const web = { kind: 'Service', namespace: 'demo', name: 'web' };
 
@@ -18,13 +30,28 @@ describe('pending Services', () => {
     const report = run(objects);
     const findings = ofCheck(report, 'pending-services');
     expect(findings.map(brief)).toEqual([
-      { id: 'service-pending', severity: 'error', objects: [web], fix: 'kubectl -n metallb-system edit ipaddresspool tiny' },
+      {
+        id: 'service-pending',
+        severity: 'error',
+        objects: [web],
+        fix: 'kubectl -n metallb-system edit ipaddresspool tiny',
+      },
     ]);
-    expect(findings[0]!.title).toBe(`Service demo/web has no external IP (last event AllocationFailed at ${ago(30)}: Failed to allocate IP for "demo/web": no available IPs)`);
-    expect(findings[0]!.data).toMatchObject({ cause: 'pool-exhausted', event: { reason: 'AllocationFailed', time: ago(30) } });
+    expect(findings[0]!.title).toBe(
+      `Service demo/web has no external IP (last event AllocationFailed at ${ago(30)}: Failed to allocate IP for "demo/web": no available IPs)`,
+    );
+    expect(findings[0]!.data).toMatchObject({
+      cause: 'pool-exhausted',
+      event: { reason: 'AllocationFailed', time: ago(30) },
+    });
     // The capacity check says the same pool is exhausted, as an error because a Service waits.
     expect(ofCheck(report, 'capacity').map(brief)).toEqual([
-      { id: 'pool-exhausted', severity: 'error', objects: [{ kind: 'IPAddressPool', namespace: 'metallb-system', name: 'tiny' }], fix: 'kubectl -n metallb-system edit ipaddresspool tiny' },
+      {
+        id: 'pool-exhausted',
+        severity: 'error',
+        objects: [{ kind: 'IPAddressPool', namespace: 'metallb-system', name: 'tiny' }],
+        fix: 'kubectl -n metallb-system edit ipaddresspool tiny',
+      },
     ]);
   });
 
@@ -48,7 +75,13 @@ describe('pending Services', () => {
   });
 
   it('controller down and no event → restart-controller', () => {
-    const objects = [...installation().filter((o) => o['kind'] !== 'Deployment'), controllerDeployment({ available: 0 }), l2Adv('all'), pool('p', ['192.0.2.0/24']), service('demo/web')];
+    const objects = [
+      ...installation().filter((o) => o['kind'] !== 'Deployment'),
+      controllerDeployment({ available: 0 }),
+      l2Adv('all'),
+      pool('p', ['192.0.2.0/24']),
+      service('demo/web'),
+    ];
     const [finding] = ofCheck(run(objects), 'pending-services');
     expect(finding!.data).toMatchObject({ cause: 'controller-down' });
     expect(finding!.fix?.command).toBe('metallb-runbooks fix restart-controller');
@@ -60,7 +93,13 @@ describe('pending Services', () => {
       l2Adv('all'),
       pool('p', ['192.0.2.0/24']),
       service('demo/web'),
-      event('demo/web', 'ClearAssignment', 'current IP for "demo/web" not allowed by config, will attempt for new IP assignment: ["198.51.100.7"] is not allowed in config', ago(20), 'Normal'),
+      event(
+        'demo/web',
+        'ClearAssignment',
+        'current IP for "demo/web" not allowed by config, will attempt for new IP assignment: ["198.51.100.7"] is not allowed in config',
+        ago(20),
+        'Normal',
+      ),
       allocated('demo/api', ['192.0.2.1'], 'p'),
       service('demo/other', { loadBalancerClass: 'example.com/other' }),
     ];

@@ -5,7 +5,11 @@ import { allocated, installation, l2Adv, pool, run, withId } from './builders.js
 // Log lines recorded from the real controllers in the lab (test/fixtures/*/pool-shrunk.*), replayed
 // through the analysis with the "now" moved to just after they were written.
 const fixture = (file: string) => readFileSync(new URL(`../../fixtures/${file}`, import.meta.url), 'utf8');
-const lastTime = (log: string) => [...log.matchAll(/"ts":"([^"]+)"/g)].map((m) => m[1]!).sort().at(-1)!;
+const lastTime = (log: string) =>
+  [...log.matchAll(/"ts":"([^"]+)"/g)]
+    .map((m) => m[1]!)
+    .sort()
+    .at(-1)!;
 
 function diagnoseRecorded(version: string, log: string, objects: unknown[]) {
   const collectedAt = new Date(Date.parse(lastTime(log)) + 5_000).toISOString();

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { renderHuman } from '../../../domain/diagnose/render.js';
-import { DiagnosisReportSchema, diagnosisReportJsonSchema, exitCodeFor, type DiagnosisReport, type Finding } from '../../../domain/diagnose/report.js';
+import {
+  DiagnosisReportSchema,
+  diagnosisReportJsonSchema,
+  exitCodeFor,
+  type DiagnosisReport,
+  type Finding,
+} from '../../../domain/diagnose/report.js';
 import { renderJsonSchema, schemaPath } from '../../../scripts/write-json-schema.js';
 import { allocated, healthyCluster, installation, l2Adv, NOW, pool, run, service } from './builders.js';
 
@@ -63,11 +69,15 @@ describe('renderHuman', () => {
   it('summary line first, then findings by severity with objects and fix commands, no ANSI without colour', () => {
     const text = renderHuman(troubled, { color: false });
     const lines = text.split('\n');
-    expect(lines[0]).toBe('MetalLB v0.16.1 in metallb-system: NOT healthy: 1 error, 1 warning, 1 info; 2 Services and 2 pools checked');
+    expect(lines[0]).toBe(
+      'MetalLB v0.16.1 in metallb-system: NOT healthy: 1 error, 1 warning, 1 info; 2 Services and 2 pools checked',
+    );
     expect(text).not.toMatch(/\x1b\[/);
     const order = ['ERRORS (1)', 'WARNINGS (1)', 'INFO (1)', 'CAPACITY'].map((h) => lines.indexOf(h));
     expect(order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1]!))).toBe(true);
-    expect(text).toContain('✗ Service demo/web holds 192.0.2.20, which is in no IPAddressPool (pool demo-pool was narrowed) [orphaned-ip]');
+    expect(text).toContain(
+      '✗ Service demo/web holds 192.0.2.20, which is in no IPAddressPool (pool demo-pool was narrowed) [orphaned-ip]',
+    );
     expect(text).toContain('    objects: Service demo/web, IPAddressPool metallb-system/demo-pool');
     expect(text).toContain('    fix: metallb-runbooks fix cleanup-orphans --service demo/web');
   });
@@ -77,8 +87,19 @@ describe('renderHuman', () => {
   });
 
   it('shows the raw log line of log findings on one line, and caps long object lists', () => {
-    const line = JSON.stringify({ caller: 'pool_controller.go:94', controller: 'PoolReconciler', error: 'pool has no prefixes defined', level: 'error', ts: NOW });
-    const services = Array.from({ length: 12 }, (_, i) => service(`demo/s${i}`, { ips: [`192.0.2.${i + 1}`], annotations: { 'metallb.universe.tf/allow-shared-ip': `k${i}` } }));
+    const line = JSON.stringify({
+      caller: 'pool_controller.go:94',
+      controller: 'PoolReconciler',
+      error: 'pool has no prefixes defined',
+      level: 'error',
+      ts: NOW,
+    });
+    const services = Array.from({ length: 12 }, (_, i) =>
+      service(`demo/s${i}`, {
+        ips: [`192.0.2.${i + 1}`],
+        annotations: { 'metallb.universe.tf/allow-shared-ip': `k${i}` },
+      }),
+    );
     const report = run([...healthyCluster(), ...services], { logs: { controller: line } });
     const text = renderHuman(report, { color: false });
     expect(text).toContain(`    log: ${line}`);
@@ -87,6 +108,8 @@ describe('renderHuman', () => {
 
   it('a healthy report says so', () => {
     const text = renderHuman(run(healthyCluster()), { color: false });
-    expect(text.split('\n')[0]).toBe('MetalLB v0.16.1 in metallb-system: healthy: 0 errors, 0 warnings, 0 info; 3 Services and 1 pool checked');
+    expect(text.split('\n')[0]).toBe(
+      'MetalLB v0.16.1 in metallb-system: healthy: 0 errors, 0 warnings, 0 info; 3 Services and 1 pool checked',
+    );
   });
 });

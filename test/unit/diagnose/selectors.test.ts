@@ -18,8 +18,13 @@ describe('label selectors', () => {
   });
 
   it('invalid selectors match nothing and report why', () => {
-    expect(compileSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toEqual({ ok: false, error: 'key a: values: must be specified when operator is In' });
-    expect(selectorMatches({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }, { a: '2' })).toBe(false);
+    expect(compileSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toEqual({
+      ok: false,
+      error: 'key a: values: must be specified when operator is In',
+    });
+    expect(selectorMatches({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }, { a: '2' })).toBe(
+      false,
+    );
   });
 
   it('an empty list matches nothing; any selector matching is enough', () => {
@@ -28,6 +33,14 @@ describe('label selectors', () => {
   });
 
   it('describes selectors for titles', () => {
-    expect(describeSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] })).toBe('app=web,tier in (a,b),!x');
+    expect(
+      describeSelector({
+        matchLabels: { app: 'web' },
+        matchExpressions: [
+          { key: 'tier', operator: 'In', values: ['a', 'b'] },
+          { key: 'x', operator: 'DoesNotExist' },
+        ],
+      }),
+    ).toBe('app=web,tier in (a,b),!x');
   });
 });

@@ -4,7 +4,16 @@ import { controllerDeployment, event, NOW, pool, service, snapshot, speakerDaemo
 
 describe('parseDump', () => {
   it('reads a kubectl List (items flattened)', () => {
-    const text = ['apiVersion: v1', 'kind: List', 'items:', '- apiVersion: v1', '  kind: Namespace', '  metadata:', '    name: demo', 'metadata: {}'].join('\n');
+    const text = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: Namespace',
+      '  metadata:',
+      '    name: demo',
+      'metadata: {}',
+    ].join('\n');
     expect(parseDump(text)).toEqual({ objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } }] });
   });
 
@@ -14,7 +23,9 @@ describe('parseDump', () => {
   });
 
   it('reads JSON objects and arrays, including typed lists', () => {
-    expect(parseDump('{"kind":"ServiceList","items":[{"kind":"Service"}]}')).toEqual({ objects: [{ kind: 'Service' }] });
+    expect(parseDump('{"kind":"ServiceList","items":[{"kind":"Service"}]}')).toEqual({
+      objects: [{ kind: 'Service' }],
+    });
     expect(parseDump('[{"kind":"A"},{"kind":"B"}]')).toEqual({ objects: [{ kind: 'A' }, { kind: 'B' }] });
   });
 
@@ -23,13 +34,16 @@ describe('parseDump', () => {
     expect(parsed).toEqual({ objects: [{ kind: 'Event', lastTimestamp: '2026-11-23T12:00:00Z' }] });
   });
 
-  it.each(['a: b: c', 'items: [1, 2\nkind: List', "key: 'unterminated", '{"a": 1'])('malformed input %j gives a one-line error', (text) => {
-    const parsed = parseDump(text);
-    expect(parsed).toHaveProperty('error');
-    const error = (parsed as { error: string }).error;
-    expect(error).toMatch(/^invalid YAML: .+ at line \d+, column \d+$/);
-    expect(error).not.toContain('\n');
-  });
+  it.each(['a: b: c', 'items: [1, 2\nkind: List', "key: 'unterminated", '{"a": 1'])(
+    'malformed input %j gives a one-line error',
+    (text) => {
+      const parsed = parseDump(text);
+      expect(parsed).toHaveProperty('error');
+      const error = (parsed as { error: string }).error;
+      expect(error).toMatch(/^invalid YAML: .+ at line \d+, column \d+$/);
+      expect(error).not.toContain('\n');
+    },
+  );
 });
 
 describe('snapshotFromObjects', () => {
@@ -38,17 +52,42 @@ describe('snapshotFromObjects', () => {
       service('demo/web'),
       pool('a', ['192.0.2.0/24']),
       event('demo/web', 'AllocationFailed', 'x', NOW),
-      { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'e2', namespace: 'demo' }, regarding: { kind: 'Service', name: 'web' }, reason: 'IPAllocated', note: 'Assigned IP ["192.0.2.1"]', eventTime: NOW, series: { count: 4, lastObservedTime: NOW } },
+      {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: 'e2', namespace: 'demo' },
+        regarding: { kind: 'Service', name: 'web' },
+        reason: 'IPAllocated',
+        note: 'Assigned IP ["192.0.2.1"]',
+        eventTime: NOW,
+        series: { count: 4, lastObservedTime: NOW },
+      },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'demo' } },
-      { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'bad' }, spec: { addresses: 'not-a-list' } },
+      {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+        metadata: { name: 'bad' },
+        spec: { addresses: 'not-a-list' },
+      },
       service('demo/web'),
       42,
     ]);
     expect(s.services).toHaveLength(1);
     expect(s.pools.map((p) => p.metadata.name)).toEqual(['a']);
     expect(s.events).toEqual([
-      expect.objectContaining({ apiVersion: 'events.k8s.io/v1', reason: 'IPAllocated', message: 'Assigned IP ["192.0.2.1"]', count: 4, regarding: { kind: 'Service', namespace: 'demo', name: 'web' } }),
-      expect.objectContaining({ apiVersion: 'v1', reason: 'AllocationFailed', lastTime: NOW, regarding: { kind: 'Service', namespace: 'demo', name: 'web' } }),
+      expect.objectContaining({
+        apiVersion: 'events.k8s.io/v1',
+        reason: 'IPAllocated',
+        message: 'Assigned IP ["192.0.2.1"]',
+        count: 4,
+        regarding: { kind: 'Service', namespace: 'demo', name: 'web' },
+      }),
+      expect.objectContaining({
+        apiVersion: 'v1',
+        reason: 'AllocationFailed',
+        lastTime: NOW,
+        regarding: { kind: 'Service', namespace: 'demo', name: 'web' },
+      }),
     ]);
     expect(s.problems.map((p) => [p.reason, p.kind, p.name])).toEqual([
       ['unknown-kind', 'Secret', 's'],
@@ -67,23 +106,45 @@ describe('snapshotFromObjects', () => {
   });
 
   it('finds MetalLB from a raw-manifest controller: namespace, version, --lb-class', () => {
-    const s = snapshot([controllerDeployment({ namespace: 'lb', version: 'v0.14.9', args: ['--port=7472', '--lb-class', 'example.com/lb'] }), pool('a', ['192.0.2.0/24'])]);
+    const s = snapshot([
+      controllerDeployment({
+        namespace: 'lb',
+        version: 'v0.14.9',
+        args: ['--port=7472', '--lb-class', 'example.com/lb'],
+      }),
+      pool('a', ['192.0.2.0/24']),
+    ]);
     expect([s.metallbNamespace, s.metallbVersion, s.lbClass]).toEqual(['lb', 'v0.14.9', 'example.com/lb']);
   });
 
   it('finds a Helm release in any namespace', () => {
-    const s = snapshot([controllerDeployment({ helm: true, namespace: 'networking', version: 'v0.15.3' }), speakerDaemonSet({ helm: true, namespace: 'networking' })]);
+    const s = snapshot([
+      controllerDeployment({ helm: true, namespace: 'networking', version: 'v0.15.3' }),
+      speakerDaemonSet({ helm: true, namespace: 'networking' }),
+    ]);
     expect([s.metallbNamespace, s.metallbVersion, s.lbClass]).toEqual(['networking', 'v0.15.3', null]);
   });
 
   it('falls back to the speaker, then to where the pools are', () => {
-    expect(snapshot([speakerDaemonSet({ namespace: 'lb', version: 'v0.13.12' })])).toMatchObject({ metallbNamespace: 'lb', metallbVersion: 'v0.13.12' });
-    expect(snapshot([pool('a', ['192.0.2.0/24'], { namespace: 'x' }), pool('b', ['198.51.100.0/24'], { namespace: 'y' }), pool('c', ['203.0.113.0/24'], { namespace: 'y' })])).toMatchObject({ metallbNamespace: 'y', metallbVersion: null });
+    expect(snapshot([speakerDaemonSet({ namespace: 'lb', version: 'v0.13.12' })])).toMatchObject({
+      metallbNamespace: 'lb',
+      metallbVersion: 'v0.13.12',
+    });
+    expect(
+      snapshot([
+        pool('a', ['192.0.2.0/24'], { namespace: 'x' }),
+        pool('b', ['198.51.100.0/24'], { namespace: 'y' }),
+        pool('c', ['203.0.113.0/24'], { namespace: 'y' }),
+      ]),
+    ).toMatchObject({ metallbNamespace: 'y', metallbVersion: null });
     expect(snapshot([service('demo/web')]).metallbNamespace).toBeNull();
   });
 
   it('an explicit namespace wins', () => {
-    const s = snapshotFromObjects([controllerDeployment({ namespace: 'a' }), controllerDeployment({ namespace: 'b', version: 'v0.13.12' })], { collectedAt: NOW, source: 'file', metallbNamespace: 'b' });
+    const s = snapshotFromObjects(
+      [controllerDeployment({ namespace: 'a' }), controllerDeployment({ namespace: 'b', version: 'v0.13.12' })],
+      { collectedAt: NOW, source: 'file', metallbNamespace: 'b' },
+    );
     expect([s.metallbNamespace, s.metallbVersion]).toEqual(['b', 'v0.13.12']);
   });
 });

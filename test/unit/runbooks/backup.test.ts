@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cleanManifest, creationOrder, deletionOrder, entryRef, referencedSecrets, sameSpec, type BackupEntry } from '../../../domain/runbooks/backup.js';
+import {
+  cleanManifest,
+  creationOrder,
+  deletionOrder,
+  entryRef,
+  referencedSecrets,
+  sameSpec,
+  type BackupEntry,
+} from '../../../domain/runbooks/backup.js';
 
 const entry = (kind: BackupEntry['kind'], name: string): BackupEntry => ({
   kind,
@@ -50,24 +58,48 @@ describe('cleanManifest', () => {
   });
 
   it('omits empty labels, annotations and owners', () => {
-    const m = cleanManifest({ apiVersion: 'v', kind: 'K', metadata: { name: 'n', namespace: 'ns', labels: {}, annotations: null, ownerReferences: [] } });
+    const m = cleanManifest({
+      apiVersion: 'v',
+      kind: 'K',
+      metadata: { name: 'n', namespace: 'ns', labels: {}, annotations: null, ownerReferences: [] },
+    });
     expect(m.metadata).toEqual({ name: 'n', namespace: 'ns' });
     expect('spec' in m).toBe(false);
   });
 });
 
 describe('ordering', () => {
-  const entries = [entry('L2Advertisement', 'l2'), entry('IPAddressPool', 'b'), entry('BGPPeer', 'peer'), entry('IPAddressPool', 'a'), entry('BFDProfile', 'bfd'), entry('BGPAdvertisement', 'bgp'), entry('Community', 'c')];
+  const entries = [
+    entry('L2Advertisement', 'l2'),
+    entry('IPAddressPool', 'b'),
+    entry('BGPPeer', 'peer'),
+    entry('IPAddressPool', 'a'),
+    entry('BFDProfile', 'bfd'),
+    entry('BGPAdvertisement', 'bgp'),
+    entry('Community', 'c'),
+  ];
 
   it('creates what others refer to first', () => {
     expect(creationOrder(entries).map(entryRef)).toEqual([
-      'Community/c', 'BFDProfile/bfd', 'IPAddressPool/a', 'IPAddressPool/b', 'BGPPeer/peer', 'L2Advertisement/l2', 'BGPAdvertisement/bgp',
+      'Community/c',
+      'BFDProfile/bfd',
+      'IPAddressPool/a',
+      'IPAddressPool/b',
+      'BGPPeer/peer',
+      'L2Advertisement/l2',
+      'BGPAdvertisement/bgp',
     ]);
   });
 
   it('deletes advertisements before peers before pools', () => {
     expect(deletionOrder(entries).map(entryRef)).toEqual([
-      'BGPAdvertisement/bgp', 'L2Advertisement/l2', 'BGPPeer/peer', 'IPAddressPool/b', 'IPAddressPool/a', 'BFDProfile/bfd', 'Community/c',
+      'BGPAdvertisement/bgp',
+      'L2Advertisement/l2',
+      'BGPPeer/peer',
+      'IPAddressPool/b',
+      'IPAddressPool/a',
+      'BFDProfile/bfd',
+      'Community/c',
     ]);
   });
 });
@@ -83,7 +115,12 @@ describe('sameSpec', () => {
 
 describe('referencedSecrets', () => {
   it('names each peer password Secret, never its content', () => {
-    const peers = [{ metadata: { name: 'peer1' }, spec: { passwordSecret: { name: 'bgp-auth' } } }, { metadata: { name: 'peer2' }, spec: {} }];
-    expect(referencedSecrets(peers, 'metallb-system')).toEqual([{ namespace: 'metallb-system', name: 'bgp-auth', usedBy: 'BGPPeer/peer1' }]);
+    const peers = [
+      { metadata: { name: 'peer1' }, spec: { passwordSecret: { name: 'bgp-auth' } } },
+      { metadata: { name: 'peer2' }, spec: {} },
+    ];
+    expect(referencedSecrets(peers, 'metallb-system')).toEqual([
+      { namespace: 'metallb-system', name: 'bgp-auth', usedBy: 'BGPPeer/peer1' },
+    ]);
   });
 });

@@ -24,7 +24,11 @@ const verdict = (f: ClusterFacts, key: string) => judgeServices(f).find((v) => v
 
 describe('judgeServices', () => {
   it('calls a Service whose IPs are all in a pool healthy, and one without an IP pending', () => {
-    const f = facts(svc('a/web', { ips: ['192.0.2.3'] }), svc('a/dual', { ips: ['192.0.2.4', '2001:db8::5'] }), svc('a/new'));
+    const f = facts(
+      svc('a/web', { ips: ['192.0.2.3'] }),
+      svc('a/dual', { ips: ['192.0.2.4', '2001:db8::5'] }),
+      svc('a/new'),
+    );
     expect(judgeServices(f).map((v) => [v.service, v.state])).toEqual([
       ['a/web', 'healthy'],
       ['a/dual', 'healthy'],
@@ -35,14 +39,22 @@ describe('judgeServices', () => {
   it('plans to clear an ingress IP that lies in no pool', () => {
     const v = verdict(facts(svc('a/old', { ips: ['198.51.100.9'] })), 'a/old');
     expect(v.state).toBe('orphan');
-    expect(v.plan).toMatchObject({ clearIngress: true, removeLoadBalancerIP: false, removeAnnotations: [], ips: ['198.51.100.9'] });
+    expect(v.plan).toMatchObject({
+      clearIngress: true,
+      removeLoadBalancerIP: false,
+      removeAnnotations: [],
+      ips: ['198.51.100.9'],
+    });
     expect(v.plan!.reasons).toEqual(['holds 198.51.100.9, which is in no IPAddressPool']);
   });
 
   it('plans to remove every request no pool can serve, from the spec and both annotation prefixes', () => {
     const s = svc('a/req', {
       loadBalancerIP: '203.0.113.1',
-      annotations: { 'metallb.io/loadBalancerIPs': '192.0.2.1,2001:db8:1::1', 'metallb.universe.tf/loadBalancerIPs': '192.0.2.2' },
+      annotations: {
+        'metallb.io/loadBalancerIPs': '192.0.2.1,2001:db8:1::1',
+        'metallb.universe.tf/loadBalancerIPs': '192.0.2.2',
+      },
     });
     const plan = verdict(facts(s), 'a/req').plan!;
     expect(plan.removeLoadBalancerIP).toBe(true);
@@ -62,26 +74,50 @@ describe('judgeServices', () => {
       },
     });
     const plan = verdict(facts(s), 'a/stale').plan!;
-    expect(plan.removeAnnotations).toEqual(['metallb.universe.tf/address-pool', 'metallb.universe.tf/ip-allocated-from-pool']);
-    expect(plan.reasons).toContain('metallb.universe.tf/ip-allocated-from-pool names pool deleted-too, which does not exist');
+    expect(plan.removeAnnotations).toEqual([
+      'metallb.universe.tf/address-pool',
+      'metallb.universe.tf/ip-allocated-from-pool',
+    ]);
+    expect(plan.reasons).toContain(
+      'metallb.universe.tf/ip-allocated-from-pool names pool deleted-too, which does not exist',
+    );
   });
 
   it('leaves Services MetalLB does not serve alone, whatever they hold', () => {
-    expect(verdict(facts(svc('a/other', { served: false, ips: ['198.51.100.1'] })), 'a/other')).toEqual({ service: 'a/other', state: 'not-served', plan: null });
+    expect(verdict(facts(svc('a/other', { served: false, ips: ['198.51.100.1'] })), 'a/other')).toEqual({
+      service: 'a/other',
+      state: 'not-served',
+      plan: null,
+    });
   });
 
   it('ignores a pool that does not parse, as MetalLB does', () => {
-    const f: ClusterFacts = { services: [svc('a/x', { ips: ['198.51.100.1'] })], pools: [{ name: 'bad', addresses: ['198.51.100.1'], avoidBuggyIPs: false }] };
+    const f: ClusterFacts = {
+      services: [svc('a/x', { ips: ['198.51.100.1'] })],
+      pools: [{ name: 'bad', addresses: ['198.51.100.1'], avoidBuggyIPs: false }],
+    };
     expect(verdict(f, 'a/x').state).toBe('orphan');
   });
 });
 
 describe('refusalFor', () => {
-  const f = facts(svc('a/web', { ips: ['192.0.2.3'] }), svc('a/new'), svc('a/other', { served: false }), svc('a/old', { ips: ['198.51.100.9'] }));
-  const refuse = (key: string) => refusalFor(judgeServices(f).find((v) => v.service === key), key, f);
+  const f = facts(
+    svc('a/web', { ips: ['192.0.2.3'] }),
+    svc('a/new'),
+    svc('a/other', { served: false }),
+    svc('a/old', { ips: ['198.51.100.9'] }),
+  );
+  const refuse = (key: string) =>
+    refusalFor(
+      judgeServices(f).find((v) => v.service === key),
+      key,
+      f,
+    );
 
   it('refuses a healthy Service with its IP and the rule', () => {
-    expect(refuse('a/web')).toBe('Service a/web is healthy (192.0.2.3 is inside an IPAddressPool); cleanup-orphans never touches healthy Services');
+    expect(refuse('a/web')).toBe(
+      'Service a/web is healthy (192.0.2.3 is inside an IPAddressPool); cleanup-orphans never touches healthy Services',
+    );
   });
 
   it('refuses pending, unserved and missing Services, and accepts an orphan', () => {

@@ -3,7 +3,15 @@ import { pinMarkerAnnotation } from '../../../domain/runbooks/names.js';
 import { isOurPin, pinAnnotations, pinMarker, planPins } from '../../../domain/runbooks/pins.js';
 import type { ServiceFacts } from '../../../domain/runbooks/service-facts.js';
 
-const svc = (key: string, extra: Partial<ServiceFacts> = {}): ServiceFacts => ({ key, served: true, ips: [], loadBalancerIP: null, annotations: {}, resourceVersion: '1', ...extra });
+const svc = (key: string, extra: Partial<ServiceFacts> = {}): ServiceFacts => ({
+  key,
+  served: true,
+  ips: [],
+  loadBalancerIP: null,
+  annotations: {},
+  resourceVersion: '1',
+  ...extra,
+});
 const pools = [{ name: 'p1', addresses: ['192.0.2.0/28', '2001:db8::/120'], avoidBuggyIPs: false }];
 
 describe('planPins', () => {
@@ -25,7 +33,14 @@ describe('planPins', () => {
   });
 
   it('never pins an orphan, a pending Service or one MetalLB does not serve', () => {
-    const plan = planPins({ pools, services: [svc('a/orphan', { ips: ['198.51.100.1'] }), svc('a/pending'), svc('a/other', { served: false, ips: ['192.0.2.9'] })] });
+    const plan = planPins({
+      pools,
+      services: [
+        svc('a/orphan', { ips: ['198.51.100.1'] }),
+        svc('a/pending'),
+        svc('a/other', { served: false, ips: ['192.0.2.9'] }),
+      ],
+    });
     expect(plan).toEqual({ pin: [], alreadyRequested: [] });
   });
 });
@@ -34,7 +49,10 @@ describe('pin annotations', () => {
   it('writes the IPs comma-separated with a marker naming the run, and recognises only that run', () => {
     const marker = pinMarker('metallb-change.lab', 'run-1');
     const annotations = pinAnnotations({ service: 'a/dual', ips: ['192.0.2.2', '2001:db8::2'] }, marker);
-    expect(annotations).toEqual({ 'metallb.io/loadBalancerIPs': '192.0.2.2,2001:db8::2', [pinMarkerAnnotation]: 'metallb-change.lab/run-1' });
+    expect(annotations).toEqual({
+      'metallb.io/loadBalancerIPs': '192.0.2.2,2001:db8::2',
+      [pinMarkerAnnotation]: 'metallb-change.lab/run-1',
+    });
     expect(isOurPin(annotations, marker)).toBe(true);
     expect(isOurPin(annotations, pinMarker('metallb-change.lab', 'run-2'))).toBe(false);
     expect(isOurPin({ 'metallb.io/loadBalancerIPs': '192.0.2.2' }, marker)).toBe(false);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { changeWorkflowId, taskQueueFor, workflowTypes, RUNBOOKS } from '../../../domain/runbooks/names.js';
-import { failStep, finishStep, plannedProgress, skipStep, startStep, stepElapsedMs } from '../../../domain/runbooks/progress.js';
+import {
+  failStep,
+  finishStep,
+  plannedProgress,
+  skipStep,
+  startStep,
+  stepElapsedMs,
+} from '../../../domain/runbooks/progress.js';
 import { describeIpChanges, ipChanges } from '../../../domain/runbooks/results.js';
 import * as workflows from '../../../workflows/index.js';
 
@@ -33,14 +40,25 @@ describe('names', () => {
   it('gives every runbook of a cluster the same workflow id, and each runbook an exported workflow', () => {
     expect(changeWorkflowId('prod')).toBe('metallb-change.prod');
     expect(taskQueueFor('prod')).toBe('metallb-runbooks.prod');
-    for (const runbook of RUNBOOKS) expect(typeof (workflows as Record<string, unknown>)[workflowTypes[runbook]]).toBe('function');
+    for (const runbook of RUNBOOKS)
+      expect(typeof (workflows as Record<string, unknown>)[workflowTypes[runbook]]).toBe('function');
   });
 });
 
 describe('ipChanges', () => {
   it('lists every served Service with its IPs before and after and names the changed ones', () => {
-    const f = (key: string, ips: string[], served = true) => ({ key, served, ips, loadBalancerIP: null, annotations: {}, resourceVersion: '1' });
-    const changes = ipChanges([f('a/x', ['192.0.2.1']), f('a/y', []), f('a/z', ['192.0.2.9'], false)], [f('a/x', ['192.0.2.1']), f('a/y', ['192.0.2.2'])]);
+    const f = (key: string, ips: string[], served = true) => ({
+      key,
+      served,
+      ips,
+      loadBalancerIP: null,
+      annotations: {},
+      resourceVersion: '1',
+    });
+    const changes = ipChanges(
+      [f('a/x', ['192.0.2.1']), f('a/y', []), f('a/z', ['192.0.2.9'], false)],
+      [f('a/x', ['192.0.2.1']), f('a/y', ['192.0.2.2'])],
+    );
     expect(changes).toEqual([
       { service: 'a/x', before: ['192.0.2.1'], after: ['192.0.2.1'] },
       { service: 'a/y', before: [], after: ['192.0.2.2'] },
