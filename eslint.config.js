@@ -44,7 +44,7 @@ export default tseslint.config(
             name,
             message: 'Workflow code must be deterministic: no Node built-ins or I/O modules (call an activity).',
           })),
-          patterns: [{ group: ['../activities/*', '!../activities/index.js'], allowTypeImports: true }],
+          patterns: [{ group: ['../activities/*', '../kube/*', '../lab/*', '../client/*'], allowTypeImports: true }],
         },
       ],
     },

@@ -1,6 +1,6 @@
 import { controllerErrorCauses, judgeComponentLog } from '../domain/runbooks/log-check.js';
-import type { KubeApis } from './kube-apis.js';
-import { runbookFailure } from './kube-call.js';
+import type { KubeApis } from '../kube/apis.js';
+import { runbookFailure } from '../kube/call.js';
 import { readPodLog } from './component-logs.js';
 import { pollUntil } from './poll.js';
 

@@ -1,6 +1,6 @@
 import { judgeSpeakerLog, speakerStateProblems, type ConfigurationStateFacts } from '../domain/runbooks/log-check.js';
-import { metallbGroup, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall, runbookFailure } from './kube-call.js';
+import { metallbGroup, type KubeApis } from '../kube/apis.js';
+import { isNotFound, kubeCall, runbookFailure } from '../kube/call.js';
 import { readPodLog } from './component-logs.js';
 import { pollUntil } from './poll.js';
 

@@ -1,8 +1,8 @@
 import { fieldManager } from '../domain/runbooks/names.js';
 import { ipsOutsidePools, poolIndexOf } from '../domain/runbooks/service-facts.js';
-import { mergePatch, splitKey, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
-import { readPools } from './read-cluster-facts.js';
+import { mergePatch, splitKey, type KubeApis } from '../kube/apis.js';
+import { kubeCall } from '../kube/call.js';
+import { readPools } from '../kube/cluster-facts.js';
 
 export interface IngressClear {
   service: string;

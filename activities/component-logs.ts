@@ -1,5 +1,5 @@
-import type { KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import type { KubeApis } from '../kube/apis.js';
+import { kubeCall } from '../kube/call.js';
 
 /** A pod's whole log with the kubelet's timestamps; the container named after the component if present. */
 export async function readPodLog(kube: KubeApis, namespace: string, pod: string, component: string): Promise<string> {

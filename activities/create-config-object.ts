@@ -1,7 +1,7 @@
 import { entryRef, sameSpec, type BackupEntry, type ConfigManifest } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
-import { objectParams, type KubeApis } from './kube-apis.js';
-import { isAlreadyExists, kubeCall, runbookFailure } from './kube-call.js';
+import { objectParams, type KubeApis } from '../kube/apis.js';
+import { isAlreadyExists, kubeCall, runbookFailure } from '../kube/call.js';
 
 export interface CreateRequest {
   entry: BackupEntry;

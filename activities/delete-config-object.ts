@@ -1,6 +1,6 @@
 import { entryRef, type BackupEntry } from '../domain/runbooks/backup.js';
-import { objectParams, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall } from './kube-call.js';
+import { objectParams, type KubeApis } from '../kube/apis.js';
+import { isNotFound, kubeCall } from '../kube/call.js';
 
 /** Deletes one MetalLB config object; already gone counts as deleted, so a retry is harmless. */
 export async function deleteConfigObject(

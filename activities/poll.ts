@@ -2,7 +2,7 @@
 // deadline the workflow fixed (so a retried attempt keeps the original deadline).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { runbookFailure } from './kube-call.js';
+import { runbookFailure } from '../kube/call.js';
 
 export type Observation<T> = { done: true; value: T } | { done: false; seen: string };
 

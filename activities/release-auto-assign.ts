@@ -1,7 +1,7 @@
 import { entryRef, type BackupEntry } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
-import { mergePatch, objectParams, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import { mergePatch, objectParams, type KubeApis } from '../kube/apis.js';
+import { kubeCall } from '../kube/call.js';
 
 /** Gives a re-created pool back the autoAssign of the backup (removing the field if it had none). */
 export async function releaseAutoAssign(

@@ -1,7 +1,7 @@
 import { fieldManager } from '../domain/runbooks/names.js';
 import type { OrphanPlan } from '../domain/runbooks/orphans.js';
-import { jsonPatch, splitKey, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import { jsonPatch, splitKey, type KubeApis } from '../kube/apis.js';
+import { kubeCall } from '../kube/call.js';
 
 type PatchOp = { op: 'test'; path: string; value: string } | { op: 'remove'; path: string };
 

@@ -1,8 +1,8 @@
 import { restartedAtAnnotation, restartPatch } from '../domain/rollout.js';
 import type { WorkloadKind } from '../domain/runbooks/rollout-check.js';
 import { fieldManager } from '../domain/runbooks/names.js';
-import { mergePatch, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import { mergePatch, type KubeApis } from '../kube/apis.js';
+import { kubeCall } from '../kube/call.js';
 
 export interface RestartRequest {
   kind: WorkloadKind;

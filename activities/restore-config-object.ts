@@ -2,8 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { entryRef, sameSpec, type BackupEntry, type ConfigManifest } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
 import { heldManifest, type CreateRequest } from './create-config-object.js';
-import { objectParams, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall } from './kube-call.js';
+import { objectParams, type KubeApis } from '../kube/apis.js';
+import { isNotFound, kubeCall } from '../kube/call.js';
 
 export type RestoreAction = 'created' | 'replaced' | 'unchanged';
 

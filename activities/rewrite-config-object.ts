@@ -1,6 +1,6 @@
 import { fieldManager } from '../domain/runbooks/names.js';
-import { metallbGroup, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import { metallbGroup, type KubeApis } from '../kube/apis.js';
+import { kubeCall } from '../kube/call.js';
 
 export interface ObjectRef {
   kind: string;

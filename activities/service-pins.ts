@@ -2,8 +2,8 @@ import { Context } from '@temporalio/activity';
 import { fieldManager, pinMarkerAnnotation } from '../domain/runbooks/names.js';
 import { isOurPin, pinAnnotation, pinAnnotations, type ServicePin } from '../domain/runbooks/pins.js';
 import { requestAnnotations } from '../domain/runbooks/orphans.js';
-import { mergePatch, splitKey, type KubeApis } from './kube-apis.js';
-import { kubeCall, orNullIfNotFound } from './kube-call.js';
+import { mergePatch, splitKey, type KubeApis } from '../kube/apis.js';
+import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 
 export interface PinOutcome {
   /** Pins this run holds (added now or by an earlier attempt of the same run). */

@@ -1,7 +1,7 @@
 import { fieldManager } from '../domain/runbooks/names.js';
-import { readCrd, versionsOf } from './config-crds.js';
-import { mergePatch, metallbGroup, type KubeApis } from './kube-apis.js';
-import { kubeCall, orNullIfNotFound } from './kube-call.js';
+import { readCrd, versionsOf } from '../kube/config-crds.js';
+import { mergePatch, metallbGroup, type KubeApis } from '../kube/apis.js';
+import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 
 export interface TrimResult {
   crd: string;

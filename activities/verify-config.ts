@@ -1,6 +1,6 @@
 import { entryRef, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
-import { objectParams, type KubeApis } from './kube-apis.js';
-import { isNotFound, kubeCall, runbookFailure } from './kube-call.js';
+import { objectParams, type KubeApis } from '../kube/apis.js';
+import { isNotFound, kubeCall, runbookFailure } from '../kube/call.js';
 
 async function mismatch(kube: KubeApis, entry: BackupEntry): Promise<string | null> {
   try {

@@ -1,9 +1,9 @@
 import { configReloadTimes } from '../domain/runbooks/log-check.js';
 import { entryRef, type BackupEntry } from '../domain/runbooks/backup.js';
-import { splitKey, metallbGroup, type KubeApis } from './kube-apis.js';
-import { kubeCall, orNullIfNotFound } from './kube-call.js';
+import { splitKey, metallbGroup, type KubeApis } from '../kube/apis.js';
+import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 import { readPodLog } from './component-logs.js';
-import { listPods } from './workload-pods.js';
+import { listPods } from '../kube/workload-pods.js';
 import { pollUntil, type Observation } from './poll.js';
 
 export interface DeletionsWait {

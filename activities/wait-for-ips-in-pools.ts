@@ -1,6 +1,6 @@
 import { ipsOutsidePools, poolIndexOf, type ServiceFacts } from '../domain/runbooks/service-facts.js';
-import type { KubeApis } from './kube-apis.js';
-import { readClusterFacts, type FactsScope } from './read-cluster-facts.js';
+import type { KubeApis } from '../kube/apis.js';
+import { readClusterFacts, type FactsScope } from '../kube/cluster-facts.js';
 import { pollUntil, type Observation } from './poll.js';
 
 export interface IpsInPoolsWait extends FactsScope {

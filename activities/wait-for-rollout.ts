@@ -1,8 +1,8 @@
 import { judgeRollout, type PodFacts, type WorkloadKind } from '../domain/runbooks/rollout-check.js';
-import type { KubeApis } from './kube-apis.js';
-import { runbookFailure } from './kube-call.js';
+import type { KubeApis } from '../kube/apis.js';
+import { runbookFailure } from '../kube/call.js';
 import { pollUntil } from './poll.js';
-import { readWorkload } from './workload-pods.js';
+import { readWorkload } from '../kube/workload-pods.js';
 
 export interface RolloutWait {
   kind: WorkloadKind;

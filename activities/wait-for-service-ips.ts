@@ -1,7 +1,7 @@
 import { sameIps } from '../domain/runbooks/service-facts.js';
 import type { ServicePin } from '../domain/runbooks/pins.js';
-import { splitKey, type KubeApis } from './kube-apis.js';
-import { kubeCall, orNullIfNotFound } from './kube-call.js';
+import { splitKey, type KubeApis } from '../kube/apis.js';
+import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 import { pollUntil, type Observation } from './poll.js';
 
 export interface ServiceIpsBack {

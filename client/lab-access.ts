@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labStatus } from '../lab/lab.js';
-import { ClusterAccessError, type ClusterAccess } from '../activities/kube-client.js';
+import { ClusterAccessError, type ClusterAccess } from '../kube/client.js';
 
 /** The local lab's credentials (METALLB_LAB names which lab; default "default"). */
 export function labClusterAccess(): ClusterAccess {

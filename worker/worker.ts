@@ -8,7 +8,7 @@ import {
   type Logger,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import { clusterName, loadKubeConfig, type ClusterAccess } from '../activities/kube-client.js';
+import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
 import { createActivities } from '../activities/index.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';
 

@@ -1,6 +1,6 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { MetallbWorkloads } from '../activities/find-metallb-workloads.js';
-import type { FactsScope } from '../activities/read-cluster-facts.js';
+import type { MetallbWorkloads } from '../kube/metallb-workloads.js';
+import type { FactsScope } from '../kube/cluster-facts.js';
 import type { ConfigBackup } from '../domain/runbooks/backup.js';
 import { ipChanges } from '../domain/runbooks/results.js';
 import type { ClusterFacts, ServiceFacts } from '../domain/runbooks/service-facts.js';

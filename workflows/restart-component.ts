@@ -1,7 +1,7 @@
 // Shared by restart-controller and restart-speakers: roll the workload the way `kubectl rollout
 // restart` does, wait for the rollout as observed on the cluster, verify, report the Service IPs.
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import type { MetallbWorkloads } from '../activities/find-metallb-workloads.js';
+import type { MetallbWorkloads } from '../kube/metallb-workloads.js';
 import type { RolloutDone } from '../activities/wait-for-rollout.js';
 import type { RunbookName } from '../domain/runbooks/names.js';
 import { describeIpChanges, ipChanges } from '../domain/runbooks/results.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadKubeConfig, clusterName, ClusterAccessError } from '../../activities/kube-client.js';
-import { readCluster, ClusterReadError } from '../../activities/read-cluster.js';
+import { loadKubeConfig, clusterName, ClusterAccessError } from '../../kube/client.js';
+import { readCluster, ClusterReadError } from '../../kube/read-cluster.js';
 import { parseDump, snapshotFromObjects, type ClusterSnapshot } from '../../domain/snapshot.js';
 import { diagnose } from '../../domain/diagnose/index.js';
 import { exitCodeFor, type DiagnosisReport } from '../../domain/diagnose/report.js';

@@ -2,11 +2,11 @@
 // do. Writes nothing, starts no workflow.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { exportMetallbConfig } from '../../activities/export-config.js';
-import { findMetallbWorkloads, type MetallbWorkloads } from '../../activities/find-metallb-workloads.js';
-import { findOrphanedServices } from '../../activities/find-orphaned-services.js';
-import { kubeApis, type KubeApis } from '../../activities/kube-apis.js';
-import { readClusterFacts } from '../../activities/read-cluster-facts.js';
+import { exportMetallbConfig } from '../../kube/export-config.js';
+import { findMetallbWorkloads, type MetallbWorkloads } from '../../kube/metallb-workloads.js';
+import { findOrphanedServices } from '../../kube/orphaned-services.js';
+import { kubeApis, type KubeApis } from '../../kube/apis.js';
+import { readClusterFacts } from '../../kube/cluster-facts.js';
 import { creationOrder, deletionOrder, entryRef } from '../../domain/runbooks/backup.js';
 import type { RunbookName } from '../../domain/runbooks/names.js';
 import { planPins } from '../../domain/runbooks/pins.js';

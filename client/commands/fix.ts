@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
-import { clusterName, loadKubeConfig } from '../../activities/kube-client.js';
+import { clusterName, loadKubeConfig } from '../../kube/client.js';
 import {
   changeWorkflowId,
   isRunbookName,

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { WorkflowFailedError, type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { readCluster } from '../../activities/read-cluster.js';
+import { readCluster } from '../../kube/read-cluster.js';
 import { diagnose } from '../../domain/diagnose/index.js';
 import { snapshotFromObjects } from '../../domain/snapshot.js';
 import { buildPoolIndex, parsePoolAddresses } from '../../domain/addresses.js';

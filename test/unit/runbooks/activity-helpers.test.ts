@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { isAlreadyExists, isNotFound, kubeCall } from '../../../activities/kube-call.js';
+import { isAlreadyExists, isNotFound, kubeCall } from '../../../kube/call.js';
 import { pollUntil } from '../../../activities/poll.js';
 
 const quiet = {

@@ -5,8 +5,8 @@ import {
   type PoolFacts,
   type ServiceFacts,
 } from '../domain/runbooks/service-facts.js';
-import { metallbGroup, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import { metallbGroup, type KubeApis } from './apis.js';
+import { kubeCall } from './call.js';
 
 export interface FactsScope {
   namespace: string;

@@ -1,7 +1,7 @@
 import type { V1DaemonSet, V1Deployment, V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 import type { PodFacts, WorkloadKind } from '../domain/runbooks/rollout-check.js';
-import type { KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import type { KubeApis } from './apis.js';
+import { kubeCall } from './call.js';
 
 export function selectorText(selector: V1LabelSelector | undefined): string {
   return Object.entries(selector?.matchLabels ?? {})

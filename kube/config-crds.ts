@@ -1,6 +1,6 @@
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
-import type { KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import type { KubeApis } from './apis.js';
+import { kubeCall } from './call.js';
 
 export interface CrdVersions {
   /** The version objects are encoded at when written. */

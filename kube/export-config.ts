@@ -7,8 +7,8 @@ import {
   type ConfigBackup,
 } from '../domain/runbooks/backup.js';
 import { metallbCrdVersions } from './config-crds.js';
-import { metallbGroup, type KubeApis } from './kube-apis.js';
-import { kubeCall } from './kube-call.js';
+import { metallbGroup, type KubeApis } from './apis.js';
+import { kubeCall } from './call.js';
 
 interface RawObject {
   apiVersion?: string;

@@ -1,6 +1,6 @@
 import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
-import type { KubeApis } from './kube-apis.js';
-import { kubeCall, runbookFailure } from './kube-call.js';
+import type { KubeApis } from './apis.js';
+import { kubeCall, runbookFailure } from './call.js';
 
 export interface MetallbWorkloads {
   namespace: string;

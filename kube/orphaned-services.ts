@@ -1,8 +1,8 @@
 import { judgeServices, refusalFor, type OrphanPlan } from '../domain/runbooks/orphans.js';
 import type { ServiceFacts } from '../domain/runbooks/service-facts.js';
-import type { KubeApis } from './kube-apis.js';
-import { runbookFailure } from './kube-call.js';
-import { readClusterFacts, type FactsScope } from './read-cluster-facts.js';
+import type { KubeApis } from './apis.js';
+import { runbookFailure } from './call.js';
+import { readClusterFacts, type FactsScope } from './cluster-facts.js';
 
 export interface OrphanSearch extends FactsScope {
   /** "namespace/name" asked for on the command line; empty = every orphan. */
