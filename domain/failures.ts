@@ -20,7 +20,7 @@ export const failureTypes = {
   KubeInvalid: { retryable: false, meaning: 'the API server or a webhook rejected the object (422)' },
   KubePatchTestFailed: {
     retryable: true,
-    meaning: 'a JSON-patch test found the object changed since it was read (422): re-read and retried',
+    meaning: 'a JSON patch no longer applies (a test op failed, a path is gone; 422): re-read and retried',
   },
   KubeTooEarly: { retryable: true, meaning: 'the API server is not ready for the request yet (425)' },
   KubeTooManyRequests: { retryable: true, meaning: 'the API server is throttling (429)' },

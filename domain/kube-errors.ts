@@ -68,15 +68,22 @@ const tlsCodes = new Set([
   'EPROTO',
 ]);
 
+/**
+ * What the API server answers (422, no causes) when a JSON patch cannot be applied to the object as it
+ * is now: a `test` op no longer holds or a path is gone. Validation errors say "<Kind> "name" is invalid".
+ */
+const patchNotApplicableMessage = 'the server rejected our request due to an error in our request';
+const isTestFailure = (cause: string): boolean => /test failed/i.test(cause);
+
 /** Classifies an HTTP status; `causes` are the Status object's details.causes messages. */
 export function classifyStatus(status: number, message: string, causes: readonly string[] = []): KubeErrorClass {
-  // The API server answers a failed JSON-patch `test` with 422 and "test failed" as the cause.
-  const patchTestFailed = status === 422 && causes.some((cause) => /test failed/i.test(cause));
+  const patchTestFailed = status === 422 && (message === patchNotApplicableMessage || causes.some(isTestFailure));
   const type: FailureType = patchTestFailed
     ? 'KubePatchTestFailed'
     : (namedStatuses[status] ?? (status >= 500 ? 'KubeServerError' : 'KubeHttpError'));
-  // The generic 422 message says nothing; the cause names the path whose test failed.
-  const text = patchTestFailed ? `${message}: ${causes.join('; ')}` : message;
+  const text = patchTestFailed
+    ? `${message} (a JSON patch no longer applies: ${causes.join('; ') || 're-read'})`
+    : message;
   return { retryable: failureTypes[type].retryable, type, status, message: text };
 }
 

@@ -93,6 +93,9 @@ describe('classifyKubeError: the gaps a review found', () => {
     const testFailed = classifyKubeError(new ApiException(422, 'HTTP-Code: 422', body, {}));
     expect(testFailed).toMatchObject({ retryable: true, type: 'KubePatchTestFailed', status: 422 });
     expect(testFailed.message).toContain('/spec/x');
+    // What kube-apiserver v1.36 really sends for a failed test op: the generic message, no causes.
+    const generic = apiError(422, 'the server rejected our request due to an error in our request');
+    expect(classifyKubeError(generic)).toMatchObject({ retryable: true, type: 'KubePatchTestFailed' });
     expect(classifyKubeError(apiError(422, 'spec.addresses: Invalid value'))).toMatchObject({
       retryable: false,
       type: 'KubeInvalid',
