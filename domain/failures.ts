@@ -35,6 +35,10 @@ export const failureTypes = {
   VerificationFailed: { retryable: false, meaning: 'a check after the change found the cluster not as intended' },
   DeadlineExceeded: { retryable: false, meaning: 'an observed condition did not hold before its deadline' },
   ConfigObjectDiffers: { retryable: false, meaning: 'an object exists with a spec other than the backup' },
+  ConfigObjectChanged: {
+    retryable: false,
+    meaning: 'the object is no longer the one backed up (re-created in between); it was left untouched',
+  },
   ServiceNotOrphaned: { retryable: false, meaning: 'the Service named is healthy; cleanup-orphans refuses it' },
   RunbookStepFailed: { retryable: false, meaning: 'a step failed for a reason without a type of its own' },
   PinFailed: { retryable: false, meaning: 'pinning or unpinning the Service IPs failed before any delete' },
