@@ -1,8 +1,9 @@
+import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import { restartedAtAnnotation, restartPatch } from '../domain/rollout.js';
 import type { WorkloadKind } from '../domain/runbooks/rollout-check.js';
 import { fieldManager } from '../domain/runbooks/names.js';
 import { mergePatch, type KubeApis } from '../kube/apis.js';
-import { kubeCall } from '../kube/call.js';
+import { kubeCall, runbookFailure } from '../kube/call.js';
 
 export interface RestartRequest {
   kind: WorkloadKind;
@@ -19,23 +20,36 @@ export interface RestartResult {
   changed: boolean;
 }
 
-async function readTemplateToken(kube: KubeApis, r: RestartRequest): Promise<string | undefined> {
-  const what = `read ${r.kind} ${r.namespace}/${r.name}`;
-  const object =
-    r.kind === 'Deployment'
-      ? await kubeCall(what, () => kube.apps.readNamespacedDeployment({ name: r.name, namespace: r.namespace }))
-      : await kubeCall(what, () => kube.apps.readNamespacedDaemonSet({ name: r.name, namespace: r.namespace }));
-  return object.spec?.template.metadata?.annotations?.[restartedAtAnnotation];
+async function readWorkload(kube: KubeApis, request: RestartRequest): Promise<V1Deployment | V1DaemonSet> {
+  const what = `read ${request.kind} ${request.namespace}/${request.name}`;
+  const params = { name: request.name, namespace: request.namespace };
+  return request.kind === 'Deployment'
+    ? kubeCall(what, () => kube.apps.readNamespacedDeployment(params))
+    : kubeCall(what, () => kube.apps.readNamespacedDaemonSet(params));
+}
+
+/** Why this workload cannot be restarted by a rollout, or null. Decided before any write. */
+export function restartRefusal(workload: V1Deployment | V1DaemonSet, request: RestartRequest): string | null {
+  if (request.kind !== 'DaemonSet') return null;
+  const strategy = (workload as V1DaemonSet).spec?.updateStrategy?.type ?? 'RollingUpdate';
+  if (strategy === 'RollingUpdate') return null;
+  return (
+    `DaemonSet ${request.namespace}/${request.name} uses updateStrategy ${strategy}: a rollout restart would ` +
+    'replace no pod; nothing was changed. Delete the speaker pods one at a time, or switch it to RollingUpdate'
+  );
 }
 
 /** What `kubectl rollout restart` does: a JSON merge patch of the template's restartedAt annotation. */
-export async function restartWorkload(kube: KubeApis, r: RestartRequest): Promise<RestartResult> {
-  const before = await readTemplateToken(kube, r);
-  const params = { name: r.name, namespace: r.namespace, body: restartPatch(r.token), fieldManager };
-  const what = `patch ${r.kind} ${r.namespace}/${r.name} restartedAt=${r.token}`;
+export async function restartWorkload(kube: KubeApis, request: RestartRequest): Promise<RestartResult> {
+  const workload = await readWorkload(kube, request);
+  const refusal = restartRefusal(workload, request);
+  if (refusal) throw runbookFailure('RestartRefused', refusal);
+  const before = workload.spec?.template.metadata?.annotations?.[restartedAtAnnotation];
+  const params = { name: request.name, namespace: request.namespace, body: restartPatch(request.token), fieldManager };
+  const what = `patch ${request.kind} ${request.namespace}/${request.name} restartedAt=${request.token}`;
   const patched =
-    r.kind === 'Deployment'
+    request.kind === 'Deployment'
       ? await kubeCall(what, () => kube.apps.patchNamespacedDeployment(params, mergePatch))
       : await kubeCall(what, () => kube.apps.patchNamespacedDaemonSet(params, mergePatch));
-  return { generation: patched.metadata?.generation ?? 0, changed: before !== r.token };
+  return { generation: patched.metadata?.generation ?? 0, changed: before !== request.token };
 }

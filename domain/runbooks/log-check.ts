@@ -10,6 +10,17 @@ export const controllerErrorCauses: readonly LogCause[] = [
   'service-handling-failed',
 ];
 
+/**
+ * Errors that mean the new controller did not accept its configuration: a restart that ends with
+ * one failed. Allocation errors are not among them: a new controller logs one for every Service
+ * that was pending before (the cluster's state, not the restart's doing); losing an IP is caught
+ * by the Service check instead.
+ */
+export const controllerConfigErrorCauses: readonly LogCause[] = ['config-parse-error', 'legacy-config-incompatible'];
+
+/** Allocation errors a new controller logs; reported, not failed on. */
+export const controllerAllocationCauses: readonly LogCause[] = ['allocation-failure', 'service-handling-failed'];
+
 export const speakerErrorCauses: readonly LogCause[] = [
   'config-parse-error',
   'config-rejected-by-speaker',
