@@ -147,4 +147,28 @@ describe('fix restart-speakers on the lab', () => {
       await custom.deleteNamespacedCustomObject({ ...params, name: 'speaker-kwok-node-1' });
     }
   });
+
+  it('on an OnDelete DaemonSet: refuses before any write, the DaemonSet unchanged', async () => {
+    const { apps, namespace } = labClients();
+    const name = 'speaker';
+    const setStrategy = (type: string) =>
+      apps.patchNamespacedDaemonSet(
+        { namespace, name, body: { spec: { updateStrategy: { type, rollingUpdate: null } } } },
+        mergePatch,
+      );
+    await setStrategy('OnDelete');
+    try {
+      const before = await apps.readNamespacedDaemonSet({ namespace, name });
+      const run = await finish(await start(client, 'restart-speakers'), 'restart-speakers-on-delete');
+      expect(run.failure).toMatch(
+        /^Restart the speakers .*: DaemonSet \S+ uses updateStrategy OnDelete: .*nothing was changed/,
+      );
+      expect(run.progress.steps.find((s) => s.id === 'restart')?.status).toBe('failed');
+      const after = await apps.readNamespacedDaemonSet({ namespace, name });
+      expect(after.metadata?.generation).toBe(before.metadata?.generation);
+      expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    } finally {
+      await setStrategy('RollingUpdate');
+    }
+  });
 });
