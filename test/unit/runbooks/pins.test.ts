@@ -77,7 +77,7 @@ describe('pinMechanismFor: the pin annotation each MetalLB version reads', () =>
     expect(pinMechanismFor(version)).toMatchObject({ annotations });
   });
 
-  it('an unknown version (no tag, a digest, "latest") pins with both: every version from 0.13 reads one of them', () => {
+  it('an unknown version (no tag, a digest, "latest") pins with both: every version from 0.13 reads one', () => {
     for (const version of [null, undefined, 'latest', 'main'])
       expect(pinMechanismFor(version), String(version)).toMatchObject({
         annotations: ['metallb.io/loadBalancerIPs', 'metallb.universe.tf/loadBalancerIPs'],
