@@ -68,7 +68,8 @@ function restartSteps<Verified>(component: 'controller' | 'speakers', verifyLogs
       waitsFor: null,
       does:
         `patch the ${kind}'s spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] with the ` +
-        'workflow start time (a retry starts no second rollout); an OnDelete DaemonSet is refused before any write',
+        'workflow start time (a retry starts no second rollout)' +
+        (kind === 'DaemonSet' ? '; an OnDelete DaemonSet is refused before any write' : ''),
       detail: (done: { target: string; token: string; generation: number; changed: boolean }) =>
         `${done.target} restartedAt=${done.token} (generation ${done.generation}` +
         `${done.changed ? '' : ', already patched'})`,

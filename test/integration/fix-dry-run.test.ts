@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compensationSteps, recreateSteps } from '../../domain/runbooks/steps.js';
 import {
   createL2Advertisement,
   createLoadBalancer,
@@ -69,6 +70,12 @@ describe('fix --dry-run', () => {
     expect(result.stdout).toContain(`pin 1 Service(s) to their current IPs: ${ns}/web=${ip}`);
     expect(result.stdout).toMatch(/delete in this order: L2Advertisement\/\S+, IPAddressPool\//);
     expect(result.stdout).toContain('on any failure after the first delete: restore the backup and the IPs');
+    // The step table drives the plan: every step, in order, with its title.
+    const titles = [...recreateSteps, ...compensationSteps].map((step) => step.title);
+    const positions = titles.map((title) => result.stdout.indexOf(`. ${title}: `));
+    expect(positions.every((at) => at >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(result.stdout).toContain('with metallb.io/loadBalancerIPs (MetalLB v');
     expect(await versions()).toEqual(before);
   });
 });
