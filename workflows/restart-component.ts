@@ -75,7 +75,7 @@ async function restart(component: Component, input: RunbookInput, steps: Runbook
   const run: RestartRun = { steps, metallb, limits: withLimits(input) };
   const name = workloadName(metallb, component);
   const rollout = await rollOut(run, component, name);
-  const newPods = rollout.pods.map((p) => p.name);
+  const newPods = rollout.pods.map((pod) => pod.name);
   const verified = await component.verify(run, newPods);
   const { after, kept } = await verifyIps(run, component, before);
   const services = ipChanges(before.services, after);
