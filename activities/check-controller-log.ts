@@ -8,6 +8,7 @@ import { runbookFailure } from '../kube/call.js';
 import { readPodLog } from './component-logs.js';
 import { pollUntil } from './poll.js';
 
+/** What checkControllerLog reads. */
 export interface ControllerLogCheck {
   namespace: string;
   /** The controller pods the rollout produced. */
@@ -15,6 +16,7 @@ export interface ControllerLogCheck {
   deadline: string;
 }
 
+/** One new controller pod, checked. */
 export interface LogCheckResult {
   pod: string;
   lines: number;

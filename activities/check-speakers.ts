@@ -4,12 +4,14 @@ import { isNotFound, kubeCall, runbookFailure } from '../kube/call.js';
 import { readPodLog } from './component-logs.js';
 import { pollUntil, type Observation } from './poll.js';
 
+/** What checkSpeakers reads: the new speaker pods. */
 export interface SpeakerCheck {
   namespace: string;
   pods: string[];
   deadline: string;
 }
 
+/** What checkSpeakers reads: the new speaker pods. */
 export interface SpeakerCheckResult {
   statesChecked: number;
   logLines: number;

@@ -5,6 +5,7 @@ import { fieldManager } from '../domain/runbooks/names.js';
 import { mergePatch, type KubeApis } from '../kube/apis.js';
 import { kubeCall, runbookFailure } from '../kube/call.js';
 
+/** The workload to restart and the token to restart it with. */
 export interface RestartRequest {
   kind: WorkloadKind;
   namespace: string;
@@ -13,6 +14,7 @@ export interface RestartRequest {
   token: string;
 }
 
+/** What the restart patch produced. */
 export interface RestartResult {
   /** The generation the rollout must reach. */
   generation: number;

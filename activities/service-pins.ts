@@ -5,6 +5,7 @@ import { requestAnnotations } from '../domain/runbooks/orphans.js';
 import { mergePatch, splitKey, type KubeApis } from '../kube/apis.js';
 import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 
+/** What pinServiceIps did. */
 export interface PinOutcome {
   /** Pins this run holds (added now or by an earlier attempt of the same run). */
   pinned: ServicePin[];

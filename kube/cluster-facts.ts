@@ -8,6 +8,7 @@ import {
 import { metallbGroup, type KubeApis } from './apis.js';
 import { kubeCall } from './call.js';
 
+/** Where MetalLB runs and which load-balancer class it serves. */
 export interface FactsScope {
   namespace: string;
   lbClass: string | null;
@@ -41,6 +42,7 @@ interface RawPool {
   spec?: { addresses?: string[]; avoidBuggyIPs?: boolean };
 }
 
+/** Every IPAddressPool in MetalLB's namespace. */
 export async function readPools(kube: KubeApis, namespace: string): Promise<PoolFacts[]> {
   const list = (await kubeCall(`list IPAddressPools in ${namespace}`, () =>
     kube.custom.listNamespacedCustomObject({

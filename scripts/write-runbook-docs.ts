@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { runbookStepsMarkdown, withStepsSection } from '../domain/runbooks/step-docs.js';
 
+/** The checkout's README.md. */
 export const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
 
 /** README.md as it should be: the generated section in place, formatted as `prettier --write` would. */

@@ -40,6 +40,7 @@ export async function verifyNoIpLost(run: ReapplyRun): Promise<ServiceFacts[]> {
   return verified.after;
 }
 
+/** The result of a finished reapply run; marks the run completed. */
 export function reapplyResult(run: ReapplyRun, report: ReapplyReport, after: ServiceFacts[]): RunbookResult {
   run.steps.phase('completed');
   return {

@@ -8,6 +8,7 @@ import type { RunbookResult } from '../../domain/runbooks/types.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { useColor } from '../terminal.js';
 
+/** How followRunbook shows progress. */
 export interface FollowOptions {
   /** Named in the hint shown when no worker answers. */
   taskQueue?: string;

@@ -21,6 +21,7 @@ import {
   type AnyStep,
 } from '../../domain/runbooks/steps.js';
 
+/** Which runbook to plan, as the command line asked for it. */
 export interface PlanRequest {
   runbook: RunbookName;
   recreate: boolean;

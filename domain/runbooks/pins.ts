@@ -35,11 +35,13 @@ export function pinMechanismFor(versionTag: string | null | undefined): PinMecha
   };
 }
 
+/** A Service and the IPs it is pinned to (or must end up with). */
 export interface ServicePin {
   service: string;
   ips: string[];
 }
 
+/** Which healthy Services a re-create pins and which it only watches. */
 export interface PinPlan {
   /** Pins this run adds (and later removes). */
   pin: ServicePin[];
@@ -51,6 +53,7 @@ function hasOwnRequest(svc: ServiceFacts): boolean {
   return Boolean(svc.loadBalancerIP) || requestAnnotations.some((key) => svc.annotations[key] !== undefined);
 }
 
+/** The pin plan for the Services as recorded before the run: healthy ones only. */
 export function planPins(facts: ClusterFacts): PinPlan {
   const healthy = new Set(
     judgeServices(facts)

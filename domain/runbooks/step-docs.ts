@@ -2,7 +2,9 @@
 // the README cannot drift from what the workflows run. scripts/write-runbook-docs.ts writes them.
 import { runbookStepLists, type AnyStep } from './steps.js';
 
+/** Where the generated section starts in README.md. */
 export const docsStartMarker = '<!-- runbook-steps:start (generated: npx tsx scripts/write-runbook-docs.ts) -->';
+/** Where the generated section ends in README.md. */
 export const docsEndMarker = '<!-- runbook-steps:end -->';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|');

@@ -86,6 +86,7 @@ function restartSteps<Verified>(component: 'controller' | 'speakers', verifyLogs
   };
 }
 
+/** restart-controller's steps, in order. */
 export const restartControllerSteps = restartSteps(
   'controller',
   step({
@@ -102,6 +103,7 @@ export const restartControllerSteps = restartSteps(
   }),
 );
 
+/** restart-speakers' steps, in order. */
 export const restartSpeakersSteps = restartSteps(
   'speakers',
   step({
@@ -119,6 +121,7 @@ interface Refs {
   length: number;
 }
 
+/** Every step reapply-config can run, by name: both modes and the compensation. */
 export const reapplySteps = {
   locate,
   recordIps,
@@ -243,6 +246,7 @@ export const reapplySteps = {
 };
 
 const reapply = reapplySteps;
+/** reapply-config (in place), in order. */
 export const inPlaceSteps: readonly AnyStep[] = [
   reapply.locate,
   reapply.recordIps,
@@ -251,6 +255,7 @@ export const inPlaceSteps: readonly AnyStep[] = [
   reapply.trim,
   reapply.verifyIps,
 ];
+/** reapply-config --recreate, in order (compensation not included). */
 export const recreateSteps: readonly AnyStep[] = [
   reapply.locate,
   reapply.recordIps,
@@ -273,6 +278,7 @@ export const compensationSteps: readonly AnyStep[] = [
   reapply.restoreUnpin,
 ];
 
+/** cleanup-orphans' steps, in order. */
 export const cleanupOrphansSteps = {
   locate,
   find: step({
