@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { compensationSteps, recreateSteps } from '../../domain/runbooks/steps.js';
+import { compensationSteps, recreateSteps, restartControllerSteps } from '../../domain/runbooks/steps.js';
 import {
   createL2Advertisement,
   createLoadBalancer,
@@ -76,6 +76,22 @@ describe('fix --dry-run', () => {
     expect(positions.every((at) => at >= 0)).toBe(true);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(result.stdout).toContain('with metallb.io/loadBalancerIPs (MetalLB v');
+    expect(await versions()).toEqual(before);
+  });
+
+  it("prints restart-controller as its step table lists it, with this cluster's target", async () => {
+    const before = await versions();
+    const result = spawnSync(
+      process.execPath,
+      [bin, 'fix', 'restart-controller', '--dry-run', '--kubeconfig', lab().kubeconfig],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' }, timeout: 120_000 },
+    );
+    expect(result.status).toBe(0);
+    const stepLines = result.stdout.split('\n').filter((line) => /^ {2}- \d+\. /.test(line));
+    expect(stepLines.map((line) => line.replace(/^ {2}- \d+\. /, '').split(': ')[0])).toEqual(
+      Object.values(restartControllerSteps).map((step) => step.title),
+    );
+    expect(result.stdout).toContain('target: Deployment metallb-system/controller');
     expect(await versions()).toEqual(before);
   });
 });
