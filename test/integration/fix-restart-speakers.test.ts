@@ -88,7 +88,7 @@ describe('fix restart-speakers on the lab', () => {
     await expectClusterClean();
   });
 
-  it('on a speaker reporting a rejected configuration: the report goes with the replaced pod and the run verifies it', async () => {
+  it('a speaker reporting a rejected config: the report goes with the replaced pod, the run verifies it', async () => {
     const before = await allServiceIps();
     const stalePod = await reportInvalidSpeakerState();
     const { custom, namespace } = labClients();
@@ -139,7 +139,10 @@ describe('fix restart-speakers on the lab', () => {
         'restart-speakers-verification-failed',
       );
       expect(run.failure).toMatch(
-        /timed out at .* waiting for every speaker ConfigurationState .*; last seen: speaker-kwok-node-1 reports Invalid: configuration error: peer peer1 referencing non existing bfd profile x/,
+        new RegExp(
+          'timed out at .* waiting for every speaker ConfigurationState .*; last seen: speaker-kwok-node-1 ' +
+            'reports Invalid: configuration error: peer peer1 referencing non existing bfd profile x',
+        ),
       );
       expect(run.progress.phase).toBe('failed');
       expect(run.progress.steps.find((s) => s.id === 'verify-logs')?.status).toBe('failed');
