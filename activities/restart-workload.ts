@@ -1,6 +1,6 @@
 import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import { restartedAtAnnotation, restartPatch } from '../domain/rollout.js';
-import type { WorkloadKind } from '../domain/runbooks/rollout-check.js';
+import { restartRefusal, type WorkloadKind } from '../domain/runbooks/rollout-check.js';
 import { fieldManager } from '../domain/runbooks/names.js';
 import { mergePatch, type KubeApis } from '../kube/apis.js';
 import { kubeCall, runbookFailure } from '../kube/call.js';
@@ -30,21 +30,14 @@ async function readWorkload(kube: KubeApis, request: RestartRequest): Promise<V1
     : kubeCall(what, () => kube.apps.readNamespacedDaemonSet(params));
 }
 
-/** Why this workload cannot be restarted by a rollout, or null. Decided before any write. */
-export function restartRefusal(workload: V1Deployment | V1DaemonSet, request: RestartRequest): string | null {
-  if (request.kind !== 'DaemonSet') return null;
-  const strategy = (workload as V1DaemonSet).spec?.updateStrategy?.type ?? 'RollingUpdate';
-  if (strategy === 'RollingUpdate') return null;
-  return (
-    `DaemonSet ${request.namespace}/${request.name} uses updateStrategy ${strategy}: a rollout restart would ` +
-    'replace no pod; nothing was changed. Delete the speaker pods one at a time, or switch it to RollingUpdate'
-  );
-}
+// Deployments have no spec.updateStrategy (theirs is spec.strategy): undefined for them.
+const updateStrategyOf = (workload: V1Deployment | V1DaemonSet): string | undefined =>
+  (workload as V1DaemonSet).spec?.updateStrategy?.type;
 
 /** What `kubectl rollout restart` does: a JSON merge patch of the template's restartedAt annotation. */
 export async function restartWorkload(kube: KubeApis, request: RestartRequest): Promise<RestartResult> {
   const workload = await readWorkload(kube, request);
-  const refusal = restartRefusal(workload, request);
+  const refusal = restartRefusal(request.kind, `${request.namespace}/${request.name}`, updateStrategyOf(workload));
   if (refusal) throw runbookFailure('RestartRefused', refusal);
   const before = workload.spec?.template.metadata?.annotations?.[restartedAtAnnotation];
   const params = { name: request.name, namespace: request.namespace, body: restartPatch(request.token), fieldManager };

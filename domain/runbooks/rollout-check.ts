@@ -78,3 +78,17 @@ export function judgeRollout(o: RolloutObservation): RolloutVerdict {
     message: `${status.message}; ${o.pods.length} pod(s) on the new template and ready`,
   };
 }
+
+/**
+ * Why a rollout restart of this workload would do nothing, or null: a DaemonSet whose update
+ * strategy is not RollingUpdate replaces no pod when its template changes. Decided before any write.
+ */
+export function restartRefusal(kind: WorkloadKind, ref: string, updateStrategy: string | undefined): string | null {
+  // An absent strategy is defaulted to RollingUpdate by the API server.
+  const strategy = updateStrategy ?? 'RollingUpdate';
+  if (kind !== 'DaemonSet' || strategy === 'RollingUpdate') return null;
+  return (
+    `DaemonSet ${ref} uses updateStrategy ${strategy}: a rollout restart would replace no pod; nothing was ` +
+    'changed. Delete the speaker pods one at a time, or switch it to RollingUpdate'
+  );
+}

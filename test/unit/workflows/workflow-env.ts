@@ -20,8 +20,8 @@ export function temporalBinary(): string {
   const temporal = cachedComponent(componentNamed('temporal'));
   if (!temporal.built)
     throw new Error(
-      `the Temporal CLI is not built (expected in ${temporal.dir}): run \`npx tsx lab/cli.ts build\` once, ` +
-        'then re-run the workflow tests',
+      `the Temporal CLI is not built (expected in ${temporal.dir}): run \`npm run lab -- up\` once ` +
+        '(it builds what is missing), then re-run the workflow tests',
     );
   return temporal.binary('temporal');
 }
