@@ -2,14 +2,16 @@ import { judgeSpeakerLog, speakerStateProblems, type ConfigurationStateFacts } f
 import { metallbGroup, type KubeApis } from '../kube/apis.js';
 import { isNotFound, kubeCall, runbookFailure } from '../kube/call.js';
 import { readPodLog } from './component-logs.js';
-import { pollUntil } from './poll.js';
+import { pollUntil, type Observation } from './poll.js';
 
+/** What checkSpeakers reads: the new speaker pods. */
 export interface SpeakerCheck {
   namespace: string;
   pods: string[];
   deadline: string;
 }
 
+/** What checkSpeakers reads: the new speaker pods. */
 export interface SpeakerCheckResult {
   statesChecked: number;
   logLines: number;
@@ -48,25 +50,43 @@ async function speakerStates(kube: KubeApis, namespace: string): Promise<Configu
   }
 }
 
-async function speakerLogErrors(kube: KubeApis, c: SpeakerCheck): Promise<{ lines: number; errors: string[] }> {
-  const verdicts = await Promise.all(
-    c.pods.map(async (pod) => ({ pod, v: judgeSpeakerLog(await readPodLog(kube, c.namespace, pod, 'speaker')) })),
+interface SpeakerLogs {
+  lines: number;
+  errors: string[];
+}
+
+/** Every new speaker's log judged; a log not readable yet (a pod just started) is "not yet". */
+async function speakerLogErrors(kube: KubeApis, check: SpeakerCheck): Promise<Observation<SpeakerLogs>> {
+  const read = await Promise.all(
+    check.pods.map((pod) =>
+      readPodLog(kube, check.namespace, pod, 'speaker').then(
+        (text) => ({ pod, verdict: judgeSpeakerLog(text) }),
+        (error: Error) => ({ pod, unreadable: error.message }),
+      ),
+    ),
   );
+  const unreadable = read.flatMap((entry) => ('unreadable' in entry ? [`${entry.pod}: ${entry.unreadable}`] : []));
+  if (unreadable.length > 0) return { done: false, seen: unreadable.join('; ') };
+  const verdicts = read.flatMap((entry) => ('verdict' in entry ? [entry] : []));
   return {
-    lines: verdicts.reduce((sum, { v }) => sum + v.lines, 0),
-    errors: verdicts.flatMap(({ pod, v }) => v.errors.map((e) => `${pod}: ${e}`)),
+    done: true,
+    value: {
+      lines: verdicts.reduce((sum, { verdict }) => sum + verdict.lines, 0),
+      errors: verdicts.flatMap(({ pod, verdict }) => verdict.errors.map((error) => `${pod}: ${error}`)),
+    },
   };
 }
 
 /** No new speaker may report a rejected configuration, in its log or its ConfigurationState. */
-export async function checkSpeakers(kube: KubeApis, c: SpeakerCheck): Promise<SpeakerCheckResult> {
+export async function checkSpeakers(kube: KubeApis, check: SpeakerCheck): Promise<SpeakerCheckResult> {
   const what = 'every speaker ConfigurationState to belong to a new speaker pod and not be Invalid';
-  const states = await pollUntil({ what, deadline: c.deadline, intervalMs: 1000 }, async () => {
-    const found = await speakerStates(kube, c.namespace);
-    const problems = speakerStateProblems(found, c.pods);
+  const states = await pollUntil({ what, deadline: check.deadline, intervalMs: 1000 }, async () => {
+    const found = await speakerStates(kube, check.namespace);
+    const problems = speakerStateProblems(found, check.pods);
     return problems.length === 0 ? { done: true, value: found.length } : { done: false, seen: problems.join('; ') };
   });
-  const logs = await speakerLogErrors(kube, c);
+  const logsWait = { what: "the new speakers' logs to be readable", deadline: check.deadline, intervalMs: 1000 };
+  const logs = await pollUntil(logsWait, () => speakerLogErrors(kube, check));
   if (logs.errors.length > 0) {
     throw runbookFailure(
       'VerificationFailed',

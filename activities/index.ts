@@ -18,7 +18,7 @@ import { releaseServiceRequest } from './release-service-request.js';
 import { restartWorkload, type RestartRequest } from './restart-workload.js';
 import { restoreConfigObject } from './restore-config-object.js';
 import { rewriteConfigObject, type ObjectRef } from './rewrite-config-object.js';
-import { pinServiceIps, unpinServiceIps } from './service-pins.js';
+import { pinServiceIps, unpinServiceIps, type PinRequest } from './service-pins.js';
 import { trimStoredVersions } from './trim-stored-versions.js';
 import { verifyConfigMatchesBackup } from './verify-config.js';
 import { waitForDeletionsProcessed, type DeletionsWait } from './wait-for-deletions-processed.js';
@@ -39,7 +39,7 @@ export function createActivities(kc: KubeConfig) {
     exportMetallbConfig: (input: { namespace: string }) => exportMetallbConfig(kube, input),
     rewriteConfigObject: (ref: ObjectRef) => rewriteConfigObject(kube, ref),
     trimStoredVersions: (input: { plural: string; namespace: string }) => trimStoredVersions(kube, input),
-    pinServiceIps: (input: { pins: ServicePin[]; marker: string }) => pinServiceIps(kube, input),
+    pinServiceIps: (input: PinRequest) => pinServiceIps(kube, input),
     unpinServiceIps: (input: { services: string[]; marker: string }) => unpinServiceIps(kube, input),
     deleteConfigObject: (entry: BackupEntry) => deleteConfigObject(kube, entry),
     waitForDeletionsProcessed: (wait: DeletionsWait) => waitForDeletionsProcessed(kube, wait),

@@ -4,8 +4,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { runbookFailure } from '../kube/call.js';
 
+/** One look at the cluster: the awaited value, or what was seen instead. */
 export type Observation<T> = { done: true; value: T } | { done: false; seen: string };
 
+/** What a wait waits for and until when. */
 export interface PollOptions {
   /** What is awaited, in the operator's words ("the controller rollout to complete"). */
   what: string;
@@ -24,6 +26,7 @@ async function observe<T>(check: () => Promise<Observation<T>>): Promise<Observa
   }
 }
 
+/** Polls `check` until it reports done; fails with DeadlineExceeded, naming what it saw last. */
 export async function pollUntil<T>(options: PollOptions, check: () => Promise<Observation<T>>): Promise<T> {
   const deadline = Date.parse(options.deadline);
   for (;;) {

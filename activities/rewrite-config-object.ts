@@ -2,6 +2,7 @@ import { fieldManager } from '../domain/runbooks/names.js';
 import { metallbGroup, type KubeApis } from '../kube/apis.js';
 import { kubeCall } from '../kube/call.js';
 
+/** One MetalLB config object, by kind, version and name. */
 export interface ObjectRef {
   kind: string;
   plural: string;
@@ -10,6 +11,7 @@ export interface ObjectRef {
   name: string;
 }
 
+/** Whether the object was re-encoded, with its resourceVersion before and after. */
 export interface RewriteResult {
   ref: string;
   resourceVersionBefore: string;

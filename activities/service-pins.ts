@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { fieldManager, pinMarkerAnnotation } from '../domain/runbooks/names.js';
-import { isOurPin, pinAnnotation, pinAnnotations, type ServicePin } from '../domain/runbooks/pins.js';
+import { fieldManager } from '../domain/runbooks/names.js';
+import { isOurPin, pinAnnotations, unpinAnnotations, type ServicePin } from '../domain/runbooks/pins.js';
 import { requestAnnotations } from '../domain/runbooks/orphans.js';
 import { mergePatch, splitKey, type KubeApis } from '../kube/apis.js';
 import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 
+/** What pinServiceIps did. */
 export interface PinOutcome {
   /** Pins this run holds (added now or by an earlier attempt of the same run). */
   pinned: ServicePin[];
@@ -19,7 +20,16 @@ async function readService(kube: KubeApis, key: string) {
 
 type PinStep = { pinned: ServicePin } | { skipped: { service: string; reason: string } };
 
-async function pinOne(kube: KubeApis, pin: ServicePin, marker: string): Promise<PinStep> {
+/** What pinServiceIps is asked to do. */
+export interface PinRequest {
+  pins: ServicePin[];
+  marker: string;
+  /** The request annotation(s) the running MetalLB reads (pinMechanismFor); default metallb.io/loadBalancerIPs. */
+  annotations?: string[];
+}
+
+async function pinOne(kube: KubeApis, pin: ServicePin, request: PinRequest): Promise<PinStep> {
+  const { marker } = request;
   const svc = await orNullIfNotFound(readService(kube, pin.service));
   if (!svc) return { skipped: { service: pin.service, reason: 'Service no longer exists' } };
   const annotations = svc.metadata?.annotations ?? {};
@@ -30,7 +40,10 @@ async function pinOne(kube: KubeApis, pin: ServicePin, marker: string): Promise<
   const { namespace, name } = splitKey(pin.service);
   // resourceVersion makes the patch fail (409, retried) if the Service changed since the read.
   const body = {
-    metadata: { resourceVersion: svc.metadata?.resourceVersion, annotations: pinAnnotations(pin, marker) },
+    metadata: {
+      resourceVersion: svc.metadata?.resourceVersion,
+      annotations: pinAnnotations(pin, marker, request.annotations),
+    },
   };
   await kubeCall(`pin Service ${pin.service} to ${pin.ips.join(',')}`, () =>
     kube.core.patchNamespacedService({ namespace, name, body, fieldManager }, mergePatch),
@@ -38,14 +51,11 @@ async function pinOne(kube: KubeApis, pin: ServicePin, marker: string): Promise<
   return { pinned: pin };
 }
 
-/** Adds metallb.io/loadBalancerIPs = current IPs plus this run's marker to each planned Service. */
-export async function pinServiceIps(
-  kube: KubeApis,
-  input: { pins: ServicePin[]; marker: string },
-): Promise<PinOutcome> {
+/** Adds the loadBalancerIPs request = current IPs plus this run's marker to each planned Service. */
+export async function pinServiceIps(kube: KubeApis, input: PinRequest): Promise<PinOutcome> {
   const outcome: PinOutcome = { pinned: [], skipped: [] };
   for (const pin of input.pins) {
-    const step = await pinOne(kube, pin, input.marker);
+    const step = await pinOne(kube, pin, input);
     if ('pinned' in step) outcome.pinned.push(step.pinned);
     else outcome.skipped.push(step.skipped);
     Context.current().heartbeat(pin.service);
@@ -66,7 +76,7 @@ export async function unpinServiceIps(
     const body = {
       metadata: {
         resourceVersion: svc.metadata?.resourceVersion,
-        annotations: { [pinAnnotation]: null, [pinMarkerAnnotation]: null },
+        annotations: unpinAnnotations(),
       },
     };
     await kubeCall(`unpin Service ${key}`, () =>

@@ -3,6 +3,7 @@ import { readCrd, versionsOf } from '../kube/config-crds.js';
 import { mergePatch, metallbGroup, type KubeApis } from '../kube/apis.js';
 import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 
+/** A CRD's storedVersions before and after. */
 export interface TrimResult {
   crd: string;
   before: string[];

@@ -6,6 +6,7 @@ import { readPodLog } from './component-logs.js';
 import { listPods } from '../kube/workload-pods.js';
 import { pollUntil, type Observation } from './poll.js';
 
+/** What waitForDeletionsProcessed waits for. */
 export interface DeletionsWait {
   namespace: string;
   entries: BackupEntry[];

@@ -1,36 +1,35 @@
-import { ipsOutsidePools, poolIndexOf, type ServiceFacts } from '../domain/runbooks/service-facts.js';
+import { scopedIpProblems, type HeldIps } from '../domain/runbooks/ip-check.js';
+import type { ServiceFacts } from '../domain/runbooks/service-facts.js';
 import type { KubeApis } from '../kube/apis.js';
 import { readClusterFacts, type FactsScope } from '../kube/cluster-facts.js';
 import { pollUntil, type Observation } from './poll.js';
 
+/** The final check of a runbook, scoped to what it touched (see domain/runbooks/ip-check.ts). */
 export interface IpsInPoolsWait extends FactsScope {
-  /** These Services must also have an IP (e.g. the ones just cleaned up). */
+  /** Services this run changed: each must end with an IP inside a pool. */
   mustHaveIp: string[];
+  /** Services that held IPs when the run started: those inside a pool must still hold one (absent: none checked). */
+  mustKeepIp?: HeldIps[];
   deadline: string;
 }
 
-function problems(services: ServiceFacts[], w: IpsInPoolsWait, outside: (ips: string[]) => string[]): string[] {
-  const served = services.filter((s) => s.served);
-  const stray = served.flatMap((s) => outside(s.ips).map((ip) => `${s.key} holds ${ip} (in no pool)`));
-  const without = w.mustHaveIp
-    .filter((key) => !served.find((s) => s.key === key)?.ips.length)
-    .map((key) => `${key} has no IP yet`);
-  return [...stray, ...without];
-}
-
-async function observe(kube: KubeApis, w: IpsInPoolsWait): Promise<Observation<ServiceFacts[]>> {
-  const facts = await readClusterFacts(kube, w);
-  const index = poolIndexOf(facts.pools);
-  const found = problems(facts.services, w, (ips) => ipsOutsidePools(index, ips));
-  return found.length === 0
+async function observe(kube: KubeApis, wait: IpsInPoolsWait): Promise<Observation<ServiceFacts[]>> {
+  const facts = await readClusterFacts(kube, wait);
+  const check = { placed: wait.mustHaveIp, held: wait.mustKeepIp ?? [] };
+  const problems = scopedIpProblems(facts.services, facts.pools, check);
+  return problems.length === 0
     ? { done: true, value: facts.services.filter((s) => s.served) }
-    : { done: false, seen: found.join('; ') };
+    : { done: false, seen: problems.join('; ') };
 }
 
-/** Waits until every MetalLB-served Service's IPs lie inside a pool; returns them all. */
-export async function waitForServiceIpsInPools(kube: KubeApis, w: IpsInPoolsWait): Promise<ServiceFacts[]> {
-  const what = w.mustHaveIp.length
-    ? `${w.mustHaveIp.join(', ')} to get an IP inside a pool (and no Service outside one)`
-    : 'every Service IP to be inside a pool';
-  return pollUntil({ what, deadline: w.deadline }, () => observe(kube, w));
+/**
+ * Waits until the Services the run changed hold an IP inside a pool and no Service that held one
+ * before has lost it; returns every MetalLB-served Service, for the before/after report.
+ */
+export async function waitForServiceIpsInPools(kube: KubeApis, wait: IpsInPoolsWait): Promise<ServiceFacts[]> {
+  const kept = wait.mustKeepIp?.length ?? 0;
+  const what = wait.mustHaveIp.length
+    ? `${wait.mustHaveIp.join(', ')} to get an IP inside a pool, and the others that held one inside a pool to keep it`
+    : `the ${kept} Service(s) that held an IP inside a pool to still hold one`;
+  return pollUntil({ what, deadline: wait.deadline }, () => observe(kube, wait));
 }

@@ -4,6 +4,7 @@ import { runbookFailure } from '../kube/call.js';
 import { pollUntil } from './poll.js';
 import { readWorkload } from '../kube/workload-pods.js';
 
+/** The rollout to wait for and its deadline. */
 export interface RolloutWait {
   kind: WorkloadKind;
   namespace: string;
@@ -12,6 +13,7 @@ export interface RolloutWait {
   deadline: string;
 }
 
+/** The finished rollout and its pods. */
 export interface RolloutDone {
   message: string;
   pods: PodFacts[];

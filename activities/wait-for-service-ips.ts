@@ -4,6 +4,7 @@ import { splitKey, type KubeApis } from '../kube/apis.js';
 import { kubeCall, orNullIfNotFound } from '../kube/call.js';
 import { pollUntil, type Observation } from './poll.js';
 
+/** A Service that holds its previous IPs again (or is gone). */
 export interface ServiceIpsBack {
   service: string;
   ips: string[];

@@ -8,6 +8,7 @@ import {
 import { metallbGroup, type KubeApis } from './apis.js';
 import { kubeCall } from './call.js';
 
+/** Where MetalLB runs and which load-balancer class it serves. */
 export interface FactsScope {
   namespace: string;
   lbClass: string | null;
@@ -19,14 +20,20 @@ function isServed(svc: V1Service, lbClass: string | null): boolean {
   return svc.spec?.type === 'LoadBalancer' && cls === lbClass;
 }
 
+const keyOf = (svc: V1Service): string => `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`;
+const ingressIps = (svc: V1Service): string[] =>
+  (svc.status?.loadBalancer?.ingress ?? []).flatMap((ingress) => (ingress.ip ? [ingress.ip] : []));
+
+/** A Service reduced to what the runbooks read: its key, whether MetalLB serves it, IPs, requests. */
 export function serviceFacts(svc: V1Service, lbClass: string | null): ServiceFacts {
+  const { metadata, spec } = svc;
   return {
-    key: `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`,
+    key: keyOf(svc),
     served: isServed(svc, lbClass),
-    ips: (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
-    loadBalancerIP: svc.spec?.loadBalancerIP || null,
-    annotations: metallbAnnotations(svc.metadata?.annotations),
-    resourceVersion: svc.metadata?.resourceVersion ?? '',
+    ips: ingressIps(svc),
+    loadBalancerIP: spec?.loadBalancerIP || null,
+    annotations: metallbAnnotations(metadata?.annotations),
+    resourceVersion: metadata?.resourceVersion ?? '',
   };
 }
 
@@ -35,6 +42,7 @@ interface RawPool {
   spec?: { addresses?: string[]; avoidBuggyIPs?: boolean };
 }
 
+/** Every IPAddressPool in MetalLB's namespace. */
 export async function readPools(kube: KubeApis, namespace: string): Promise<PoolFacts[]> {
   const list = (await kubeCall(`list IPAddressPools in ${namespace}`, () =>
     kube.custom.listNamespacedCustomObject({

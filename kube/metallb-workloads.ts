@@ -1,4 +1,5 @@
 import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
+import { imageTag } from '../domain/snapshot.js';
 import type { KubeApis } from './apis.js';
 import { kubeCall, runbookFailure } from './call.js';
 
@@ -10,6 +11,8 @@ export interface MetallbWorkloads {
   speaker: string | null;
   /** The controller's --lb-class, if any: it decides which Services MetalLB serves. */
   lbClass: string | null;
+  /** The controller image's tag ("v0.16.1"), null when it has none (a digest, "latest"...). */
+  version: string | null;
 }
 
 const selectors = (component: string) => [
@@ -32,6 +35,12 @@ function lbClassOf(deployment: V1Deployment): string | null {
   if (index < 0) return null;
   const arg = args[index]!;
   return (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1]) || null;
+}
+
+function versionOf(deployment: V1Deployment): string | null {
+  const containers = deployment.spec?.template.spec?.containers ?? [];
+  const image = (containers.find((c) => c.name === 'controller') ?? containers[0])?.image;
+  return image ? imageTag(image) : null;
 }
 
 async function findController(kube: KubeApis): Promise<V1Deployment> {
@@ -70,5 +79,6 @@ export async function findMetallbWorkloads(kube: KubeApis): Promise<MetallbWorkl
     controller: controller.metadata!.name!,
     speaker: speaker?.metadata?.name ?? null,
     lbClass: lbClassOf(controller),
+    version: versionOf(controller),
   };
 }

@@ -12,11 +12,11 @@ const kubeRetry: RetryPolicy = {
   nonRetryableErrorTypes,
 };
 
-/** One or a few API calls each. */
-export const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m', retry: kubeRetry });
+/** The activities as workflows call them: one or a few API calls each. */
+export const clusterActivities = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m', retry: kubeRetry });
 
 /** Observed waits: they heartbeat every poll, so a lost worker is noticed within seconds. */
-export const waits = proxyActivities<RunbookActivities>({
+export const waitActivities = proxyActivities<RunbookActivities>({
   startToCloseTimeout: '20m',
   heartbeatTimeout: '10s',
   retry: kubeRetry,
@@ -26,7 +26,7 @@ export const waits = proxyActivities<RunbookActivities>({
  * Compensation retries every error for up to 10 minutes: giving up would leave the cluster
  * without its configuration, and an operator can clear the obstacle while it retries.
  */
-export const compensation = proxyActivities<RunbookActivities>({
+export const compensationActivities = proxyActivities<RunbookActivities>({
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },

@@ -1,127 +1,97 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
+import type { OrphanFindings } from '../kube/orphaned-services.js';
+import { heldIps, untouchedReport } from '../domain/runbooks/ip-check.js';
 import type { OrphanPlan } from '../domain/runbooks/orphans.js';
-import { changedIps, describeIpChanges, ipChanges } from '../domain/runbooks/results.js';
+import { describeIpChanges, ipChanges } from '../domain/runbooks/results.js';
+import { cleanupOrphansSteps as cleanupSteps } from '../domain/runbooks/steps.js';
 import { withLimits, type CleanupOrphansInput, type RunbookResult } from '../domain/runbooks/types.js';
-import { kube, waits } from './activity-options.js';
-import { deadlineIn, trackProgress } from './progress-tracker.js';
-
-const S = {
-  locate: { id: 'locate', title: 'Locate MetalLB' },
-  find: { id: 'find-orphans', title: 'Find the orphaned Services' },
-  release: { id: 'release-requests', title: 'Remove unservable IP requests and stale pool annotations' },
-  clear: { id: 'clear-ingress', title: 'Clear ingress IPs that lie in no pool' },
-  waitIps: { id: 'wait-new-ips', title: 'Wait for a new IP inside a pool' },
-  verify: { id: 'verify', title: 'Verify no healthy Service changed and every IP is inside a pool' },
-};
+import { clusterActivities, waitActivities } from './activity-options.js';
+import { deadlineIn, trackSteps, type RunbookSteps } from './progress-tracker.js';
 
 async function releaseAll(plans: OrphanPlan[]): Promise<string[]> {
   const removed: string[] = [];
   for (const plan of plans) {
-    const r = await kube.releaseServiceRequest(plan);
-    removed.push(...r.removed.map((field) => `${r.service}: removed ${field}`));
+    const released = await clusterActivities.releaseServiceRequest(plan);
+    removed.push(...released.removed.map((field) => `${released.service}: removed ${field}`));
   }
   return removed;
 }
 
 async function clearAll(plans: OrphanPlan[], namespace: string): Promise<string[]> {
   const cleared: string[] = [];
-  for (const plan of plans.filter((p) => p.clearIngress)) {
-    const r = await kube.clearOrphanedIngress({ service: plan.service, namespace });
-    if (r.cleared.length) cleared.push(`${r.service}: cleared status.loadBalancer (${r.cleared.join(', ')})`);
+  for (const plan of plans.filter((orphan) => orphan.clearIngress)) {
+    const done = await clusterActivities.clearOrphanedIngress({ service: plan.service, namespace });
+    if (done.cleared.length) cleared.push(`${done.service}: cleared status.loadBalancer (${done.cleared.join(', ')})`);
   }
   return cleared;
 }
 
+/** Releases and clears every orphan found, then waits for each to get an IP inside a pool. */
+async function cleanAll(steps: RunbookSteps, found: OrphanFindings, wait: CleanupWait): Promise<string[]> {
+  const orphans = found.orphans.map((orphan) => orphan.service);
+  const removed = await steps.run(cleanupSteps.release, () => releaseAll(found.orphans));
+  const cleared = await steps.run(cleanupSteps.clear, () => clearAll(found.orphans, wait.namespace));
+  const placed = { ...wait, mustHaveIp: orphans, deadline: deadlineIn(wait.serviceIpsSeconds) };
+  await steps.run(cleanupSteps.waitIps, () => waitActivities.waitForServiceIpsInPools(placed));
+  return [...removed, ...cleared];
+}
+
+interface CleanupWait {
+  namespace: string;
+  lbClass: string | null;
+  serviceIpsSeconds: number;
+}
+
+async function cleanup(input: CleanupOrphansInput, steps: RunbookSteps): Promise<RunbookResult> {
+  const startedAt = new Date().toISOString();
+  const metallb = await steps.run(cleanupSteps.locate, () => clusterActivities.findMetallbWorkloads());
+  const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
+  const search = { ...scope, services: input.services };
+  const found = await steps.run(cleanupSteps.find, () => clusterActivities.findOrphanedServices(search));
+  const orphans = found.orphans.map((orphan) => orphan.service);
+  const wait = { ...scope, serviceIpsSeconds: withLimits(input).serviceIpsSeconds };
+  if (orphans.length === 0)
+    for (const skipped of [cleanupSteps.release, cleanupSteps.clear, cleanupSteps.waitIps])
+      steps.skip(skipped, 'no orphaned Service');
+  const changes = orphans.length ? await cleanAll(steps, found, wait) : [];
+  // Scoped: the cleaned Services and the ones that held an IP in a pool; other orphans are left alone.
+  const mustKeepIp = heldIps(found.before);
+  const check = { ...scope, mustHaveIp: orphans, mustKeepIp, deadline: deadlineIn(wait.serviceIpsSeconds) };
+  const { after } = await steps.run(cleanupSteps.verify, async () => ({
+    after: await waitActivities.waitForServiceIpsInPools(check),
+    kept: mustKeepIp.length,
+  }));
+  const services = ipChanges(found.before, after);
+  steps.phase('completed');
+  const moved = describeIpChanges(services.filter((change) => orphans.includes(change.service)));
+  return {
+    runbook: 'cleanup-orphans',
+    cluster: input.cluster,
+    workflowId: workflowInfo().workflowId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    summary: orphans.length
+      ? `cleaned ${orphans.length} orphaned Service(s); update DNS and firewalls for: ` +
+        `${moved.join('; ') || 'no IP changed'}`
+      : 'no orphaned Service found; nothing changed',
+    changes,
+    checks: [
+      `every cleaned Service holds an IP inside a pool (${orphans.length} Service(s))`,
+      `none of the ${mustKeepIp.length} other Service(s) that held an IP lost it`,
+      ...moved,
+      ...untouchedReport({ services: found.before, pools: null }, after, orphans),
+    ],
+    services,
+  };
+}
+
 /** Fixes orphaned Service IPs; never touches a healthy Service. Reports old -> new IP of each. */
 export async function cleanupOrphans(input: CleanupOrphansInput): Promise<RunbookResult> {
-  const limits = withLimits(input);
-  const startedAt = new Date().toISOString();
-  const t = trackProgress('cleanup-orphans', input.cluster, Object.values(S));
+  const steps = trackSteps('cleanup-orphans', input.cluster, Object.values(cleanupSteps));
   try {
-    const m = await t.step(
-      S.locate,
-      null,
-      () => kube.findMetallbWorkloads(),
-      (w) => `MetalLB in ${w.namespace}`,
-    );
-    const scope = { namespace: m.namespace, lbClass: m.lbClass };
-    const found = await t.step(
-      S.find,
-      null,
-      () => kube.findOrphanedServices({ ...scope, services: input.services }),
-      (f) =>
-        f.orphans.length
-          ? f.orphans.map((o) => `${o.service}: ${o.reasons.join('; ')}`).join(' | ')
-          : 'no orphaned Service',
-    );
-    const orphans = found.orphans.map((o) => o.service);
-    if (orphans.length === 0) for (const step of [S.release, S.clear, S.waitIps]) t.skip(step, 'no orphaned Service');
-    const removed = orphans.length
-      ? await t.step(
-          S.release,
-          null,
-          () => releaseAll(found.orphans),
-          (r) => `${r.length} field(s) removed`,
-        )
-      : [];
-    const cleared = orphans.length
-      ? await t.step(
-          S.clear,
-          null,
-          () => clearAll(found.orphans, m.namespace),
-          (r) => `${r.length} Service(s) cleared`,
-        )
-      : [];
-    if (orphans.length)
-      await t.step(S.waitIps, `${orphans.join(', ')} to get an IP inside a pool`, () =>
-        waits.waitForServiceIpsInPools({
-          ...scope,
-          mustHaveIp: orphans,
-          deadline: deadlineIn(limits.serviceIpsSeconds),
-        }),
-      );
-    const verify = async () => {
-      const after = await waits.waitForServiceIpsInPools({
-        ...scope,
-        mustHaveIp: orphans,
-        deadline: deadlineIn(limits.serviceIpsSeconds),
-      });
-      const collateral = changedIps(ipChanges(found.before, after)).filter((c) => !orphans.includes(c.service));
-      if (collateral.length > 0)
-        throw ApplicationFailure.nonRetryable(
-          `Services that were not cleaned changed IPs: ${describeIpChanges(collateral).join('; ')}`,
-          'VerificationFailed',
-        );
-      return after;
-    };
-    const after = await t.step(
-      S.verify,
-      'every Service IP inside a pool',
-      verify,
-      (a) => `${a.length} Service(s) checked, none but the orphans changed`,
-    );
-    const services = ipChanges(found.before, after);
-    t.phase('completed');
-    const moved = describeIpChanges(services.filter((c) => orphans.includes(c.service)));
-    return {
-      runbook: 'cleanup-orphans',
-      cluster: input.cluster,
-      workflowId: workflowInfo().workflowId,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      summary: orphans.length
-        ? `cleaned ${orphans.length} orphaned Service(s); update DNS and firewalls for: ${moved.join('; ') || 'no IP changed'}`
-        : 'no orphaned Service found; nothing changed',
-      changes: [...removed, ...cleared],
-      checks: [
-        `every Service IP is inside a pool (${after.length} Service(s))`,
-        'no other Service changed its IP',
-        ...moved,
-      ],
-      services,
-    };
+    return await cleanup(input, steps);
   } catch (error) {
-    t.phase('failed');
+    steps.phase('failed');
     throw error;
   }
 }

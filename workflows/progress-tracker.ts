@@ -1,5 +1,6 @@
 // Runs a workflow's steps while keeping the progress its query returns. Times are workflow time.
-import { ActivityFailure, ApplicationFailure, setHandler } from '@temporalio/workflow';
+// Each step's title, wait and detail wording come from its entry in domain/runbooks/steps.ts.
+import { ActivityFailure, ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
 import {
   failStep,
   finishStep,
@@ -12,6 +13,7 @@ import {
   type RunbookProgress,
 } from '../domain/runbooks/progress.js';
 import type { RunbookName } from '../domain/runbooks/names.js';
+import type { RunbookStep } from '../domain/runbooks/steps.js';
 import { progressQuery } from './messages.js';
 
 const now = (): string => new Date().toISOString();
@@ -27,30 +29,29 @@ function typeOf(error: unknown): string {
   return inner instanceof ApplicationFailure && inner.type ? inner.type : 'RunbookStepFailed';
 }
 
-export interface Tracker {
-  step<T>(
-    step: PlannedStep,
-    waitingFor: string | null,
-    run: () => Promise<T>,
-    detail?: (value: T) => string,
-  ): Promise<T>;
+/** A runbook's steps as they run: each step's outcome goes into the progress query. */
+export interface RunbookSteps {
+  /** Runs one step; a failure fails the step and is rethrown as a non-retryable failure naming it. */
+  run<Value>(step: RunbookStep<Value>, action: () => Promise<Value>): Promise<Value>;
   skip(step: PlannedStep, reason: string): void;
   phase(phase: RunbookPhase): void;
-  progress(): RunbookProgress;
 }
 
-export function trackProgress(runbook: RunbookName, cluster: string, steps: readonly PlannedStep[]): Tracker {
-  let progress = plannedProgress(runbook, cluster, steps);
-  setHandler(progressQuery, () => progress);
+/** Starts the progress of a run (every planned step pending) and answers the progress query with it. */
+export function trackSteps(runbook: RunbookName, cluster: string, planned: readonly PlannedStep[]): RunbookSteps {
+  let progress = plannedProgress(runbook, cluster, planned);
+  setHandler(progressQuery, (): RunbookProgress => progress);
   return {
-    async step(step, waitingFor, run, detail) {
-      progress = startStep(progress, step, now(), waitingFor);
+    async run(step, action) {
+      progress = startStep(progress, step, now(), step.waitsFor);
       try {
-        const value = await run();
-        progress = finishStep(progress, step.id, now(), detail ? detail(value) : null);
+        const value = await action();
+        progress = finishStep(progress, step.id, now(), step.detail ? step.detail(value) : null);
         return value;
       } catch (error) {
         progress = failStep(progress, step.id, now(), reasonOf(error));
+        // A cancelled run stays a cancellation, so the workflow ends cancelled, not failed.
+        if (isCancellation(error)) throw error;
         // A plain Error would fail only the workflow task and retry forever; this fails the run.
         throw ApplicationFailure.create({
           message: `${step.title}: ${reasonOf(error)}`,
@@ -66,7 +67,6 @@ export function trackProgress(runbook: RunbookName, cluster: string, steps: read
     phase(phase) {
       progress = withPhase(progress, phase);
     },
-    progress: () => progress,
   };
 }
 

@@ -1,11 +1,12 @@
 import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { creationOrder, type BackupEntry } from '../domain/runbooks/backup.js';
 import { pinMarker, type ServicePin } from '../domain/runbooks/pins.js';
-import { compensation, waits } from './activity-options.js';
+import { reapplySteps, type RunbookStep } from '../domain/runbooks/steps.js';
+import { compensationActivities, waitActivities } from './activity-options.js';
 import { deadlineIn, reasonOf } from './progress-tracker.js';
 import type { ReapplyRun } from './reapply-run.js';
-import { reapplySteps as S } from './reapply-steps.js';
 
+/** The pins of one run. */
 export interface Pins {
   marker: string;
   /** Pins this run added. */
@@ -18,55 +19,76 @@ export interface Pins {
 async function restoreAll(entries: BackupEntry[], holdAutoAssign: boolean): Promise<string[]> {
   const actions: string[] = [];
   for (const entry of entries) {
-    const r = await compensation.restoreConfigObject({ entry, holdAutoAssign });
-    if (r.action !== 'unchanged') actions.push(`${r.ref} ${r.action}`);
+    const restored = await compensationActivities.restoreConfigObject({ entry, holdAutoAssign });
+    if (restored.action !== 'unchanged') actions.push(`${restored.ref} ${restored.action}`);
   }
   return actions;
 }
 
-async function restore(run: ReapplyRun, pins: Pins): Promise<void> {
-  const { t } = run;
-  const pools = run.backup.objects.filter((e) => e.kind === 'IPAddressPool');
-  const describe = (a: string[]) => (a.length ? a.join(', ') : 'every object was already as in the backup');
-  await t.step(S.restore, null, () => restoreAll(creationOrder(run.backup.objects), true), describe);
-  await t.step(S.restoreIps, `${pins.watched.length} Service(s) to hold their previous IPs`, () =>
-    waits.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(run.limits.serviceIpsSeconds) }),
-  );
-  await t.step(S.restoreAutoAssign, null, () => restoreAll(pools, false), describe);
-  await t.step(S.restoreUnpin, null, () =>
-    compensation.unpinServiceIps({ services: pins.pinned.map((p) => p.service), marker: pins.marker }),
-  );
+/** Runs one compensation step; a failure is kept as a line for the report and the next step runs anyway. */
+async function attempt<Value>(
+  run: ReapplyRun,
+  stillWrong: string[],
+  step: RunbookStep<Value>,
+  action: () => Promise<Value>,
+): Promise<void> {
+  try {
+    await run.steps.run(step, action);
+  } catch (error) {
+    stillWrong.push(reasonOf(error));
+  }
+}
+
+/**
+ * Every step runs whatever the one before concluded: the pools always get their own autoAssign
+ * back and this run's pins always go, even when the IPs did not come back in time.
+ * Returns what is still wrong, one line each.
+ */
+async function restore(run: ReapplyRun, pins: Pins): Promise<string[]> {
+  const stillWrong: string[] = [];
+  const { objects } = run.backup;
+  const pools = objects.filter((entry) => entry.kind === 'IPAddressPool');
+  const ipsBack = () =>
+    waitActivities.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(run.limits.serviceIpsSeconds) });
+  const ours = { services: pins.pinned.map((pin) => pin.service), marker: pins.marker };
+  await attempt(run, stillWrong, reapplySteps.restore, () => restoreAll(creationOrder(objects), true));
+  await attempt(run, stillWrong, reapplySteps.restoreIps, ipsBack);
+  await attempt(run, stillWrong, reapplySteps.restoreAutoAssign, () => restoreAll(pools, false));
+  await attempt(run, stillWrong, reapplySteps.restoreUnpin, () => compensationActivities.unpinServiceIps(ours));
+  return stillWrong;
+}
+
+function backupHint(): string {
+  const { workflowId, runId } = workflowInfo();
+  return `metallb-runbooks fix reapply-config --backup-of ${workflowId}/run/${runId} --backup-file backup.yaml`;
 }
 
 /** After a failure past the first delete: put the backup and the IPs back, then fail with both stories. */
 export async function compensate(run: ReapplyRun, pins: Pins, error: unknown): Promise<never> {
-  run.t.phase('compensating');
+  run.steps.phase('compensating');
   const reason = reasonOf(error);
-  try {
-    // Even a cancelled run puts the configuration back before it ends.
-    await CancellationScope.nonCancellable(() => restore(run, pins));
-  } catch (restoreError) {
-    run.t.phase('failed');
-    const { workflowId, runId } = workflowInfo();
-    const message = `reapply-config --recreate failed (${reason}) and restoring the backup failed too: ${reasonOf(restoreError)}; get the backup with: metallb-runbooks fix reapply-config --backup-of ${workflowId}/run/${runId} --backup-file backup.yaml`;
-    throw ApplicationFailure.create({ message, type: 'RestoreFailed', nonRetryable: true, cause: error as Error });
-  }
-  run.t.phase('failed');
-  const message = `reapply-config --recreate failed: ${reason}; restored the backup (${run.backup.objects.length} object(s)) and every pinned Service has its previous IP`;
-  throw ApplicationFailure.create({
-    message,
-    type: 'RecreateFailedRestored',
-    nonRetryable: true,
-    cause: error as Error,
-  });
+  // Even a cancelled run puts the configuration back before it ends.
+  const stillWrong = await CancellationScope.nonCancellable(() => restore(run, pins));
+  run.steps.phase('failed');
+  const objects = `${run.backup.objects.length} object(s)`;
+  const message = stillWrong.length
+    ? `reapply-config --recreate failed (${reason}); compensation ran every step (backup of ${objects}, ` +
+      `pool autoAssign, removal of this run's pins) but ${stillWrong.length} did not succeed: ` +
+      `${stillWrong.join('; ')}; get the backup with: ${backupHint()}`
+    : `reapply-config --recreate failed: ${reason}; restored the backup (${objects}) ` +
+      'and every pinned Service has its previous IP';
+  const type = stillWrong.length ? 'RestoreFailed' : 'RecreateFailedRestored';
+  throw ApplicationFailure.create({ message, type, nonRetryable: true, cause: error as Error });
 }
 
-/** Pinning failed before anything was deleted: remove whatever pins were added, then fail. */
+/** Pinning failed (or the run was cancelled) before anything was deleted: remove the pins added, then fail. */
 export async function unpinBeforeAnyDelete(run: ReapplyRun, error: unknown): Promise<never> {
-  const services = run.before.services.map((s) => s.key);
+  const services = run.before.services.map((svc) => svc.key);
   const { workflowId, runId } = workflowInfo();
+  // Not cancellable: after a cancellation the pins must still go.
+  const unpin = () => compensationActivities.unpinServiceIps({ services, marker: pinMarker(workflowId, runId) });
   try {
-    await compensation.unpinServiceIps({ services, marker: pinMarker(workflowId, runId) });
+    await CancellationScope.nonCancellable(unpin);
   } catch (unpinError) {
     throw ApplicationFailure.create({
       message: `${reasonOf(error)}; removing the pins added so far failed too: ${reasonOf(unpinError)}`,

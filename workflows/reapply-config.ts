@@ -1,42 +1,29 @@
 import { setHandler } from '@temporalio/workflow';
 import type { ConfigBackup } from '../domain/runbooks/backup.js';
+import { inPlaceSteps, reapplySteps, recreateSteps } from '../domain/runbooks/steps.js';
 import { withLimits, type ReapplyConfigInput, type RunbookResult } from '../domain/runbooks/types.js';
-import { kube } from './activity-options.js';
+import { clusterActivities } from './activity-options.js';
 import { backupQuery } from './messages.js';
-import { trackProgress, type Tracker } from './progress-tracker.js';
+import { trackSteps, type RunbookSteps } from './progress-tracker.js';
 import { reapplyInPlace } from './reapply-in-place.js';
 import { reapplyRecreate } from './reapply-recreate.js';
-import { inPlaceSteps, reapplySteps as S, recreateSteps } from './reapply-steps.js';
 import type { ReapplyRun } from './reapply-run.js';
 
 async function prepare(
-  t: Tracker,
+  steps: RunbookSteps,
   input: ReapplyConfigInput,
-  onBackup: (b: ConfigBackup) => void,
+  onBackup: (backup: ConfigBackup) => void,
 ): Promise<ReapplyRun> {
   const startedAt = new Date().toISOString();
-  const m = await t.step(
-    S.locate,
-    null,
-    () => kube.findMetallbWorkloads(),
-    (w) => `MetalLB in ${w.namespace}`,
-  );
-  const scope = { namespace: m.namespace, lbClass: m.lbClass };
-  const before = await t.step(
-    S.recordIps,
-    null,
-    () => kube.readClusterFacts(scope),
-    (f) => `${f.services.filter((s) => s.served).length} MetalLB Service(s)`,
-  );
+  const metallb = await steps.run(reapplySteps.locate, () => clusterActivities.findMetallbWorkloads());
+  const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
+  const before = await steps.run(reapplySteps.recordIps, () => clusterActivities.readClusterFacts(scope));
   // The backup is this activity's result: it lives in the workflow history.
-  const backup = await t.step(
-    S.exportConfig,
-    null,
-    () => kube.exportMetallbConfig({ namespace: m.namespace }),
-    (b) => `${b.objects.length} object(s), ${b.secrets.length} referenced Secret(s) by name`,
+  const backup = await steps.run(reapplySteps.exportConfig, () =>
+    clusterActivities.exportMetallbConfig({ namespace: metallb.namespace }),
   );
   onBackup(backup);
-  return { t, input, limits: withLimits(input), startedAt, m, scope, before, backup };
+  return { steps, input, limits: withLimits(input), startedAt, metallb, scope, before, backup };
 }
 
 /**
@@ -47,12 +34,13 @@ async function prepare(
 export async function reapplyConfig(input: ReapplyConfigInput): Promise<RunbookResult> {
   let backup: ConfigBackup | null = null;
   setHandler(backupQuery, () => backup);
-  const t = trackProgress('reapply-config', input.cluster, input.mode === 'recreate' ? recreateSteps : inPlaceSteps);
+  const planned = input.mode === 'recreate' ? recreateSteps : inPlaceSteps;
+  const steps = trackSteps('reapply-config', input.cluster, planned);
   try {
-    const run = await prepare(t, input, (b) => (backup = b));
+    const run = await prepare(steps, input, (taken) => (backup = taken));
     return await (input.mode === 'recreate' ? reapplyRecreate(run) : reapplyInPlace(run));
   } catch (error) {
-    t.phase('failed');
+    steps.phase('failed');
     throw error;
   }
 }

@@ -3,125 +3,111 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { MetallbWorkloads } from '../kube/metallb-workloads.js';
 import type { RolloutDone } from '../activities/wait-for-rollout.js';
+import { heldIps, untouchedReport } from '../domain/runbooks/ip-check.js';
 import type { RunbookName } from '../domain/runbooks/names.js';
 import { describeIpChanges, ipChanges } from '../domain/runbooks/results.js';
 import type { WorkloadKind } from '../domain/runbooks/rollout-check.js';
+import type { ClusterFacts } from '../domain/runbooks/service-facts.js';
+import type { restartControllerSteps } from '../domain/runbooks/steps.js';
 import { withLimits, type RunbookInput, type RunbookResult, type WaitLimits } from '../domain/runbooks/types.js';
-import { kube, waits } from './activity-options.js';
-import { deadlineIn, trackProgress, type Tracker } from './progress-tracker.js';
+import { clusterActivities, waitActivities } from './activity-options.js';
+import { deadlineIn, trackSteps, type RunbookSteps } from './progress-tracker.js';
 
+/** What differs between restarting the controller and the speakers. */
 export interface Component {
   runbook: RunbookName;
   kind: WorkloadKind;
-  steps: RestartSteps;
-  /** Checks the new pods' logs (and state objects); returns one line for the result. */
-  verify(tracker: Tracker, ns: string, pods: string[], limits: WaitLimits): Promise<string>;
+  steps: Omit<typeof restartControllerSteps, 'verifyLogs'>;
+  /** Checks the new pods' logs (and state objects); returns the lines for the result's checks. */
+  verify(run: RestartRun, pods: string[]): Promise<string[]>;
 }
 
-export const restartSteps = (label: string, verifyTitle: string) => ({
-  locate: { id: 'locate', title: 'Locate MetalLB' },
-  recordIps: { id: 'record-ips', title: 'Record every Service IP' },
-  restart: { id: 'restart', title: `Restart the ${label} (rollout-restart annotation)` },
-  rollout: { id: 'wait-rollout', title: `Wait for the ${label} rollout` },
-  verify: { id: 'verify-logs', title: verifyTitle },
-  verifyIps: { id: 'verify-ips', title: 'Verify every Service IP is inside a pool' },
-});
+/** One restart as it runs. */
+export interface RestartRun {
+  steps: RunbookSteps;
+  metallb: MetallbWorkloads;
+  limits: WaitLimits;
+}
 
-type RestartSteps = ReturnType<typeof restartSteps>;
-
-function workloadName(m: MetallbWorkloads, c: Component): string {
-  const name = c.kind === 'Deployment' ? m.controller : m.speaker;
+function workloadName(metallb: MetallbWorkloads, component: Component): string {
+  const name = component.kind === 'Deployment' ? metallb.controller : metallb.speaker;
   if (name === null)
     throw ApplicationFailure.nonRetryable(
-      `MetalLB in ${m.namespace} has no speaker DaemonSet to restart`,
+      `MetalLB in ${metallb.namespace} has no speaker DaemonSet to restart`,
       'MetallbNotFound',
     );
   return name;
 }
 
-async function rollOut(t: Tracker, c: Component, ns: string, name: string, limits: WaitLimits): Promise<RolloutDone> {
-  const { steps } = c;
+async function rollOut(run: RestartRun, component: Component, name: string): Promise<RolloutDone> {
+  const { kind, steps } = component;
+  const namespace = run.metallb.namespace;
   // Workflow-derived token: a retried patch writes the same value and starts no second rollout.
   const token = workflowInfo().runStartTime.toISOString();
-  const restart = await t.step(
-    steps.restart,
-    null,
-    () => kube.restartWorkload({ kind: c.kind, namespace: ns, name, token }),
-    (r) =>
-      `${c.kind} ${ns}/${name} restartedAt=${token} (generation ${r.generation}${r.changed ? '' : ', already patched'})`,
-  );
-  const waitingFor = `${c.kind} ${ns}/${name}: generation ${restart.generation} observed, every pod replaced and ready`;
-  return t.step(
-    steps.rollout,
-    waitingFor,
-    () =>
-      waits.waitForRolloutComplete({
-        kind: c.kind,
-        namespace: ns,
-        name,
-        generation: restart.generation,
-        deadline: deadlineIn(limits.rolloutSeconds),
-      }),
-    (r) => r.message,
-  );
+  const target = `${kind} ${namespace}/${name}`;
+  const restartWorkload = async () => ({
+    ...(await clusterActivities.restartWorkload({ kind, namespace, name, token })),
+    target,
+    token,
+  });
+  const restarted = await run.steps.run(steps.restart, restartWorkload);
+  const rollout = { kind, namespace, name, generation: restarted.generation };
+  const deadline = deadlineIn(run.limits.rolloutSeconds);
+  return run.steps.run(steps.rollout, () => waitActivities.waitForRolloutComplete({ ...rollout, deadline }));
 }
 
-export async function restartComponent(c: Component, input: RunbookInput): Promise<RunbookResult> {
-  const limits = withLimits(input);
-  const { steps } = c;
+async function verifyIps(run: RestartRun, component: Component, before: ClusterFacts) {
+  const mustKeepIp = heldIps(before.services);
+  const scope = { namespace: run.metallb.namespace, lbClass: run.metallb.lbClass };
+  const check = { ...scope, mustHaveIp: [], mustKeepIp, deadline: deadlineIn(run.limits.serviceIpsSeconds) };
+  const verified = async () => ({
+    after: await waitActivities.waitForServiceIpsInPools(check),
+    kept: mustKeepIp.length,
+  });
+  return run.steps.run(component.steps.verifyIps, verified);
+}
+
+async function restart(component: Component, input: RunbookInput, steps: RunbookSteps): Promise<RunbookResult> {
   const startedAt = new Date().toISOString();
-  const t = trackProgress(c.runbook, input.cluster, Object.values(steps));
+  const metallb = await steps.run(component.steps.locate, () => clusterActivities.findMetallbWorkloads());
+  const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
+  const before = await steps.run(component.steps.recordIps, () => clusterActivities.readClusterFacts(scope));
+  const run: RestartRun = { steps, metallb, limits: withLimits(input) };
+  const name = workloadName(metallb, component);
+  const rollout = await rollOut(run, component, name);
+  const newPods = rollout.pods.map((pod) => pod.name);
+  const verified = await component.verify(run, newPods);
+  const { after, kept } = await verifyIps(run, component, before);
+  const services = ipChanges(before.services, after);
+  steps.phase('completed');
+  const target = `${component.kind} ${metallb.namespace}/${name}`;
+  return {
+    runbook: component.runbook,
+    cluster: input.cluster,
+    workflowId: workflowInfo().workflowId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    summary:
+      `restarted ${target}; ${rollout.pods.length} new pod(s) ready; ` +
+      `${describeIpChanges(services).length} Service IP(s) changed`,
+    changes: [`${target}: rollout restart, new pods ${newPods.join(', ')}`],
+    checks: [
+      rollout.message,
+      ...verified,
+      `none of the ${kept} Service(s) that held an IP lost it`,
+      ...untouchedReport(before, after, []),
+    ],
+    services,
+  };
+}
+
+/** Runs a restart runbook: the progress query answers from the first step on. */
+export async function restartComponent(component: Component, input: RunbookInput): Promise<RunbookResult> {
+  const steps = trackSteps(component.runbook, input.cluster, Object.values(component.steps));
   try {
-    const m = await t.step(
-      steps.locate,
-      null,
-      () => kube.findMetallbWorkloads(),
-      (w) => `MetalLB in ${w.namespace}: Deployment ${w.controller}, DaemonSet ${w.speaker ?? '(none)'}`,
-    );
-    const scope = { namespace: m.namespace, lbClass: m.lbClass };
-    const before = await t.step(
-      steps.recordIps,
-      null,
-      () => kube.readClusterFacts(scope),
-      (f) => `${f.services.filter((s) => s.served).length} MetalLB Service(s)`,
-    );
-    const name = workloadName(m, c);
-    const rollout = await rollOut(t, c, m.namespace, name, limits);
-    const verified = await c.verify(
-      t,
-      m.namespace,
-      rollout.pods.map((p) => p.name),
-      limits,
-    );
-    const after = await t.step(
-      steps.verifyIps,
-      'every MetalLB Service IP inside a pool',
-      () =>
-        waits.waitForServiceIpsInPools({ ...scope, mustHaveIp: [], deadline: deadlineIn(limits.serviceIpsSeconds) }),
-      (s) => `${s.length} Service(s) checked`,
-    );
-    const services = ipChanges(before.services, after);
-    t.phase('completed');
-    return {
-      runbook: c.runbook,
-      cluster: input.cluster,
-      workflowId: workflowInfo().workflowId,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      summary: `restarted ${c.kind} ${m.namespace}/${name}; ${rollout.pods.length} new pod(s) ready; ${describeIpChanges(services).length} Service IP(s) changed`,
-      changes: [
-        `${c.kind} ${m.namespace}/${name}: rollout restart, new pods ${rollout.pods.map((p) => p.name).join(', ')}`,
-      ],
-      checks: [
-        rollout.message,
-        verified,
-        `every Service IP is inside a pool (${after.length} Service(s))`,
-        ...describeIpChanges(services),
-      ],
-      services,
-    };
+    return await restart(component, input, steps);
   } catch (error) {
-    t.phase('failed');
+    steps.phase('failed');
     throw error;
   }
 }

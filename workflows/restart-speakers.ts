@@ -1,25 +1,22 @@
+import { restartSpeakersSteps } from '../domain/runbooks/steps.js';
 import type { RunbookInput, RunbookResult } from '../domain/runbooks/types.js';
-import { waits } from './activity-options.js';
+import { waitActivities } from './activity-options.js';
 import { deadlineIn } from './progress-tracker.js';
-import { restartComponent, restartSteps, type Component } from './restart-component.js';
+import { restartComponent, type Component, type RestartRun } from './restart-component.js';
 
-const steps = restartSteps('speakers', 'Verify no new speaker reports a rejected configuration');
+async function verifySpeakers(run: RestartRun, pods: string[]): Promise<string[]> {
+  const check = { namespace: run.metallb.namespace, pods, deadline: deadlineIn(run.limits.logsSeconds) };
+  const checked = await run.steps.run(restartSpeakersSteps.verifyLogs, () => waitActivities.checkSpeakers(check));
+  return [
+    `${pods.length} new speaker(s): no rejected configuration (${checked.statesChecked} ConfigurationState(s) checked)`,
+  ];
+}
 
 const speakers: Component = {
   runbook: 'restart-speakers',
   kind: 'DaemonSet',
-  steps,
-  async verify(t, namespace, pods, limits) {
-    const waitingFor =
-      'no speaker ConfigurationState Invalid or left from a replaced pod, and no rejected configuration in the speaker logs';
-    const r = await t.step(
-      steps.verify,
-      waitingFor,
-      () => waits.checkSpeakers({ namespace, pods, deadline: deadlineIn(limits.logsSeconds) }),
-      (c) => `${c.statesChecked} speaker ConfigurationState(s), ${c.logLines} log lines: no rejected configuration`,
-    );
-    return `${pods.length} new speaker(s): no rejected configuration (${r.statesChecked} ConfigurationState(s) checked)`;
-  },
+  steps: restartSpeakersSteps,
+  verify: verifySpeakers,
 };
 
 /** Rollout-restarts MetalLB's speaker DaemonSet: every node gets a new, ready speaker. */

@@ -8,6 +8,7 @@ import type { RunbookResult } from '../../domain/runbooks/types.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { useColor } from '../terminal.js';
 
+/** How followRunbook shows progress. */
 export interface FollowOptions {
   /** Named in the hint shown when no worker answers. */
   taskQueue?: string;
@@ -24,18 +25,16 @@ export class RunbookFailed extends Error {
 const seconds = (ms: number | null) => (ms === null ? '' : `${(ms / 1000).toFixed(1)}s`);
 const marks: Record<string, string> = { done: '✓', failed: '✗', skipped: '-' };
 
+const plain = (text: string) => text;
+const paints: Record<string, (text: string) => string> = { failed: pc.red, done: pc.green };
+
 function stepLine(step: StepProgress, now: string): string {
   const color = useColor();
   const mark = marks[step.status] ?? '…';
-  const paint = !color
-    ? (s: string) => s
-    : step.status === 'failed'
-      ? pc.red
-      : step.status === 'done'
-        ? pc.green
-        : pc.dim;
+  const paint = color ? (paints[step.status] ?? pc.dim) : plain;
   const detail = step.detail ? ` — ${step.detail}` : '';
-  return `${paint(mark)} ${step.title} ${color ? pc.dim(seconds(stepElapsedMs(step, now))) : seconds(stepElapsedMs(step, now))}${detail}`;
+  const elapsed = seconds(stepElapsedMs(step, now));
+  return `${paint(mark)} ${step.title} ${color ? pc.dim(elapsed) : elapsed}${detail}`;
 }
 
 class ProgressView {
@@ -70,7 +69,8 @@ class ProgressView {
   }
 
   private running(step: StepProgress, now: string): void {
-    const text = `${step.title}${step.waitingFor ? ` — waiting for ${step.waitingFor}` : ''} ${seconds(stepElapsedMs(step, now))}`;
+    const waiting = step.waitingFor ? ` — waiting for ${step.waitingFor}` : '';
+    const text = `${step.title}${waiting} ${seconds(stepElapsedMs(step, now))}`;
     if (this.spinner) {
       this.spinner.text = text;
       if (!this.spinner.isSpinning) this.spinner.start();
@@ -88,6 +88,21 @@ function failureReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Prints, once and only if no progress was seen for 10 s, that no worker seems to run. */
+function noWorkerHint(options: FollowOptions): (answered: boolean) => void {
+  const hintAt = Date.now() + 10_000;
+  let done = false;
+  return (answered) => {
+    done ||= answered;
+    if (done || Date.now() <= hintAt) return;
+    done = true;
+    console.log(
+      'no worker has picked this up yet; is one running for this cluster? ' +
+        `(metallb-runbooks worker --context <context>, polling ${options.taskQueue ?? 'the cluster queue'})`,
+    );
+  };
+}
+
 /** Shows progress until the workflow ends; returns its result or throws RunbookFailed. */
 export async function followRunbook(handle: WorkflowHandle, options: FollowOptions = {}): Promise<RunbookResult> {
   const view = new ProgressView(options);
@@ -96,19 +111,12 @@ export async function followRunbook(handle: WorkflowHandle, options: FollowOptio
     (result: RunbookResult) => (outcome = { result }),
     (error: unknown) => (outcome = { error }),
   );
-  const hintAt = Date.now() + 10_000;
-  let answered = false;
+  const hint = noWorkerHint(options);
   while (!outcome) {
     // No answer yet (no worker on the queue, server restarting): keep polling.
     const progress = await handle.query(progressQuery).catch(() => undefined);
     if (progress) await view.show(progress, new Date().toISOString());
-    answered ||= Boolean(progress);
-    if (!answered && Date.now() > hintAt) {
-      answered = true;
-      console.log(
-        `no worker has picked this up yet; is one running for this cluster? (metallb-runbooks worker --context <context>, polling ${options.taskQueue ?? 'the cluster queue'})`,
-      );
-    }
+    hint(Boolean(progress));
     await Promise.race([finished, pause(options.pollMs ?? 500)]);
   }
   const last = await handle.query(progressQuery).catch(() => undefined);

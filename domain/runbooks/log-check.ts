@@ -10,12 +10,25 @@ export const controllerErrorCauses: readonly LogCause[] = [
   'service-handling-failed',
 ];
 
+/**
+ * Errors that mean the new controller did not accept its configuration: a restart that ends with
+ * one failed. Allocation errors are not among them: a new controller logs one for every Service
+ * that was pending before (the cluster's state, not the restart's doing); losing an IP is caught
+ * by the Service check instead.
+ */
+export const controllerConfigErrorCauses: readonly LogCause[] = ['config-parse-error', 'legacy-config-incompatible'];
+
+/** Allocation errors a new controller logs; reported, not failed on. */
+export const controllerAllocationCauses: readonly LogCause[] = ['allocation-failure', 'service-handling-failed'];
+
+/** Errors that mean a speaker did not accept its configuration. */
 export const speakerErrorCauses: readonly LogCause[] = [
   'config-parse-error',
   'config-rejected-by-speaker',
   'legacy-config-incompatible',
 ];
 
+/** What a component log says since its start. */
 export interface LogVerdict {
   /** A "config reloaded" (or a parse error) line shows the component has processed its config. */
   configProcessed: boolean;
@@ -27,6 +40,7 @@ function describe(line: MetallbLogLine): string {
   return `${line.time ?? ''} ${line.cause}: ${line.summary}`.trim();
 }
 
+/** Judges a component log: has it processed its config, and which of `errorCauses` it logged. */
 export function judgeComponentLog(
   text: string,
   component: 'controller' | 'speaker',
@@ -63,6 +77,7 @@ export function judgeSpeakerLog(text: string): LogVerdict {
   return { configProcessed: lastReload >= 0, errors, lines: lines.length };
 }
 
+/** A ConfigurationState object, reduced to what the speaker check reads. */
 export interface ConfigurationStateFacts {
   name: string;
   result: string | null;

@@ -1,7 +1,9 @@
 // Names every side agrees on: runbooks, workflow types, ids, task queues, the field manager.
 // Pure and free of Node APIs: workflow code imports it.
 
+/** Every runbook, by the name the CLI uses. */
 export const RUNBOOKS = ['restart-controller', 'restart-speakers', 'reapply-config', 'cleanup-orphans'] as const;
+/** One of RUNBOOKS. */
 export type RunbookName = (typeof RUNBOOKS)[number];
 
 /** The exported workflow function that runs each runbook. */
@@ -12,6 +14,7 @@ export const workflowTypes: Readonly<Record<RunbookName, string>> = {
   'cleanup-orphans': 'cleanupOrphans',
 };
 
+/** True for a name in RUNBOOKS. */
 export function isRunbookName(name: string): name is RunbookName {
   return (RUNBOOKS as readonly string[]).includes(name);
 }

@@ -2,9 +2,12 @@
 // the current step and what it waits for. Pure: callers pass the time in (workflow time).
 import type { RunbookName } from './names.js';
 
+/** Where a step stands. */
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+/** Where the whole run stands. */
 export type RunbookPhase = 'running' | 'compensating' | 'completed' | 'failed';
 
+/** One step as the progress query reports it. */
 export interface StepProgress {
   id: string;
   title: string;
@@ -17,6 +20,7 @@ export interface StepProgress {
   detail: string | null;
 }
 
+/** What the progress query returns. */
 export interface RunbookProgress {
   runbook: RunbookName;
   cluster: string;
@@ -26,11 +30,13 @@ export interface RunbookProgress {
   current: string | null;
 }
 
+/** A step known before it runs: its id and title. */
 export interface PlannedStep {
   id: string;
   title: string;
 }
 
+/** The progress of a run that has not started a step yet: every planned step pending. */
 export function plannedProgress(runbook: RunbookName, cluster: string, steps: readonly PlannedStep[]): RunbookProgress {
   return {
     runbook,
@@ -61,6 +67,7 @@ function update(progress: RunbookProgress, id: string, change: (step: StepProgre
   return { ...progress, steps: steps.map((s) => (s.id === id ? change(s) : s)) };
 }
 
+/** Marks a step running (appending it if it was not planned, e.g. compensation). */
 export function startStep(
   progress: RunbookProgress,
   step: PlannedStep,
@@ -79,11 +86,13 @@ export function startStep(
   return { ...next, current: step.id };
 }
 
+/** Marks a step done with its one-line detail. */
 export function finishStep(progress: RunbookProgress, id: string, at: string, detail: string | null): RunbookProgress {
   const next = update(progress, id, (s) => ({ ...s, status: 'done', endedAt: at, waitingFor: null, detail }));
   return { ...next, current: next.current === id ? null : next.current };
 }
 
+/** Marks a step failed with its reason. */
 export function failStep(progress: RunbookProgress, id: string, at: string, message: string): RunbookProgress {
   const next = update(progress, id, (s) => ({
     ...s,
@@ -95,10 +104,12 @@ export function failStep(progress: RunbookProgress, id: string, at: string, mess
   return { ...next, current: next.current === id ? null : next.current };
 }
 
+/** Marks a step skipped with the reason. */
 export function skipStep(progress: RunbookProgress, id: string, reason: string): RunbookProgress {
   return update(progress, id, (s) => ({ ...s, status: 'skipped', detail: reason }));
 }
 
+/** The same progress in another phase. */
 export function withPhase(progress: RunbookProgress, phase: RunbookPhase): RunbookProgress {
   return { ...progress, phase };
 }

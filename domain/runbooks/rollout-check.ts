@@ -9,8 +9,10 @@ import {
   type TemplateHashLabel,
 } from '../rollout.js';
 
+/** The two workloads MetalLB runs. */
 export type WorkloadKind = 'Deployment' | 'DaemonSet';
 
+/** A pod of the workload, reduced to what the rollout check reads. */
 export interface PodFacts {
   name: string;
   node: string | null;
@@ -19,6 +21,7 @@ export interface PodFacts {
   terminating: boolean;
 }
 
+/** Whether a rollout is over, failed, or what it still waits for. */
 export interface RolloutVerdict {
   done: boolean;
   failed: boolean;
@@ -26,6 +29,7 @@ export interface RolloutVerdict {
   message: string;
 }
 
+/** What was read of a workload and its pods at one poll. */
 export interface RolloutObservation {
   kind: WorkloadKind;
   workload: DeploymentLike | DaemonSetLike;
@@ -50,6 +54,7 @@ function expectedPods(o: RolloutObservation): number {
   return (o.workload as DaemonSetLike).status?.desiredNumberScheduled ?? 0;
 }
 
+/** Is the rollout to `generation` done: kubectl's verdict, every pod new and ready, none old left. */
 export function judgeRollout(o: RolloutObservation): RolloutVerdict {
   const observed = o.workload.status?.observedGeneration ?? 0;
   if (observed < o.generation)
@@ -72,4 +77,18 @@ export function judgeRollout(o: RolloutObservation): RolloutVerdict {
     failed: false,
     message: `${status.message}; ${o.pods.length} pod(s) on the new template and ready`,
   };
+}
+
+/**
+ * Why a rollout restart of this workload would do nothing, or null: a DaemonSet whose update
+ * strategy is not RollingUpdate replaces no pod when its template changes. Decided before any write.
+ */
+export function restartRefusal(kind: WorkloadKind, ref: string, updateStrategy: string | undefined): string | null {
+  // An absent strategy is defaulted to RollingUpdate by the API server.
+  const strategy = updateStrategy ?? 'RollingUpdate';
+  if (kind !== 'DaemonSet' || strategy === 'RollingUpdate') return null;
+  return (
+    `DaemonSet ${ref} uses updateStrategy ${strategy}: a rollout restart would replace no pod; nothing was ` +
+    'changed. Delete the speaker pods one at a time, or switch it to RollingUpdate'
+  );
 }

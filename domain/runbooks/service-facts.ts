@@ -16,12 +16,14 @@ export interface ServiceFacts {
   resourceVersion: string;
 }
 
+/** An IPAddressPool, reduced to what the runbooks read. */
 export interface PoolFacts {
   name: string;
   addresses: string[];
   avoidBuggyIPs: boolean;
 }
 
+/** Every LoadBalancer Service and every pool, as one read found them. */
 export interface ClusterFacts {
   services: ServiceFacts[];
   pools: PoolFacts[];
@@ -29,6 +31,7 @@ export interface ClusterFacts {
 
 const keptPrefixes = ['metallb.io/', 'metallb.universe.tf/', 'metallb-runbooks/'];
 
+/** Only the annotations MetalLB or this tool read, so nothing else reaches a history. */
 export function metallbAnnotations(all: Record<string, string> | undefined | null): Record<string, string> {
   return Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => keptPrefixes.some((p) => k.startsWith(p))));
 }
@@ -42,6 +45,7 @@ export function poolIndexOf(pools: readonly PoolFacts[]): PoolIndex {
   return buildPoolIndex(parsed);
 }
 
+/** The IPs that lie in no pool of `index`. */
 export function ipsOutsidePools(index: PoolIndex, ips: readonly string[]): string[] {
   return ips.filter((ip) => index.poolsContaining(ip).length === 0);
 }
@@ -54,6 +58,7 @@ export function splitIpList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** Same IPs, in any order. */
 export function sameIps(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().every((ip, i) => ip === [...b].sort()[i]);
 }

@@ -9,6 +9,7 @@ export interface WaitLimits {
   configProcessedSeconds: number;
 }
 
+/** Deadlines used when a run names none. */
 export const defaultWaitLimits: WaitLimits = {
   rolloutSeconds: 300,
   logsSeconds: 120,
@@ -16,6 +17,7 @@ export const defaultWaitLimits: WaitLimits = {
   configProcessedSeconds: 60,
 };
 
+/** What every runbook is started with. */
 export interface RunbookInput {
   /** The kube context name the worker serves; only used for names and reports. */
   cluster: string;
@@ -23,12 +25,15 @@ export interface RunbookInput {
   limits?: Partial<WaitLimits>;
 }
 
+/** in-place rewrites every object; recreate deletes and re-creates them. */
 export type ReapplyMode = 'in-place' | 'recreate';
 
+/** reapply-config: the mode too. */
 export interface ReapplyConfigInput extends RunbookInput {
   mode: ReapplyMode;
 }
 
+/** cleanup-orphans: which Services to clean. */
 export interface CleanupOrphansInput extends RunbookInput {
   /** "namespace/name" of each Service to clean; empty = every orphan found. */
   services: string[];
@@ -41,6 +46,7 @@ export interface ServiceIpChange {
   after: string[];
 }
 
+/** What a finished runbook returns: what it changed and what it verified. */
 export interface RunbookResult {
   runbook: RunbookName;
   cluster: string;
@@ -57,6 +63,7 @@ export interface RunbookResult {
   services: ServiceIpChange[];
 }
 
+/** The run's deadlines: the defaults, overridden by the input's. */
 export function withLimits(input: RunbookInput): WaitLimits {
   return { ...defaultWaitLimits, ...(input.limits ?? {}) };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compensationSteps, recreateSteps, restartControllerSteps } from '../../domain/runbooks/steps.js';
 import {
   createL2Advertisement,
   createLoadBalancer,
@@ -69,6 +70,28 @@ describe('fix --dry-run', () => {
     expect(result.stdout).toContain(`pin 1 Service(s) to their current IPs: ${ns}/web=${ip}`);
     expect(result.stdout).toMatch(/delete in this order: L2Advertisement\/\S+, IPAddressPool\//);
     expect(result.stdout).toContain('on any failure after the first delete: restore the backup and the IPs');
+    // The step table drives the plan: every step, in order, with its title.
+    const titles = [...recreateSteps, ...compensationSteps].map((step) => step.title);
+    const positions = titles.map((title) => result.stdout.indexOf(`. ${title}: `));
+    expect(positions.every((at) => at >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(result.stdout).toContain('with metallb.io/loadBalancerIPs (MetalLB v');
+    expect(await versions()).toEqual(before);
+  });
+
+  it("prints restart-controller as its step table lists it, with this cluster's target", async () => {
+    const before = await versions();
+    const result = spawnSync(
+      process.execPath,
+      [bin, 'fix', 'restart-controller', '--dry-run', '--kubeconfig', lab().kubeconfig],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TEMPORAL_ADDRESS: '127.0.0.1:1' }, timeout: 120_000 },
+    );
+    expect(result.status).toBe(0);
+    const stepLines = result.stdout.split('\n').filter((line) => /^ {2}- \d+\. /.test(line));
+    expect(stepLines.map((line) => line.replace(/^ {2}- \d+\. /, '').split(': ')[0])).toEqual(
+      Object.values(restartControllerSteps).map((step) => step.title),
+    );
+    expect(result.stdout).toContain('target: Deployment metallb-system/controller');
     expect(await versions()).toEqual(before);
   });
 });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
+import { isAlive } from '../../lab/processes.js';
+import { readControllerState } from '../../lab/record.js';
 import { eventually, lab, labClients, uniqueName } from './helpers.js';
 import {
   allServiceIps,
@@ -19,6 +21,7 @@ import {
   root,
   start,
   removeNamespace,
+  serviceIps,
   type RunningWorker,
 } from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
@@ -100,7 +103,7 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await deleteAllMetallbConfig();
   });
 
-  it('the API server rejects a re-created pool: the backup and every IP are restored before the run fails', async () => {
+  it('the API server rejects a re-created pool: the backup and every IP come back before the run fails', async () => {
     const before = { ips: await allServiceIps(), specs: await configSpecs() };
     await blockPoolCreation();
     const handle = await start(client, 'reapply-config', { mode: 'recreate' });
@@ -120,8 +123,10 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await unblockPoolCreation();
 
     const run = await finish(handle, 'reapply-config-recreate-compensated');
+    expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: /);
+    expect(run.failure).toMatch(/create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; /);
     expect(run.failure).toMatch(
-      /^reapply-config --recreate failed: Re-create the objects from the backup .*: create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/,
+      /; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/,
     );
     expect(run.progress.phase).toBe('failed');
     expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
@@ -155,5 +160,51 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
     expect(stdout).toContain(`wrote 7 object(s) to ${backupFile}`);
     expect(readFileSync(backupFile, 'utf8')).toContain('name: rp-b');
+  });
+
+  it('the IPs do not come back (controller stopped): compensation still restores autoAssign, unpins', async () => {
+    const before = { ips: await allServiceIps(), specs: await configSpecs() };
+    const pinned = ['s1', 's2', 's3', 's4'];
+    const controller = readControllerState(lab().stateDir)!;
+    const handle = await start(client, 'reapply-config', { mode: 'recreate', limits: { serviceIpsSeconds: 4 } });
+    try {
+      // Stop the controller once it has processed the deletions (the pinned Services lost their IPs):
+      // it never sees the re-created pools, so neither the re-create's nor compensation's IP wait succeeds.
+      await eventually(
+        'the controller to clear the pinned Services',
+        async () => {
+          const ips = await Promise.all(pinned.map((name) => serviceIps(ns, name)));
+          return ips.every((list) => list.length === 0) ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 20 },
+      );
+      process.kill(controller.pid!, 'SIGSTOP');
+      const run = await finish(handle, 'reapply-config-recreate-compensation-timeout');
+      expect(run.progress.steps.find((s) => s.id === 'wait-ips-back')?.status).toBe('failed');
+      expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
+        ['restore-config', 'done'],
+        ['restore-wait-ips', 'failed'],
+        ['restore-auto-assign', 'done'],
+        ['restore-unpin', 'done'],
+      ]);
+      expect(run.failure).toMatch(/compensation ran every step .* but 1 did not succeed: Compensate: wait for every/);
+      expect(run.failure).toContain('timed out');
+      expect(run.failure).toContain('--backup-of');
+      const specs = await configSpecs();
+      expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
+      for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
+      expect(await leftoverPins(ns)).toEqual([]);
+    } finally {
+      if (isAlive(controller.pid!)) process.kill(controller.pid!, 'SIGCONT');
+    }
+    // Unpinned, the five Services of pool rp-a (4 IPs) race for its addresses: any four get one.
+    await eventually(
+      'four of the five Services of rp-a to get an IP again',
+      async () => {
+        const ips = await Promise.all([...pinned, 'waiting'].map((name) => serviceIps(ns, name)));
+        return ips.filter((list) => list.length > 0).length === 4 ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   });
 });

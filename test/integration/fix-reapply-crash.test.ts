@@ -68,7 +68,7 @@ describe('reapply-config --recreate survives crashes', () => {
     await deleteAllMetallbConfig();
   });
 
-  it('the worker is SIGKILLed right after the delete step; a new worker finishes with every object and IP back', async () => {
+  it('the worker is SIGKILLed right after the delete step; a new worker finishes, objects and IPs back', async () => {
     const before = { ips: await allServiceIps(), specs: await configSpecs() };
     children.push(await spawnCliWorker());
     const handle = await start(client, 'reapply-config', { mode: 'recreate' });
@@ -83,7 +83,7 @@ describe('reapply-config --recreate survives crashes', () => {
     await expectRestoredExactly(before, ns);
   });
 
-  it('the Temporal server is SIGKILLed mid-workflow and restarted; the run resumes from its SQLite history', async () => {
+  it('the Temporal server is SIGKILLed mid-workflow and restarted; the run resumes from its history', async () => {
     const before = { ips: await allServiceIps(), specs: await configSpecs() };
     children.push(await spawnCliWorker());
     const handle: WorkflowHandle = await start(client, 'reapply-config', { mode: 'recreate' });

@@ -100,7 +100,7 @@ describe('fix reapply-config (in place) on the lab', () => {
     expect(await allServiceIps()).toEqual(ipsBefore);
   });
 
-  it('on a BGPPeer still stored as v1beta1: re-encodes it as v1beta2 in etcd and trims the CRD storedVersions', async () => {
+  it('a BGPPeer still stored as v1beta1: re-encoded as v1beta2 in etcd, the CRD storedVersions trimmed', async () => {
     await setPeerStorageVersion('v1beta1');
     await createConfig('BGPPeer', 'old-peer', { myASN: 64512, peerASN: 64513, peerAddress: '192.0.2.254' }, 'v1beta1');
     await setPeerStorageVersion('v1beta2');

@@ -48,7 +48,7 @@ describe('fix reapply-config --recreate on the lab', () => {
     await deleteAllMetallbConfig();
   });
 
-  it('through the CLI: re-creates every object with an identical spec, every healthy Service keeps its IP, the pending one takes none', async () => {
+  it('through the CLI: objects re-created identical, healthy Services keep their IPs, the pending none', async () => {
     const [ipsBefore, specsBefore] = [await allServiceIps(), await configSpecs()];
     expect(ipsBefore[`${ns}/waiting`]).toEqual([]);
     const args = [
@@ -78,7 +78,10 @@ describe('fix reapply-config --recreate on the lab', () => {
       `Temporal UI: ${lab().temporalUi}/namespaces/default/workflows/${changeWorkflowId(cluster)}/`,
     );
     expect(stdout).toMatch(
-      /✓ Wait for the controller to process the deletions \d+\.\ds — the controller cleared the ingress of all 5 pinned Service\(s\)/,
+      new RegExp(
+        '✓ Wait for the controller to process the deletions \\d+\\.\\ds — ' +
+          'the controller cleared the ingress of all 5 pinned Service\\(s\\)',
+      ),
     );
     expect(stdout).toContain('re-created 7 MetalLB object(s); no healthy Service changed its IP');
 

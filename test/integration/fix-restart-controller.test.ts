@@ -9,6 +9,8 @@ import {
   createPool,
   eventually,
   lab,
+  labClients,
+  serviceEvents,
   uniqueName,
 } from './helpers.js';
 import {
@@ -49,7 +51,7 @@ describe('fix restart-controller on the lab', () => {
     await deleteAllMetallbConfig();
   });
 
-  it('on a healthy lab: replaces the controller process, keeps every IP, and leaves no token in the history', async () => {
+  it('on a healthy lab: replaces the controller process, keeps every IP, leaves no token in the history', async () => {
     const before = await allServiceIps();
     const old = readControllerState(lab().stateDir)!;
     const run = await finish(await start(client, 'restart-controller'), 'restart-controller-healthy');
@@ -75,7 +77,7 @@ describe('fix restart-controller on the lab', () => {
     await expectClusterClean();
   });
 
-  it('on a hung controller (SIGSTOP): the new controller allocates the Service left pending, others keep their IPs', async () => {
+  it('on a hung controller (SIGSTOP): the new one allocates the pending Service, others keep their IPs', async () => {
     const before = await allServiceIps();
     const hung = readControllerState(lab().stateDir)!;
     process.kill(hung.pid!, 'SIGSTOP');
@@ -93,6 +95,30 @@ describe('fix restart-controller on the lab', () => {
       await expectClusterClean();
     } finally {
       if (isAlive(hung.pid!)) process.kill(hung.pid!, 'SIGCONT');
+    }
+  });
+
+  it('with a Service pending on a request no pool serves: succeeds, reports it as pending before', async () => {
+    await createLoadBalancer(ns, 'wants-200', {
+      spec: { type: 'LoadBalancer', loadBalancerIP: '198.51.100.200', ports: [{ name: 'http', port: 80 }] },
+    });
+    try {
+      await eventually('the pending Service to be seen by the controller', async () =>
+        (await serviceEvents(ns, 'wants-200')).some((e) => e.reason === 'AllocationFailed') ? true : undefined,
+      );
+      const before = await allServiceIps();
+      const run = await finish(await start(client, 'restart-controller'), 'restart-controller-pending-service');
+      expect(run.failure).toBeUndefined();
+      expect(run.progress.steps.every((s) => s.status === 'done')).toBe(true);
+      expect(run.result!.checks).toContain(`pending before the run, left alone: ${ns}/wants-200`);
+      expect(
+        run.result!.checks.some((c) => c.includes('198.51.100.200') && c.includes('reported, not failed on')),
+      ).toBe(true);
+      expect(await serviceIps(ns, 'wants-200')).toEqual([]);
+      const after = await allServiceIps();
+      for (const [key, ips] of Object.entries(before)) expect(after[key], key).toEqual(ips);
+    } finally {
+      await labClients().core.deleteNamespacedService({ namespace: ns, name: 'wants-200' });
     }
   });
 });

@@ -88,7 +88,7 @@ describe('fix restart-speakers on the lab', () => {
     await expectClusterClean();
   });
 
-  it('on a speaker reporting a rejected configuration: the report goes with the replaced pod and the run verifies it', async () => {
+  it('a speaker reporting a rejected config: the report goes with the replaced pod, the run verifies it', async () => {
     const before = await allServiceIps();
     const stalePod = await reportInvalidSpeakerState();
     const { custom, namespace } = labClients();
@@ -139,12 +139,40 @@ describe('fix restart-speakers on the lab', () => {
         'restart-speakers-verification-failed',
       );
       expect(run.failure).toMatch(
-        /timed out at .* waiting for every speaker ConfigurationState .*; last seen: speaker-kwok-node-1 reports Invalid: configuration error: peer peer1 referencing non existing bfd profile x/,
+        new RegExp(
+          'timed out at .* waiting for every speaker ConfigurationState .*; last seen: speaker-kwok-node-1 ' +
+            'reports Invalid: configuration error: peer peer1 referencing non existing bfd profile x',
+        ),
       );
       expect(run.progress.phase).toBe('failed');
       expect(run.progress.steps.find((s) => s.id === 'verify-logs')?.status).toBe('failed');
     } finally {
       await custom.deleteNamespacedCustomObject({ ...params, name: 'speaker-kwok-node-1' });
+    }
+  });
+
+  it('on an OnDelete DaemonSet: refuses before any write, the DaemonSet unchanged', async () => {
+    const { apps, namespace } = labClients();
+    const name = 'speaker';
+    const setStrategy = (type: string) =>
+      apps.patchNamespacedDaemonSet(
+        { namespace, name, body: { spec: { updateStrategy: { type, rollingUpdate: null } } } },
+        mergePatch,
+      );
+    await setStrategy('OnDelete');
+    try {
+      const before = await apps.readNamespacedDaemonSet({ namespace, name });
+      const run = await finish(await start(client, 'restart-speakers'), 'restart-speakers-on-delete');
+      expect(run.failure).toMatch(
+        /^Restart the speakers .*: DaemonSet \S+ uses updateStrategy OnDelete: .*nothing was changed/,
+      );
+      expect(run.progress.steps.find((s) => s.id === 'restart')?.status).toBe('failed');
+      const after = await apps.readNamespacedDaemonSet({ namespace, name });
+      expect(after.metadata?.generation).toBe(before.metadata?.generation);
+      // The status may move on (the controller observes the strategy change); the spec must not.
+      expect(after.spec?.template.metadata?.annotations).toEqual(before.spec?.template.metadata?.annotations);
+    } finally {
+      await setStrategy('RollingUpdate');
     }
   });
 });

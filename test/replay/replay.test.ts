@@ -95,7 +95,8 @@ describe('a changed workflow fails replay', () => {
     const { error, trace } = await replay(swapped, 'restart-controller-healthy.json');
     expect(error).toBeInstanceOf(DeterminismViolationError);
     expect(error?.message).toContain(
-      "Activity type of scheduled event 'readClusterFacts' does not match activity type of activity command 'exportMetallbConfig'",
+      "Activity type of scheduled event 'readClusterFacts' does not match " +
+        "activity type of activity command 'exportMetallbConfig'",
     );
     expect(trace.slice(0, 2)).toEqual(['findMetallbWorkloads', 'exportMetallbConfig']);
   });

@@ -4,16 +4,16 @@ import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RunbookActivities } from '../../../activities/index.js';
 import type { RunbookInput } from '../../../domain/runbooks/types.js';
 
-const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m' });
+const clusterActivities = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m' });
 
 export async function restartController(input: RunbookInput): Promise<string> {
-  const m = await kube.findMetallbWorkloads();
-  await kube.readClusterFacts({ namespace: m.namespace, lbClass: m.lbClass });
+  const metallb = await clusterActivities.findMetallbWorkloads();
+  await clusterActivities.readClusterFacts({ namespace: metallb.namespace, lbClass: metallb.lbClass });
   await sleep('10s');
-  await kube.restartWorkload({
+  await clusterActivities.restartWorkload({
     kind: 'Deployment',
-    namespace: m.namespace,
-    name: m.controller,
+    namespace: metallb.namespace,
+    name: metallb.controller,
     token: workflowInfo().runStartTime.toISOString(),
   });
   return input.cluster;

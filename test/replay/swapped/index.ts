@@ -5,21 +5,35 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { RunbookActivities } from '../../../activities/index.js';
 import type { RunbookInput } from '../../../domain/runbooks/types.js';
 
-const kube = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m' });
-const waits = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m' });
+const clusterActivities = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m' });
+const waitActivities = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m' });
 
 export async function restartController(input: RunbookInput): Promise<string> {
-  const m = await kube.findMetallbWorkloads();
-  await kube.exportMetallbConfig({ namespace: m.namespace });
-  const r = await kube.restartWorkload({ kind: 'Deployment', namespace: m.namespace, name: m.controller, token: 'x' });
-  const rollout = await waits.waitForRolloutComplete({
+  const metallb = await clusterActivities.findMetallbWorkloads();
+  await clusterActivities.exportMetallbConfig({ namespace: metallb.namespace });
+  const restarted = await clusterActivities.restartWorkload({
     kind: 'Deployment',
-    namespace: m.namespace,
-    name: m.controller,
-    generation: r.generation,
+    namespace: metallb.namespace,
+    name: metallb.controller,
+    token: 'x',
+  });
+  const rollout = await waitActivities.waitForRolloutComplete({
+    kind: 'Deployment',
+    namespace: metallb.namespace,
+    name: metallb.controller,
+    generation: restarted.generation,
     deadline: 'x',
   });
-  await waits.checkControllerLog({ namespace: m.namespace, pods: rollout.pods.map((p) => p.name), deadline: 'x' });
-  await waits.waitForServiceIpsInPools({ namespace: m.namespace, lbClass: m.lbClass, mustHaveIp: [], deadline: 'x' });
+  await waitActivities.checkControllerLog({
+    namespace: metallb.namespace,
+    pods: rollout.pods.map((pod) => pod.name),
+    deadline: 'x',
+  });
+  await waitActivities.waitForServiceIpsInPools({
+    namespace: metallb.namespace,
+    lbClass: metallb.lbClass,
+    mustHaveIp: [],
+    deadline: 'x',
+  });
   return input.cluster;
 }

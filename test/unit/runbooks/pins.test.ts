@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { pinMarkerAnnotation } from '../../../domain/runbooks/names.js';
-import { isOurPin, pinAnnotations, pinMarker, planPins } from '../../../domain/runbooks/pins.js';
+import {
+  isOurPin,
+  pinAnnotations,
+  pinMarker,
+  pinMechanismFor,
+  planPins,
+  unpinAnnotations,
+} from '../../../domain/runbooks/pins.js';
 import type { ServiceFacts } from '../../../domain/runbooks/service-facts.js';
 
 const svc = (key: string, extra: Partial<ServiceFacts> = {}): ServiceFacts => ({
@@ -56,5 +63,45 @@ describe('pin annotations', () => {
     expect(isOurPin(annotations, marker)).toBe(true);
     expect(isOurPin(annotations, pinMarker('metallb-change.lab', 'run-2'))).toBe(false);
     expect(isOurPin({ 'metallb.io/loadBalancerIPs': '192.0.2.2' }, marker)).toBe(false);
+  });
+});
+
+describe('pinMechanismFor: the pin annotation each MetalLB version reads', () => {
+  it.each([
+    ['v0.16.1', ['metallb.io/loadBalancerIPs']],
+    ['v0.14.9', ['metallb.io/loadBalancerIPs']],
+    ['v0.14.8', ['metallb.universe.tf/loadBalancerIPs']],
+    ['v0.13.12', ['metallb.universe.tf/loadBalancerIPs']],
+    ['0.13.0', ['metallb.universe.tf/loadBalancerIPs']],
+  ])('%s pins with %j', (version, annotations) => {
+    expect(pinMechanismFor(version)).toMatchObject({ annotations });
+  });
+
+  it('an unknown version (no tag, a digest, "latest") pins with both: every version from 0.13 reads one', () => {
+    for (const version of [null, undefined, 'latest', 'main'])
+      expect(pinMechanismFor(version), String(version)).toMatchObject({
+        annotations: ['metallb.io/loadBalancerIPs', 'metallb.universe.tf/loadBalancerIPs'],
+      });
+  });
+
+  it('a version before 0.13 (ConfigMap era) is refused with the reason', () => {
+    expect(pinMechanismFor('v0.12.1')).toEqual({
+      refusal:
+        'MetalLB v0.12.1 is configured by a ConfigMap and reads no loadBalancerIPs annotation: ' +
+        'reapply-config --recreate cannot hold the Service IPs; nothing was changed',
+    });
+  });
+
+  it('pinAnnotations writes the chosen keys and the marker; unpinAnnotations removes every pin key', () => {
+    const pin = { service: 'a/web', ips: ['192.0.2.1'] };
+    expect(pinAnnotations(pin, 'wf/run', ['metallb.universe.tf/loadBalancerIPs'])).toEqual({
+      'metallb.universe.tf/loadBalancerIPs': '192.0.2.1',
+      'metallb-runbooks/pinned-by': 'wf/run',
+    });
+    expect(unpinAnnotations()).toEqual({
+      'metallb.io/loadBalancerIPs': null,
+      'metallb.universe.tf/loadBalancerIPs': null,
+      'metallb-runbooks/pinned-by': null,
+    });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { judgeRollout, type PodFacts, type RolloutObservation } from '../../../domain/runbooks/rollout-check.js';
+import {
+  judgeRollout,
+  restartRefusal,
+  type PodFacts,
+  type RolloutObservation,
+} from '../../../domain/runbooks/rollout-check.js';
 
 const pod = (name: string, hash: string, extra: Partial<PodFacts> = {}): PodFacts => ({
   name,
@@ -72,5 +77,20 @@ describe('judgeRollout', () => {
     const base = { kind: 'DaemonSet' as const, workload: ds, generation: 3, currentHash: 'r2' };
     expect(judgeRollout({ ...base, pods: [dsPod('s0'), dsPod('s1')] }).message).toBe('2 of 3 pods exist');
     expect(judgeRollout({ ...base, pods: [dsPod('s0'), dsPod('s1'), dsPod('s2')] }).done).toBe(true);
+  });
+});
+
+describe('restartRefusal: decided before the restart patch', () => {
+  it('refuses an OnDelete DaemonSet with the reason and what to do', () => {
+    expect(restartRefusal('DaemonSet', 'metallb-system/speaker', 'OnDelete')).toBe(
+      'DaemonSet metallb-system/speaker uses updateStrategy OnDelete: a rollout restart would replace no pod; ' +
+        'nothing was changed. Delete the speaker pods one at a time, or switch it to RollingUpdate',
+    );
+  });
+
+  it('accepts a RollingUpdate or defaulted DaemonSet, and any Deployment', () => {
+    expect(restartRefusal('DaemonSet', 'ns/speaker', 'RollingUpdate')).toBeNull();
+    expect(restartRefusal('DaemonSet', 'ns/speaker', undefined)).toBeNull();
+    expect(restartRefusal('Deployment', 'ns/controller', undefined)).toBeNull();
   });
 });
