@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 // Every failure type a runbook can end with, in one table: whether retrying can help and what it means.
 // Activity retry policies derive their non-retryable list from it, so a new type cannot be forgotten there.
 
@@ -41,6 +43,11 @@ export const failureTypes = {
   },
   ServiceNotOrphaned: { retryable: false, meaning: 'the Service named is healthy; cleanup-orphans refuses it' },
   RunbookStepFailed: { retryable: false, meaning: 'a step failed for a reason without a type of its own' },
+  RestartRefused: {
+    retryable: false,
+    meaning: 'the workload cannot be rolled (an OnDelete DaemonSet); nothing written',
+  },
+  PinRefused: { retryable: false, meaning: 'this MetalLB version honours no pin annotation; --recreate refused' },
   PinFailed: { retryable: false, meaning: 'pinning or unpinning the Service IPs failed before any delete' },
   RecreateFailedRestored: { retryable: false, meaning: 'the re-create failed and the backup was restored' },
   RestoreFailed: { retryable: false, meaning: 'the re-create failed and restoring the backup failed too' },
@@ -56,3 +63,8 @@ export const isFailureType = (type: string): type is FailureType => Object.hasOw
 export const nonRetryableFailureTypes: FailureType[] = (Object.keys(failureTypes) as FailureType[]).filter(
   (type) => !failureTypes[type].retryable,
 );
+
+/** A failure retrying cannot fix, with a type from the table; `cause` keeps the failure that led to it. */
+export function nonRetryableFailure(type: FailureType, message: string, cause?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ message, type, nonRetryable: true, ...(cause instanceof Error ? { cause } : {}) });
+}

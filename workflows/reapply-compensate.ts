@@ -1,4 +1,5 @@
-import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
+import { nonRetryableFailure } from '../domain/failures.js';
+import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { creationOrder, type BackupEntry } from '../domain/runbooks/backup.js';
 import { pinMarker, type ServicePin } from '../domain/runbooks/pins.js';
 import { reapplySteps, type RunbookStep } from '../domain/runbooks/steps.js';
@@ -78,7 +79,7 @@ export async function compensate(run: ReapplyRun, pins: Pins, error: unknown): P
     : `reapply-config --recreate failed: ${reason}; restored the backup (${objects}) ` +
       'and every pinned Service has its previous IP';
   const type = stillWrong.length ? 'RestoreFailed' : 'RecreateFailedRestored';
-  throw ApplicationFailure.create({ message, type, nonRetryable: true, cause: error as Error });
+  throw nonRetryableFailure(type, message, error);
 }
 
 /** Pinning failed (or the run was cancelled) before anything was deleted: remove the pins added, then fail. */
@@ -90,11 +91,10 @@ export async function unpinBeforeAnyDelete(run: ReapplyRun, error: unknown): Pro
   try {
     await CancellationScope.nonCancellable(unpin);
   } catch (unpinError) {
-    throw ApplicationFailure.create({
-      message: `${reasonOf(error)}; removing the pins added so far failed too: ${reasonOf(unpinError)}`,
-      type: 'PinFailed',
-      nonRetryable: true,
-    });
+    throw nonRetryableFailure(
+      'PinFailed',
+      `${reasonOf(error)}; removing the pins added so far failed too: ${reasonOf(unpinError)}`,
+    );
   }
   throw error;
 }

@@ -1,4 +1,5 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { nonRetryableFailure } from '../domain/failures.js';
+import { workflowInfo } from '@temporalio/workflow';
 import { creationOrder, deletionOrder, entryRef } from '../domain/runbooks/backup.js';
 import { pinMarker, pinMechanismFor, planPins, type ServicePin } from '../domain/runbooks/pins.js';
 import { reapplySteps } from '../domain/runbooks/steps.js';
@@ -72,7 +73,7 @@ async function pinAll(run: ReapplyRun, annotations: string[]): Promise<Pins> {
 
 /** Fails the pin step before any write: this MetalLB reads no annotation a pin could use. */
 async function refusePins(run: ReapplyRun, refusal: string): Promise<never> {
-  const refused = ApplicationFailure.nonRetryable(refusal, 'PinRefused');
+  const refused = nonRetryableFailure('PinRefused', refusal);
   await run.steps.run(reapplySteps.pin, () => Promise.reject(refused));
   throw refused; // not reached: the failed step throws
 }

@@ -1,6 +1,7 @@
 // Shared by restart-controller and restart-speakers: roll the workload the way `kubectl rollout
 // restart` does, wait for the rollout as observed on the cluster, verify, report the Service IPs.
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { nonRetryableFailure } from '../domain/failures.js';
+import { workflowInfo } from '@temporalio/workflow';
 import type { MetallbWorkloads } from '../kube/metallb-workloads.js';
 import type { RolloutDone } from '../activities/wait-for-rollout.js';
 import { heldIps, untouchedReport } from '../domain/runbooks/ip-check.js';
@@ -32,10 +33,7 @@ export interface RestartRun {
 function workloadName(metallb: MetallbWorkloads, component: Component): string {
   const name = component.kind === 'Deployment' ? metallb.controller : metallb.speaker;
   if (name === null)
-    throw ApplicationFailure.nonRetryable(
-      `MetalLB in ${metallb.namespace} has no speaker DaemonSet to restart`,
-      'MetallbNotFound',
-    );
+    throw nonRetryableFailure('MetallbNotFound', `MetalLB in ${metallb.namespace} has no speaker DaemonSet to restart`);
   return name;
 }
 
