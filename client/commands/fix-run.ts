@@ -10,7 +10,7 @@ import { fetchBackup, writeBackup } from './fix-backup.js';
 import { backupQuery } from '../../workflows/messages.js';
 import { followRunbook } from './fix-follow.js';
 import { planLines } from './fix-plan.js';
-import { requireWorkerPolling, startRunbook, startWhenFree, type StartRequest } from './fix-start.js';
+import { requirePickup, requireWorkerPolling, startRunbook, startWhenFree, type StartRequest } from './fix-start.js';
 import type { FixOptions } from './fix.js';
 
 function inputFor(runbook: RunbookName, cluster: string, opts: FixOptions): RunbookInput {
@@ -65,16 +65,21 @@ function workerCommand(opts: FixOptions, cluster: string): string {
   return `metallb-runbooks worker --context ${context}${kubeconfig} --temporal-address ${opts.temporalAddress}`;
 }
 
+/** Starts the run only for a worker that polls, and returns once a worker has taken it up. */
 async function startFix(client: Client, request: StartRequest, opts: FixOptions) {
   const cluster = request.input.cluster;
-  await requireWorkerPolling(client, taskQueueFor(cluster), workerCommand(opts, cluster));
-  if (!opts.wait) return startRunbook(client, request);
-  return startWhenFree(client, request, (running) =>
-    console.log(
-      `waiting for ${running.runbook} (requested by ${running.requestedBy} at ${running.startedAt}, ` +
-        `workflow ${running.workflowId}) to finish...`,
-    ),
-  );
+  const worker = workerCommand(opts, cluster);
+  await requireWorkerPolling(client, taskQueueFor(cluster), worker);
+  const handle = opts.wait
+    ? await startWhenFree(client, request, (running) =>
+        console.log(
+          `waiting for ${running.runbook} (requested by ${running.requestedBy} at ${running.startedAt}, ` +
+            `workflow ${running.workflowId}) to finish...`,
+        ),
+      )
+    : await startRunbook(client, request);
+  await requirePickup(handle, worker, opts.pickupTimeoutMs);
+  return handle;
 }
 
 async function runOnTemporal(client: Client, runbook: RunbookName, opts: FixOptions): Promise<void> {

@@ -2,6 +2,7 @@
 import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
+  type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
@@ -62,6 +63,38 @@ export interface RunningChange {
   runbook: string;
   requestedBy: string;
   startedAt: string;
+}
+
+/** How long a started run may wait for a worker to take its first task before the CLI ends it (exit 2). */
+export const defaultPickupTimeoutMs = 20_000;
+const pendingWorkflowTaskStarted = 2;
+
+/** A worker took the run's first workflow task (or the run already ended). */
+async function pickedUp(handle: WorkflowHandle): Promise<boolean> {
+  const description = await handle.describe();
+  if (description.status.name !== 'RUNNING' || description.historyLength > 2) return true;
+  return Number(description.raw.pendingWorkflowTask?.state) === pendingWorkflowTaskStarted;
+}
+
+/**
+ * The poller check cannot tell a worker that stopped a minute ago from an idle one, so the run itself must be
+ * taken up: if no worker starts its first task within `timeoutMs`, terminate it (nothing has run on the cluster),
+ * free the cluster's change slot and refuse (exit 2).
+ */
+export async function requirePickup(
+  handle: WorkflowHandle,
+  workerCommand: string,
+  timeoutMs = defaultPickupTimeoutMs,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pickedUp(handle))) {
+    if (Date.now() > deadline) {
+      const reason = `no worker took this run up within ${timeoutMs / 1000}s`;
+      await handle.terminate(reason);
+      throw new UsageError(`refused: ${reason} (ended it; nothing was changed); start one: ${workerCommand}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** A change is already running on this cluster; the message names it. Exit code 3. */

@@ -28,6 +28,8 @@ export interface FixFlags {
 export interface FixOptions extends FixFlags {
   requestedBy: string;
   timeoutSeconds: number;
+  /** How long a started run may wait for a worker to take it up ($METALLB_RUNBOOKS_PICKUP_TIMEOUT_MS, for tests). */
+  pickupTimeoutMs?: number;
 }
 
 type LookUpUserName = () => string;
@@ -73,7 +75,8 @@ export function checkFixFlags(runbook: string, flags: FixFlags, waitFlags: Reado
   checkRunbookFlags(runbook, flags);
   const timeoutSeconds = parseDurationSeconds(flags.timeout);
   if (timeoutSeconds === null) throw new UsageError(`--timeout "${flags.timeout}" must be a duration like 30m or 1h`);
-  return { ...flags, requestedBy: flags.requestedBy ?? defaultRequestedBy(), timeoutSeconds };
+  const pickupTimeoutMs = Number(process.env.METALLB_RUNBOOKS_PICKUP_TIMEOUT_MS) || undefined;
+  return { ...flags, requestedBy: flags.requestedBy ?? defaultRequestedBy(), timeoutSeconds, pickupTimeoutMs };
 }
 
 /** Registers `fix`; its action loads fix-run.ts only once the flags passed their checks. */
