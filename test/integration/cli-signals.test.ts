@@ -36,11 +36,12 @@ describe.runIf(olderNode)('a signal to the bin under an older node reaches the w
       const workerPids = processesWith(cluster.context).filter((pid) => pid !== worker.process.pid);
       expect(workerPids).toHaveLength(1);
       worker.process.kill(signal);
-      expect(await worker.exited).toEqual(exit);
+      const exited = await worker.exited;
       await eventually('the Node 24 worker to be gone', () =>
         existsSync(`/proc/${workerPids[0]}`) ? undefined : true,
       );
       expect(processesWith(cluster.context)).toEqual([]);
+      expect(exited).toEqual(exit);
       if (exit.code === 0) expect(worker.output()).toContain(`worker for ${cluster.context} stopped`);
     },
   );
