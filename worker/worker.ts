@@ -39,6 +39,8 @@ export interface RunbookWorker {
   cluster: string;
   taskQueue: string;
   connection: NativeConnection;
+  /** Where the workflow code came from, for the start-up line. */
+  workflowSource: string;
 }
 
 /** Bundles the runbook workflows (webpack's chatter kept at WARN), e.g. once per test file. */
@@ -47,9 +49,15 @@ export function bundleRunbookWorkflows(logger: Logger = new DefaultLogger('WARN'
 }
 
 /** Compiled: the bundle made at build time. From sources (tests, tsx): bundle now, as nothing prebuilt matches. */
-async function defaultWorkflowBundle(): Promise<WorkflowBundleOption> {
-  if (runningCompiled && existsSync(prebuiltWorkflowBundlePath)) return { codePath: prebuiltWorkflowBundlePath };
-  return bundleRunbookWorkflows();
+async function defaultWorkflowBundle(): Promise<{ bundle: WorkflowBundleOption; source: string }> {
+  if (runningCompiled && existsSync(prebuiltWorkflowBundlePath))
+    return {
+      bundle: { codePath: prebuiltWorkflowBundlePath },
+      source: `prebuilt bundle ${prebuiltWorkflowBundlePath}`,
+    };
+  const started = Date.now();
+  const bundle = await bundleRunbookWorkflows();
+  return { bundle, source: `bundled from ${workflowsPath} in ${((Date.now() - started) / 1000).toFixed(1)}s` };
 }
 
 /** A worker for one cluster's task queue, with that cluster's activities; call `worker.run()` to start polling. */
@@ -57,7 +65,9 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
   const kc = loadKubeConfig(options.access);
   const cluster = options.cluster ?? clusterName(kc);
   const taskQueue = taskQueueFor(cluster);
-  const workflowBundle = options.workflowBundle ?? (await defaultWorkflowBundle());
+  const { bundle: workflowBundle, source: workflowSource } = options.workflowBundle
+    ? { bundle: options.workflowBundle, source: 'the bundle given' }
+    : await defaultWorkflowBundle();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -67,5 +77,5 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     activities: createActivities(kc),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
-  return { worker, cluster, taskQueue, connection };
+  return { worker, cluster, taskQueue, connection, workflowSource };
 }

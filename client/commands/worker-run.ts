@@ -26,10 +26,11 @@ function guardAgainstRepeatedStopSignals(): () => void {
 
 /** Runs until SIGINT/SIGTERM: the SDK's runtime catches them and shuts the worker down gracefully. */
 export async function runWorker(opts: WorkerCliOptions): Promise<void> {
-  const { worker, cluster, taskQueue, connection } = await createWorker({
+  const { worker, cluster, taskQueue, connection, workflowSource } = await createWorker({
     access: { kubeconfig: opts.kubeconfig, context: opts.context },
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
   });
+  console.log(`workflows: ${workflowSource}`);
   console.log(
     `metallb-runbooks worker for cluster ${cluster}: polling ${taskQueue} on ${opts.temporalAddress} ` +
       `(namespace ${opts.temporalNamespace}); Ctrl-C stops it`,

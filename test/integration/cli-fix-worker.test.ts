@@ -91,6 +91,8 @@ describe('fix and the worker that must run it', () => {
   it('with a worker: --no-wait returns once it took the run, which completes within its --timeout bound', async () => {
     const cluster = newCluster('cli-worker');
     const worker = await startCliWorker(cluster);
+    // Compiled, the worker loads the bundle `npm run build` made instead of running webpack at start.
+    expect(worker.output()).toContain('workflows: prebuilt bundle');
     try {
       const before = await controllerRestartedAt();
       const labExports = labEnvExports();
