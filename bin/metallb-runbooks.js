@@ -3,7 +3,8 @@
 // `prepare` script) on Node 24. Under an older node it runs itself again as a child of the project's own Node 24
 // (the `node` package), passes signals on, and exits as the child did.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +29,23 @@ function runUnder(node) {
   });
 }
 
+/** Directories `npm run build` compiles (tsconfig.build.json), for the stale-build warning. */
+const sourceDirs = ['client', 'worker', 'workflows', 'activities', 'kube', 'domain', 'lab'];
+
+/** A source file changed after the last build (a checkout being worked on): say so, or old code runs unnoticed. */
+function warnIfStale() {
+  const builtAt = statSync(compiledMain).mtimeMs;
+  for (const dir of sourceDirs) {
+    const root = path.join(checkout, dir);
+    if (!existsSync(root)) continue;
+    for (const file of readdirSync(root, { recursive: true })) {
+      if (!file.endsWith('.ts') || statSync(path.join(root, file)).mtimeMs <= builtAt) continue;
+      console.error(`metallb-runbooks: warning: ${dir}/${file} changed after the last build: run \`npm run build\``);
+      return;
+    }
+  }
+}
+
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const projectNode = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
@@ -35,5 +53,6 @@ if (major < 24) {
   runUnder(projectNode);
 } else {
   if (!existsSync(compiledMain)) fail(`not built: run \`npm install\` (or \`npm run build\`) in ${checkout}`);
+  warnIfStale();
   await import(compiledMain.href);
 }

@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { constants } from 'node:os';
@@ -58,6 +59,22 @@ describe('bin/metallb-runbooks.js', () => {
       `metallb-runbooks: not built: run \`npm install\` (or \`npm run build\`) in ${dir}/`,
     ]);
     expect(result.status).toBe(2);
+  });
+
+  it('warns on one line when a source changed after the build, and runs the build it has', () => {
+    const dir = scratchCheckout({ main: 'console.log("ran")' });
+    mkdirSync(path.join(dir, 'client'));
+    const source = path.join(dir, 'client/program.ts');
+    writeFileSync(source, '');
+    const run = () => spawnSync(process.execPath, [path.join(dir, 'bin/metallb-runbooks.js')], { encoding: 'utf8' });
+    utimesSync(source, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(run().stderr).toBe('');
+    utimesSync(source, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    const stale = run();
+    expect(lines(stale.stderr)).toEqual([
+      'metallb-runbooks: warning: client/program.ts changed after the last build: run `npm run build`',
+    ]);
+    expect(stale.stdout).toBe('ran\n');
   });
 
   it.runIf(olderNode)('under an older node without the project Node 24: one line, exit 2', () => {
