@@ -118,6 +118,19 @@ const SeriesSchema = z
   .looseObject({ count: z.number().nullish(), lastObservedTime: TimestampSchema.nullish() })
   .nullish();
 
+type ObjectReference = z.infer<typeof ObjectReferenceSchema>;
+
+/** The first value that is set (neither null nor undefined), else `fallback`: Go's "first non-zero field". */
+const firstSet = <T>(fallback: T, ...values: (T | null | undefined)[]): T =>
+  values.find((value): value is T => value !== null && value !== undefined) ?? fallback;
+
+/** The object an event is about; its namespace defaults to the event's own. */
+const regardingOf = (ref: ObjectReference | null | undefined, meta: ObjectMeta): KubeEvent['regarding'] => ({
+  kind: ref?.kind ?? null,
+  namespace: firstSet(null, ref?.namespace, meta.namespace),
+  name: ref?.name ?? null,
+});
+
 export const CoreEventSchema = z
   .looseObject({
     apiVersion: z.literal('v1'),
@@ -139,23 +152,20 @@ export const CoreEventSchema = z
     apiVersion: 'v1',
     namespace: e.metadata.namespace ?? null,
     name: e.metadata.name,
-    regarding: {
-      kind: e.involvedObject.kind ?? null,
-      namespace: e.involvedObject.namespace ?? e.metadata.namespace ?? null,
-      name: e.involvedObject.name ?? null,
-    },
+    regarding: regardingOf(e.involvedObject, e.metadata),
     reason: e.reason ?? null,
     message: e.message ?? null,
     type: e.type ?? null,
-    count: e.series?.count ?? e.count ?? 1,
-    lastTime:
-      e.series?.lastObservedTime ??
-      e.lastTimestamp ??
-      e.eventTime ??
-      e.firstTimestamp ??
-      e.metadata.creationTimestamp ??
+    count: firstSet(1, e.series?.count, e.count),
+    lastTime: firstSet(
       null,
-    firstTime: e.firstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? null,
+      e.series?.lastObservedTime,
+      e.lastTimestamp,
+      e.eventTime,
+      e.firstTimestamp,
+      e.metadata.creationTimestamp,
+    ),
+    firstTime: firstSet(null, e.firstTimestamp, e.eventTime, e.metadata.creationTimestamp),
     source: e.source?.component || e.reportingComponent || null,
   }));
 
@@ -179,23 +189,20 @@ export const EventsV1EventSchema = z
     apiVersion: 'events.k8s.io/v1',
     namespace: e.metadata.namespace ?? null,
     name: e.metadata.name,
-    regarding: {
-      kind: e.regarding?.kind ?? null,
-      namespace: e.regarding?.namespace ?? e.metadata.namespace ?? null,
-      name: e.regarding?.name ?? null,
-    },
+    regarding: regardingOf(e.regarding, e.metadata),
     reason: e.reason ?? null,
     message: e.note ?? null,
     type: e.type ?? null,
-    count: e.series?.count ?? e.deprecatedCount ?? 1,
-    lastTime:
-      e.series?.lastObservedTime ??
-      e.deprecatedLastTimestamp ??
-      e.eventTime ??
-      e.deprecatedFirstTimestamp ??
-      e.metadata.creationTimestamp ??
+    count: firstSet(1, e.series?.count, e.deprecatedCount),
+    lastTime: firstSet(
       null,
-    firstTime: e.deprecatedFirstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? null,
+      e.series?.lastObservedTime,
+      e.deprecatedLastTimestamp,
+      e.eventTime,
+      e.deprecatedFirstTimestamp,
+      e.metadata.creationTimestamp,
+    ),
+    firstTime: firstSet(null, e.deprecatedFirstTimestamp, e.eventTime, e.metadata.creationTimestamp),
     source: e.reportingController ?? null,
   }));
 

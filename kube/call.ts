@@ -2,6 +2,7 @@
 // classifyKubeError, 409/429/5xx/network stay retryable, everything else fails at once with the
 // API server's reason in the message.
 import { ApplicationFailure } from '@temporalio/common';
+import type { FailureType } from '../domain/failures.js';
 import { classifyKubeError } from '../domain/kube-errors.js';
 
 export interface KubeFailureDetails {
@@ -73,6 +74,6 @@ export const isAlreadyExists = (error: unknown): boolean =>
   error instanceof ApplicationFailure && error.type === 'KubeConflict' && failureReason(error) === 'AlreadyExists';
 
 /** A runbook-level failure that retrying cannot fix (verification failed, deadline missed...). */
-export function runbookFailure(type: string, message: string): ApplicationFailure {
+export function runbookFailure(type: FailureType, message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type, nonRetryable: true });
 }

@@ -44,7 +44,8 @@ async function findController(kube: KubeApis): Promise<V1Deployment> {
   }
   throw runbookFailure(
     'MetallbNotFound',
-    'no MetalLB controller Deployment found (labels app=metallb,component=controller or app.kubernetes.io/component=controller)',
+    'no MetalLB controller Deployment found ' +
+      '(labels app=metallb,component=controller or app.kubernetes.io/component=controller)',
   );
 }
 

@@ -37,36 +37,33 @@ interface Owned {
 const ownedBy = (uid: string | undefined) => (o: Owned) =>
   (o.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid);
 
+/** The workload whose pods' template hash is looked up: its namespace, name, uid and pod selector. */
+interface WorkloadIdentity {
+  namespace: string;
+  name: string;
+  uid: string | undefined;
+  labelSelector: string;
+}
+
 /** pod-template-hash of the ReplicaSet carrying the Deployment's current revision. */
-async function deploymentHash(
-  kube: KubeApis,
-  namespace: string,
-  name: string,
-  uid: string | undefined,
-  revision: string | undefined,
-  labelSelector: string,
-) {
+async function deploymentHash(kube: KubeApis, workload: WorkloadIdentity, revision: string | undefined) {
+  const { namespace, name, labelSelector } = workload;
   const sets = await kubeCall(`list ReplicaSets of ${namespace}/${name}`, () =>
     kube.apps.listNamespacedReplicaSet({ namespace, labelSelector }),
   );
   const current = sets.items
-    .filter(ownedBy(uid))
+    .filter(ownedBy(workload.uid))
     .find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision);
   return current?.metadata?.labels?.['pod-template-hash'] ?? null;
 }
 
 /** controller-revision-hash of the DaemonSet's newest ControllerRevision. */
-async function daemonSetHash(
-  kube: KubeApis,
-  namespace: string,
-  name: string,
-  uid: string | undefined,
-  labelSelector: string,
-) {
+async function daemonSetHash(kube: KubeApis, workload: WorkloadIdentity) {
+  const { namespace, name, labelSelector } = workload;
   const revisions = await kubeCall(`list ControllerRevisions of ${namespace}/${name}`, () =>
     kube.apps.listNamespacedControllerRevision({ namespace, labelSelector }),
   );
-  const newest = revisions.items.filter(ownedBy(uid)).sort((a, b) => b.revision - a.revision)[0];
+  const newest = revisions.items.filter(ownedBy(workload.uid)).sort((a, b) => b.revision - a.revision)[0];
   return newest?.metadata?.labels?.['controller-revision-hash'] ?? null;
 }
 
@@ -84,20 +81,25 @@ export async function readWorkload(
 ): Promise<WorkloadRead> {
   const what = `read ${kind} ${namespace}/${name}`;
   if (kind === 'Deployment') {
-    const d = await kubeCall(what, () => kube.apps.readNamespacedDeployment({ name, namespace }));
-    const selector = selectorText(d.spec?.selector);
-    const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+    const deployment = await kubeCall(what, () => kube.apps.readNamespacedDeployment({ name, namespace }));
+    const identity = {
+      namespace,
+      name,
+      uid: deployment.metadata?.uid,
+      labelSelector: selectorText(deployment.spec?.selector),
+    };
+    const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
     const [currentHash, pods] = await Promise.all([
-      deploymentHash(kube, namespace, name, d.metadata?.uid, revision, selector),
-      listPods(kube, namespace, selector),
+      deploymentHash(kube, identity, revision),
+      listPods(kube, namespace, identity.labelSelector),
     ]);
-    return { workload: d, currentHash, pods };
+    return { workload: deployment, currentHash, pods };
   }
   const ds = await kubeCall(what, () => kube.apps.readNamespacedDaemonSet({ name, namespace }));
-  const selector = selectorText(ds.spec?.selector);
+  const identity = { namespace, name, uid: ds.metadata?.uid, labelSelector: selectorText(ds.spec?.selector) };
   const [currentHash, pods] = await Promise.all([
-    daemonSetHash(kube, namespace, name, ds.metadata?.uid, selector),
-    listPods(kube, namespace, selector),
+    daemonSetHash(kube, identity),
+    listPods(kube, namespace, identity.labelSelector),
   ]);
   return { workload: ds, currentHash, pods };
 }

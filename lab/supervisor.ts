@@ -119,9 +119,12 @@ async function ensureLogObjects(pods: V1Pod[]): Promise<void> {
     await applyObjects(kc, [podLogs(lab.namespace, name, component, file)]);
     knownLogObjects.add(name);
   }
-  const live = new Set(pods.map((p) => p.metadata?.name));
-  for (const name of [...knownLogObjects]) {
-    if (live.has(name)) continue;
+  await removeStaleLogObjects(new Set(pods.map((p) => p.metadata?.name)));
+}
+
+/** The Logs objects of pods that are gone. */
+async function removeStaleLogObjects(live: ReadonlySet<string | undefined>): Promise<void> {
+  for (const name of [...knownLogObjects].filter((known) => !live.has(known))) {
     knownLogObjects.delete(name);
     await objects
       .delete({ apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name, namespace: lab.namespace } })
@@ -129,18 +132,21 @@ async function ensureLogObjects(pods: V1Pod[]): Promise<void> {
   }
 }
 
+/** Like the kubelet: the running controller stops once its pod is replaced or deleted. */
+async function stopReplacedController(pods: V1Pod[], desired: string | undefined): Promise<void> {
+  if (!current || current.podName === desired) return;
+  const pod = pods.find((p) => p.metadata?.name === current?.podName);
+  if (!pod || pod.metadata?.deletionTimestamp || desired) {
+    await stopController(current);
+    current = undefined;
+  }
+}
+
 async function reconcile(): Promise<void> {
   const pods = (await core.listNamespacedPod({ namespace: lab.namespace, labelSelector: 'app=metallb' })).items;
   await ensureLogObjects(pods);
   const desired = newestReadyController(pods)?.metadata?.name;
-  if (current && current.podName !== desired) {
-    // Like the kubelet: the old pod's container stops once its pod is replaced or deleted.
-    const pod = pods.find((p) => p.metadata?.name === current?.podName);
-    if (!pod || pod.metadata?.deletionTimestamp || desired) {
-      await stopController(current);
-      current = undefined;
-    }
-  }
+  await stopReplacedController(pods, desired);
   if (current?.exited) {
     restarts += 1;
     await delay(Math.min(10_000, 500 * 2 ** Math.min(restarts, 5)));

@@ -1,23 +1,7 @@
 // How the workflows call activities: timeouts, heartbeats and retry policies in one place.
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { RunbookActivities } from '../activities/index.js';
-
-/** Failures retrying cannot fix: a wrong request (400/401/403/404/410/422) or a runbook verdict. */
-export const nonRetryableErrorTypes = [
-  'KubeBadRequest',
-  'KubeUnauthorized',
-  'KubeForbidden',
-  'KubeNotFound',
-  'KubeGone',
-  'KubeInvalid',
-  'KubeClientError',
-  'MetallbNotFound',
-  'RolloutFailed',
-  'VerificationFailed',
-  'DeadlineExceeded',
-  'ConfigObjectDiffers',
-  'ServiceNotOrphaned',
-];
+import { nonRetryableFailureTypes as nonRetryableErrorTypes } from '../domain/failures.js';
 
 // 409 / 429 / 5xx / network errors are retried with exponential backoff.
 const kubeRetry: RetryPolicy = {
