@@ -71,11 +71,17 @@ export interface CliWorker {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startCliWorker(cluster: OwnCluster, node = process.execPath): Promise<CliWorker> {
+/** `ownProcessGroup`: the worker leads a process group, as a shell job does, so a test can signal the whole group. */
+export async function startCliWorker(
+  cluster: OwnCluster,
+  node = process.execPath,
+  ownProcessGroup = false,
+): Promise<CliWorker> {
   const child = spawn(node, [bin, 'worker', '--context', cluster.context], {
     cwd: root,
     env: cliEnv(cluster),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownProcessGroup,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

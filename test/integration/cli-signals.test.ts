@@ -45,4 +45,16 @@ describe.runIf(olderNode)('a signal to the bin under an older node reaches the w
       if (exit.code === 0) expect(worker.output()).toContain(`worker for ${cluster.context} stopped`);
     },
   );
+
+  it('Ctrl-C (SIGINT to the process group): the worker gets it twice and still stops gracefully', async () => {
+    cluster = ownCluster('cli-ctrlc');
+    const worker = await startCliWorker(cluster, olderNode!, true);
+    process.kill(-worker.process.pid!, 'SIGINT');
+    const exited = await worker.exited;
+    await eventually('the Node 24 worker to be gone', () =>
+      processesWith(cluster!.context).length ? undefined : true,
+    );
+    expect(worker.output()).toContain(`worker for ${cluster.context} stopped`);
+    expect(exited).toEqual({ code: 0, signal: null });
+  });
 });
