@@ -34,7 +34,9 @@ const sourceDirs = ['client', 'worker', 'workflows', 'activities', 'kube', 'doma
 
 /** A source file changed after the last build (a checkout being worked on): say so, or old code runs unnoticed. */
 function warnIfStale() {
-  const builtAt = statSync(compiledMain).mtimeMs;
+  // The build's last step writes the workflow bundle; tsc alone leaves only the compiled files.
+  const bundle = new URL('../dist/workflow-bundle.js', import.meta.url);
+  const builtAt = statSync(existsSync(bundle) ? bundle : compiledMain).mtimeMs;
   for (const dir of sourceDirs) {
     const root = path.join(checkout, dir);
     if (!existsSync(root)) continue;
