@@ -1,26 +1,7 @@
-/** The `metallb-runbooks` command line: one subcommand per file under client/commands/. */
-import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { registerDemo } from './commands/demo.js';
-import { registerDiagnose } from './commands/diagnose.js';
-import { registerFix } from './commands/fix.js';
-import { registerWorker } from './commands/worker.js';
+/** The `metallb-runbooks` command line (bin/metallb-runbooks.js runs the compiled copy of this file). */
+import { runCli } from './program.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-const program = new Command('metallb-runbooks')
-  .description('Find MetalLB configuration drift and fix it with durable Temporal workflows.')
-  .version(version, '-V, --version')
-  .showHelpAfterError();
-
-registerDemo(program);
-registerDiagnose(program);
-registerFix(program);
-registerWorker(program);
-
-program.parseAsync().catch((error: Error & { exitCode?: number }) => {
-  console.error(`metallb-runbooks: ${error.message}`);
-  process.exit(typeof error.exitCode === 'number' ? error.exitCode : 1);
-});
+const exitCode = await runCli(process.argv);
+// On success the process ends once its output is flushed; after a failure, do not wait for a handle a half-done
+// command left open (a Temporal connection, a timer).
+if (exitCode !== 0) process.exit(exitCode);

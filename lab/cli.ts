@@ -24,6 +24,17 @@ function printWhere(record: LabRecord): void {
   console.log(`Point kubectl and metallb-runbooks at it: eval "$(npm run -s lab -- env)"`);
 }
 
+/** One row per lab process, and the MetalLB controller the supervisor runs. */
+function processTable(status: ReturnType<typeof labStatus>): string {
+  const table = newTable(['process', 'pid', 'state']);
+  for (const daemon of status.processes)
+    table.push([daemon.name, daemon.pid ?? '-', daemon.running ? 'running' : 'stopped']);
+  const controller = status.controller;
+  const controllerState = controller?.running ? `running as pod ${controller.podName}` : 'stopped';
+  table.push(['metallb controller', controller?.pid ?? '-', controllerState]);
+  return table.toString();
+}
+
 const program = new Command('lab').description(
   'the local MetalLB lab: real Temporal, Kubernetes and MetalLB on 127.0.0.1',
 );
@@ -60,13 +71,10 @@ program
   .action((opts: { json?: boolean }) => {
     const status = labStatus({ name: labName() });
     if (opts.json) return console.log(JSON.stringify({ ...status, cache: cacheReport() }, null, 2));
-    const table = newTable(['process', 'pid', 'state']);
-    for (const p of status.processes) table.push([p.name, p.pid ?? '-', p.running ? 'running' : 'stopped']);
-    const c = status.controller;
-    table.push(['metallb controller', c?.pid ?? '-', c?.running ? `running as pod ${c.podName}` : 'stopped']);
-    console.log(table.toString());
-    if (status.record && status.processes.every((p) => p.running)) printWhere(status.record);
-    process.exitCode = status.processes.every((p) => p.running) ? 0 : 3;
+    console.log(processTable(status));
+    const allRunning = status.processes.every((daemon) => daemon.running);
+    if (status.record && allRunning) printWhere(status.record);
+    process.exitCode = allRunning ? 0 : 3;
   });
 
 program

@@ -22,7 +22,10 @@ export interface Component {
   onDemand?: boolean;
 }
 
-export const labGoDir = fileURLToPath(new URL('./go/', import.meta.url));
+/** lab/go/ of the checkout, also when this file runs compiled from dist/lab/ (the Go modules are not copied). */
+export const labGoDir = fileURLToPath(
+  new URL(import.meta.url.endsWith('.js') ? '../../lab/go/' : './go/', import.meta.url),
+);
 
 const kubeVersionFlags = (version: string): string[] => {
   const minor = version.split('.')[1] ?? '0';

@@ -25,7 +25,10 @@ export const labSearchAttributes = {
   MetallbRequestedBy: 'Keyword',
 } as const;
 
-const supervisorScript = fileURLToPath(new URL('./supervisor.ts', import.meta.url));
+/** Compiled (dist/lab/), node runs the compiled supervisor; from the TypeScript sources it needs tsx. */
+const runningCompiled = import.meta.url.endsWith('.js');
+const supervisorScript = fileURLToPath(new URL(`./supervisor.${runningCompiled ? 'js' : 'ts'}`, import.meta.url));
+const supervisorArgs = runningCompiled ? [supervisorScript] : ['--import', 'tsx', supervisorScript];
 /** Every process `up` starts, in start order; `down` stops them in reverse. */
 const labProcesses = [
   'etcd',
@@ -299,8 +302,8 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   startDaemon(config.stateDir, {
     name: 'metallb-supervisor',
     command: process.execPath,
-    args: ['--import', 'tsx', supervisorScript, config.stateDir],
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    args: [...supervisorArgs, config.stateDir],
+    cwd: fileURLToPath(new URL(runningCompiled ? '../..' : '..', import.meta.url)),
   });
   await waitFor(
     'the MetalLB controller process to run',
@@ -375,5 +378,7 @@ export function labEnv(record: LabRecord): string[] {
     `export TEMPORAL_ADDRESS=${record.temporalAddress}`,
     `export TEMPORAL_NAMESPACE=${record.temporalNamespace}`,
     `export METALLB_LAB=${record.name}`,
+    // `fix` links each run to the Web UI when this is set.
+    `export TEMPORAL_UI_URL=${record.temporalUi}`,
   ];
 }

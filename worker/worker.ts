@@ -1,4 +1,5 @@
 // One worker per cluster: it holds that cluster's credentials and polls that cluster's queue.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
@@ -7,20 +8,30 @@ import {
   Worker,
   type Logger,
   type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
 import { createActivities } from '../activities/index.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** True when this file runs compiled from dist/ (npm run build), false when run from its TypeScript source. */
+const runningCompiled = import.meta.url.endsWith('.js');
+
+/** The workflows' entry point next to this file: workflows/index.ts in a checkout, .js in dist/. */
+export const workflowsPath = fileURLToPath(
+  new URL(`../workflows/index.${runningCompiled ? 'js' : 'ts'}`, import.meta.url),
+);
+
+/** The bundle `npm run build` writes (worker/bundle-workflows.ts): dist/workflow-bundle.js. */
+export const prebuiltWorkflowBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 export interface RunbookWorkerOptions {
   access: ClusterAccess;
   temporal: { address: string; namespace: string };
   /** Defaults to the kube context name. */
   cluster?: string;
-  /** A prebuilt bundle (tests bundle once per file); default: bundle workflows/index.ts now. */
-  workflowBundle?: WorkflowBundle;
+  /** A bundle made elsewhere (tests bundle once per file); default: the prebuilt one, or bundle now from sources. */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export interface RunbookWorker {
@@ -28,6 +39,8 @@ export interface RunbookWorker {
   cluster: string;
   taskQueue: string;
   connection: NativeConnection;
+  /** Where the workflow code came from, for the start-up line. */
+  workflowSource: string;
 }
 
 /** Bundles the runbook workflows (webpack's chatter kept at WARN), e.g. once per test file. */
@@ -35,12 +48,27 @@ export function bundleRunbookWorkflows(logger: Logger = new DefaultLogger('WARN'
   return bundleWorkflowCode({ workflowsPath, logger });
 }
 
+/** Compiled: the bundle made at build time. From sources (tests, tsx): bundle now, as nothing prebuilt matches. */
+async function defaultWorkflowBundle(): Promise<{ bundle: WorkflowBundleOption; source: string }> {
+  if (runningCompiled && existsSync(prebuiltWorkflowBundlePath))
+    return {
+      bundle: { codePath: prebuiltWorkflowBundlePath },
+      source: `prebuilt bundle ${prebuiltWorkflowBundlePath}`,
+    };
+  const started = Date.now();
+  const bundle = await bundleRunbookWorkflows();
+  return { bundle, source: `bundled from ${workflowsPath} in ${((Date.now() - started) / 1000).toFixed(1)}s` };
+}
+
+/** A worker for one cluster's task queue, with that cluster's activities; call `worker.run()` to start polling. */
 export async function createWorker(options: RunbookWorkerOptions): Promise<RunbookWorker> {
   const kc = loadKubeConfig(options.access);
   const cluster = options.cluster ?? clusterName(kc);
   const taskQueue = taskQueueFor(cluster);
+  const { bundle: workflowBundle, source: workflowSource } = options.workflowBundle
+    ? { bundle: options.workflowBundle, source: 'the bundle given' }
+    : await defaultWorkflowBundle();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
-  const workflowBundle = options.workflowBundle ?? (await bundleRunbookWorkflows());
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
@@ -49,5 +77,5 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     activities: createActivities(kc),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
-  return { worker, cluster, taskQueue, connection };
+  return { worker, cluster, taskQueue, connection, workflowSource };
 }

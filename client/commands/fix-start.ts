@@ -2,29 +2,99 @@
 import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
+  type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { changeWorkflowId, taskQueueFor, workflowTypes, type RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookInput } from '../../domain/runbooks/types.js';
+import { UsageError } from '../usage-error.js';
 
+/** The keyword search attributes every change workflow is indexed by. */
 export const searchAttributes = {
   cluster: defineSearchAttributeKey('MetallbCluster', SearchAttributeType.KEYWORD),
   runbook: defineSearchAttributeKey('MetallbRunbook', SearchAttributeType.KEYWORD),
   requestedBy: defineSearchAttributeKey('MetallbRequestedBy', SearchAttributeType.KEYWORD),
 };
 
+/** Which runbook to start, with its input. */
 export interface StartRequest {
   runbook: RunbookName;
   input: RunbookInput;
+  /** Temporal ends the run after this long (workflowExecutionTimeout), so an orphaned run cannot hold the cluster. */
+  executionTimeoutSeconds?: number;
 }
 
+/** `fix --timeout`'s default: far longer than any runbook's own deadlines add up to. */
+export const defaultExecutionTimeoutSeconds = 3600;
+
+/** A worker that polled this recently is taken as running (an idle worker re-polls within about a minute). */
+const livePollerAgeMs = 120_000;
+
+/** Task queue kind NORMAL and type WORKFLOW (temporal.api.enums.v1), as DescribeTaskQueue takes them. */
+const normalTaskQueueKind = 1;
+const workflowTaskQueueType = 1;
+
+/**
+ * Refuses (exit 2) when no worker polls `taskQueue`: a workflow started there would wait forever and hold the
+ * cluster's one change slot. Temporal lists pollers for minutes after they stop, so only recent polls count.
+ */
+export async function requireWorkerPolling(client: Client, taskQueue: string, workerCommand: string): Promise<void> {
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: normalTaskQueueKind },
+    taskQueueType: workflowTaskQueueType,
+  });
+  const now = Date.now();
+  const live = (pollers ?? []).filter((poller) => {
+    const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
+    return now - seconds * 1000 < livePollerAgeMs;
+  });
+  if (live.length === 0)
+    throw new UsageError(
+      `refused: no worker polls task queue ${taskQueue}, so nothing would run this fix; start one: ${workerCommand}`,
+    );
+}
+
+/** The change that holds a cluster, as its memo describes it. */
 export interface RunningChange {
   workflowId: string;
   runId: string;
   runbook: string;
   requestedBy: string;
   startedAt: string;
+}
+
+/** How long a started run may wait for a worker to take its first task before the CLI ends it (exit 2). */
+export const defaultPickupTimeoutMs = 20_000;
+const pendingWorkflowTaskStarted = 2;
+
+/** A worker took the run's first workflow task (or the run already ended). */
+async function pickedUp(handle: WorkflowHandle): Promise<boolean> {
+  const description = await handle.describe();
+  if (description.status.name !== 'RUNNING' || description.historyLength > 2) return true;
+  return Number(description.raw.pendingWorkflowTask?.state) === pendingWorkflowTaskStarted;
+}
+
+/**
+ * The poller check cannot tell a worker that stopped a minute ago from an idle one, so the run itself must be
+ * taken up: if no worker starts its first task within `timeoutMs`, terminate it (nothing has run on the cluster),
+ * free the cluster's change slot and refuse (exit 2).
+ */
+export async function requirePickup(
+  handle: WorkflowHandle,
+  workerCommand: string,
+  timeoutMs = defaultPickupTimeoutMs,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pickedUp(handle))) {
+    if (Date.now() > deadline) {
+      const reason = `no worker took this run up within ${timeoutMs / 1000}s`;
+      await handle.terminate(reason);
+      throw new UsageError(`refused: ${reason} (ended it; nothing was changed); start one: ${workerCommand}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** A change is already running on this cluster; the message names it. Exit code 3. */
@@ -35,12 +105,14 @@ export class ChangeAlreadyRunning extends Error {
     cluster: string,
   ) {
     super(
-      `refused: cluster ${cluster} already has a change running: ${running.runbook} requested by ${running.requestedBy} at ${running.startedAt} ` +
+      `refused: cluster ${cluster} already has a change running: ${running.runbook} ` +
+        `requested by ${running.requestedBy} at ${running.startedAt} ` +
         `(workflow ${running.workflowId}, run ${running.runId}); wait for it with --wait`,
     );
   }
 }
 
+/** Reads who started the running change on `workflowId`, and when. */
 export async function describeRunning(client: Client, workflowId: string): Promise<RunningChange> {
   const d = await client.workflow.getHandle(workflowId).describe();
   const memo = (d.memo ?? {}) as Partial<Record<'runbook' | 'requestedBy' | 'startedAt', string>>;
@@ -53,9 +125,10 @@ export async function describeRunning(client: Client, workflowId: string): Promi
   };
 }
 
+/** Starts the runbook's workflow under the cluster's one change id; refused while another change runs. */
 export async function startRunbook(
   client: Client,
-  { runbook, input }: StartRequest,
+  { runbook, input, executionTimeoutSeconds = defaultExecutionTimeoutSeconds }: StartRequest,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = changeWorkflowId(input.cluster);
   try {
@@ -65,6 +138,7 @@ export async function startRunbook(
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       args: [input],
+      workflowExecutionTimeout: executionTimeoutSeconds * 1000,
       memo: { runbook, requestedBy: input.requestedBy, startedAt: new Date().toISOString() },
       typedSearchAttributes: [
         { key: searchAttributes.cluster, value: input.cluster },

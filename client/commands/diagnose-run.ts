@@ -1,0 +1,116 @@
+// The run of `metallb-runbooks diagnose`: reads the cluster (or dumps), diagnoses, renders.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { loadKubeConfig, clusterName, ClusterAccessError } from '../../kube/client.js';
+import { readCluster, ClusterReadError } from '../../kube/read-cluster.js';
+import { parseDump, snapshotFromObjects, type ClusterSnapshot } from '../../domain/snapshot.js';
+import { diagnose } from '../../domain/diagnose/index.js';
+import { exitCodeFor, type DiagnosisReport } from '../../domain/diagnose/report.js';
+import { renderHuman } from '../../domain/diagnose/render.js';
+import { parseDurationSeconds } from '../../domain/duration.js';
+import { useColor } from '../terminal.js';
+import { labClusterAccess, noClusterGiven } from '../lab-access.js';
+
+/** Exit code 2: the diagnosis could not be made (bad input, unreachable or forbidden cluster). */
+export class CannotDiagnose extends Error {
+  readonly exitCode = 2;
+}
+
+const OptionsSchema = z.object({
+  kubeconfig: z.string().optional(),
+  context: z.string().optional(),
+  lab: z.boolean().optional(),
+  metallbNamespace: z.string().optional(),
+  namespace: z.string().optional(),
+  allNamespaces: z.boolean().optional(),
+  since: z
+    .string()
+    .refine((s) => parseDurationSeconds(s) !== null, { message: 'must be a duration like 30m, 1h or 2h30m' }),
+  output: z.enum(['human', 'json']),
+  failOn: z.enum(['error', 'warning', 'info']),
+  fromFile: z.array(z.string()).optional(),
+  controllerLog: z.string().optional(),
+  speakerLog: z.string().optional(),
+});
+type DiagnoseOptions = z.infer<typeof OptionsSchema>;
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CannotDiagnose(
+      `cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+/** Offline mode: `kubectl get ... -o yaml` dumps plus optional log files; no cluster access at all. */
+function snapshotFromFiles(opts: DiagnoseOptions, now: Date, sinceSeconds: number): ClusterSnapshot {
+  const objects = (opts.fromFile ?? []).flatMap((file) => {
+    const parsed = parseDump(readText(file, 'dump'));
+    if ('error' in parsed) throw new CannotDiagnose(`${file}: ${parsed.error}`);
+    return parsed.objects;
+  });
+  return snapshotFromObjects(objects, {
+    collectedAt: now.toISOString(),
+    source: 'file',
+    logs: {
+      controller: opts.controllerLog ? readText(opts.controllerLog, 'log') : '',
+      speaker: opts.speakerLog ? readText(opts.speakerLog, 'log') : '',
+    },
+    logsSince: new Date(now.getTime() - sinceSeconds * 1000).toISOString(),
+    ...(opts.metallbNamespace ? { metallbNamespace: opts.metallbNamespace } : {}),
+  });
+}
+
+async function snapshotFromCluster(opts: DiagnoseOptions, now: Date, sinceSeconds: number) {
+  const given = { kubeconfig: opts.kubeconfig, context: opts.context };
+  // With no cluster named anywhere, the local lab is the cluster (say so, on stderr).
+  const useLab = opts.lab || noClusterGiven(given);
+  if (useLab && !opts.lab) console.error('metallb-runbooks: no cluster given; diagnosing the local lab');
+  const access = useLab ? labClusterAccess() : given;
+  const kc = loadKubeConfig(access);
+  const read = await readCluster(kc, {
+    metallbNamespace: opts.metallbNamespace,
+    serviceNamespace: opts.allNamespaces ? undefined : opts.namespace,
+    logSinceSeconds: sinceSeconds,
+  });
+  if (!read.objects.some((o) => (o as { kind?: string }).kind === 'CustomResourceDefinition')) {
+    throw new CannotDiagnose(`MetalLB is not installed on ${clusterName(kc)}: no metallb.io CustomResourceDefinitions`);
+  }
+  const snapshot = snapshotFromObjects(read.objects, {
+    collectedAt: now.toISOString(),
+    source: 'cluster',
+    logs: read.logs,
+    logsSince: new Date(now.getTime() - sinceSeconds * 1000).toISOString(),
+    ...(read.metallbNamespace ? { metallbNamespace: read.metallbNamespace } : {}),
+  });
+  return { snapshot, context: clusterName(kc) };
+}
+
+/** Validates the flags, takes the snapshot, diagnoses it and renders the report. */
+export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisReport; exitCode: number; text: string }> {
+  const parsed = OptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CannotDiagnose(
+      `--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`,
+    );
+  }
+  const opts = parsed.data;
+  const sinceSeconds = parseDurationSeconds(opts.since)!;
+  const now = new Date();
+  let snapshot: ClusterSnapshot;
+  let context: string | null = null;
+  try {
+    if (opts.fromFile?.length) snapshot = snapshotFromFiles(opts, now, sinceSeconds);
+    else ({ snapshot, context } = await snapshotFromCluster(opts, now, sinceSeconds));
+  } catch (error) {
+    if (error instanceof ClusterAccessError || error instanceof ClusterReadError)
+      throw new CannotDiagnose(error.message);
+    throw error;
+  }
+  const report = diagnose(snapshot, { context });
+  const text = opts.output === 'json' ? JSON.stringify(report, null, 2) : renderHuman(report, { color: useColor() });
+  return { report, exitCode: exitCodeFor(report, opts.failOn), text };
+}

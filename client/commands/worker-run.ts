@@ -1,0 +1,46 @@
+// The run of `metallb-runbooks worker`: polls one cluster's task queue until SIGINT/SIGTERM.
+import { constants } from 'node:os';
+import { createWorker } from '../../worker/worker.js';
+import type { WorkerCliOptions } from './worker.js';
+
+const stopSignals = ['SIGINT', 'SIGTERM'] as const;
+/** A repeat of the stop signal this soon is the same request arriving twice (terminal and wrapper), not "force". */
+const duplicateSignalMs = 2000;
+
+/**
+ * The SDK's runtime stops the worker gracefully on the first SIGINT/SIGTERM and then stops listening, so a second
+ * one would kill the process mid-task. Ctrl-C under bin/'s Node 24 wrapper delivers two (from the terminal and
+ * forwarded): ignore a repeat within a moment, and exit at once only on a later one.
+ */
+function guardAgainstRepeatedStopSignals(): () => void {
+  let firstAt: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === null) {
+      firstAt = Date.now();
+      console.log(`worker stopping (${signal}): finishing the tasks it holds; send it again to stop at once`);
+    } else if (Date.now() - firstAt > duplicateSignalMs) process.exit(128 + constants.signals[signal]);
+  };
+  for (const signal of stopSignals) process.on(signal, onSignal);
+  return () => stopSignals.forEach((signal) => process.off(signal, onSignal));
+}
+
+/** Runs until SIGINT/SIGTERM: the SDK's runtime catches them and shuts the worker down gracefully. */
+export async function runWorker(opts: WorkerCliOptions): Promise<void> {
+  const { worker, cluster, taskQueue, connection, workflowSource } = await createWorker({
+    access: { kubeconfig: opts.kubeconfig, context: opts.context },
+    temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
+  });
+  console.log(`workflows: ${workflowSource}`);
+  console.log(
+    `metallb-runbooks worker for cluster ${cluster}: polling ${taskQueue} on ${opts.temporalAddress} ` +
+      `(namespace ${opts.temporalNamespace}); Ctrl-C stops it`,
+  );
+  const stopGuarding = guardAgainstRepeatedStopSignals();
+  try {
+    await worker.run();
+  } finally {
+    stopGuarding();
+    await connection.close();
+  }
+  console.log(`worker for ${cluster} stopped`);
+}

@@ -1,0 +1,73 @@
+// `--version`, `--help` and usage errors must load commander and nothing heavy: each command imports its
+// implementation (Temporal, the Kubernetes client, zod, the checks) only when it runs. A resolve hook records
+// every module the CLI loads.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'lazy-loading-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const hooks = path.join(scratch, 'hooks.mjs');
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.LOADED_MODULES_LOG, resolved.url + '\\n');
+  return resolved;
+}
+`,
+);
+const registerHooks = path.join(scratch, 'register.mjs');
+writeFileSync(
+  registerHooks,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+);
+
+const heavy = [
+  /node_modules\/@temporalio\//,
+  /node_modules\/@kubernetes\/client-node\//,
+  /node_modules\/zod\//,
+  /node_modules\/yaml\//,
+  /node_modules\/cli-table3\//,
+  /node_modules\/ora\//,
+  /\/(worker|activities|workflows|kube)\//,
+];
+
+/** The modules the CLI (from its sources) resolved while running `args`. */
+function modulesLoadedBy(...args: string[]): string[] {
+  const log = path.join(scratch, `${args.join('_').replace(/\W/g, '')}.log`);
+  writeFileSync(log, '');
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--import', pathToFileURL(registerHooks).href, 'client/main.ts', ...args],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, LOADED_MODULES_LOG: log }, timeout: 60_000 },
+  );
+  expect(result.status, result.stderr).not.toBeNull();
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((url) => url.startsWith('file:'))
+    .map((url) => url.slice(pathToFileURL(root).href.length));
+}
+
+describe('start-up loads only what the command line needs', () => {
+  it.each([[['--version']], [['--help']], [['fix', '--help']], [['fix', 'restart-controller', '--bogus']]])(
+    '%j loads no Temporal, Kubernetes client, zod or runbook code',
+    (args) => {
+      const loaded = modulesLoadedBy(...args);
+      expect(loaded).toContain('client/program.ts');
+      expect(loaded.filter((module) => heavy.some((pattern) => pattern.test(module)))).toEqual([]);
+    },
+  );
+
+  it('a command that runs loads its implementation (the hook sees node_modules)', () => {
+    const loaded = modulesLoadedBy('diagnose', '--output', 'xml', '--from-file', 'nothing.yaml');
+    expect(loaded).toContain('client/commands/diagnose-run.ts');
+    expect(loaded.some((module) => /node_modules\/zod\//.test(module))).toBe(true);
+  });
+});
