@@ -47,7 +47,10 @@ export const failureTypes = {
     retryable: false,
     meaning: 'the workload cannot be rolled (an OnDelete DaemonSet); nothing written',
   },
-  PinRefused: { retryable: false, meaning: 'this MetalLB version honours no pin annotation; --recreate refused' },
+  PinRefused: {
+    retryable: false,
+    meaning: '--recreate refused before any write: no pin this MetalLB reads, or too little run time left',
+  },
   PinFailed: { retryable: false, meaning: 'pinning or unpinning the Service IPs failed before any delete' },
   RecreateFailedRestored: { retryable: false, meaning: 'the re-create failed and the backup was restored' },
   RestoreFailed: { retryable: false, meaning: 'the re-create failed and restoring the backup failed too' },

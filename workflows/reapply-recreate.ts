@@ -3,6 +3,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { creationOrder, deletionOrder, entryRef } from '../domain/runbooks/backup.js';
 import { pinMarker, pinMechanismFor, planPins, type ServicePin } from '../domain/runbooks/pins.js';
 import { reapplySteps } from '../domain/runbooks/steps.js';
+import { recreateTimeRefusal } from '../domain/runbooks/time-budget.js';
 import type { RunbookResult } from '../domain/runbooks/types.js';
 import { clusterActivities, waitActivities } from './activity-options.js';
 import { deadlineIn } from './progress-tracker.js';
@@ -71,7 +72,19 @@ async function pinAll(run: ReapplyRun, annotations: string[]): Promise<Pins> {
   return { marker, pinned: pinned.pinned, watched };
 }
 
-/** Fails the pin step before any write: this MetalLB reads no annotation a pin could use. */
+/** Seconds left before the run's execution timeout ends it (null: the run has none). */
+function secondsLeftInRun(): number | null {
+  const expires = workflowInfo().executionExpirationTime;
+  return expires ? (expires.getTime() - Date.now()) / 1000 : null;
+}
+
+/** Why the re-create must not start: the MetalLB version cannot hold IPs, or too little time is left. */
+function recreateRefusal(run: ReapplyRun, mechanism: ReturnType<typeof pinMechanismFor>): string | null {
+  if ('refusal' in mechanism) return mechanism.refusal;
+  return recreateTimeRefusal(secondsLeftInRun(), run.limits);
+}
+
+/** Fails the pin step before any write: pins cannot hold the IPs, or the run could not finish in time. */
 async function refusePins(run: ReapplyRun, refusal: string): Promise<never> {
   const refused = nonRetryableFailure('PinRefused', refusal);
   await run.steps.run(reapplySteps.pin, () => Promise.reject(refused));
@@ -81,7 +94,8 @@ async function refusePins(run: ReapplyRun, refusal: string): Promise<never> {
 /** Delete and re-create every object without changing any healthy Service's IP. */
 export async function reapplyRecreate(run: ReapplyRun): Promise<RunbookResult> {
   const mechanism = pinMechanismFor(run.metallb.version);
-  if ('refusal' in mechanism) return refusePins(run, mechanism.refusal);
+  const refusal = recreateRefusal(run, mechanism);
+  if (refusal !== null || 'refusal' in mechanism) return refusePins(run, refusal ?? 'no pin mechanism');
   const pins = await pinAll(run, mechanism.annotations).catch((error: unknown) => unpinBeforeAnyDelete(run, error));
   let evidence: string;
   try {

@@ -183,6 +183,20 @@ describe('reapply-config on stub activities', () => {
     );
   });
 
+  it('with too little of its execution timeout left for the worst case: refuses before any write', async () => {
+    const run = await runWorkflow(bed, 'reapplyConfig', recreate, { executionTimeout: '10m' });
+    expect(namesOf(run.calls).filter((name) => writes.includes(name) || name === 'unpinServiceIps')).toEqual([]);
+    const failure = (run.error as WorkflowFailedError).cause as ApplicationFailure;
+    expect(failure.type).toBe('PinRefused');
+    expect(failure.message).toMatch(/timeout left.* nothing was changed: start it again with a longer --timeout/);
+  });
+
+  it('with an execution timeout that covers the worst case: re-creates as usual', async () => {
+    const run = await runWorkflow(bed, 'reapplyConfig', recreate, { executionTimeout: '1h' });
+    expect(run.error).toBeUndefined();
+    expect(namesOf(run.calls)).toContain('deleteConfigObject');
+  });
+
   it('in place: rewrites every object and trims, deletes nothing', async () => {
     const run = await runWorkflow(bed, 'reapplyConfig', { mode: 'in-place' });
     expect(run.error).toBeUndefined();

@@ -58,6 +58,8 @@ export interface RunOptions {
   stubs?: Partial<RunbookActivities>;
   /** Called once the run started, e.g. to cancel it at the right moment. */
   whileRunning?: (handle: WorkflowHandle) => Promise<void>;
+  /** The run's execution timeout, as the CLI's --timeout sets it (default: none). */
+  executionTimeout?: string;
 }
 
 /** Runs one workflow to its end on a fresh task queue with the default stubs, `stubs` overriding some. */
@@ -81,6 +83,7 @@ export async function runWorkflow(
       taskQueue,
       workflowId: `test-${randomUUID()}`,
       args: [{ cluster: 'test', requestedBy: 'unit-test', ...input }],
+      ...(options.executionTimeout ? { workflowExecutionTimeout: options.executionTimeout } : {}),
     });
     await options.whileRunning?.(handle);
     try {
