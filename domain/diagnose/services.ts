@@ -1,6 +1,6 @@
 // How MetalLB reads a Service: which ones it serves, its annotations (new prefix wins), its
 // ingress IPs and the keys that decide whether two Services may share an IP.
-import { formatIp, parseIp, type IpFamily } from '../addresses.js';
+import { parseIpCanonical, type IpFamily } from '../addresses.js';
 import type { Service } from '../kube-schemas.js';
 import type { ObjectRef } from './report.js';
 
@@ -29,16 +29,17 @@ export const NEW_PREFIX = 'metallb.io/';
 export const OLD_PREFIX = 'metallb.universe.tf/';
 
 export function parseServiceIp(text: string): ServiceIp | null {
-  const parsed = parseIp(text);
-  if (parsed === null) return null;
-  // parseIp accepts only canonical dotted quads (no leading zeros); IPv6 has many spellings.
-  return { text, ...parsed, canonical: parsed.family === 'IPv4' ? text : formatIp(parsed.family, parsed.value) };
+  const parsed = parseIpCanonical(text);
+  return parsed === null ? null : { text, family: parsed.family, value: parsed.value, canonical: parsed.canonical };
 }
 
 export function viewService(service: Service): ServiceView {
   const namespace = service.metadata.namespace ?? 'default';
-  const ingress = service.status?.loadBalancer?.ingress ?? [];
-  const ips = ingress.flatMap((entry) => (entry.ip ? [parseServiceIp(entry.ip)] : [])).filter((ip) => ip !== null);
+  const ips: ServiceIp[] = [];
+  for (const entry of service.status?.loadBalancer?.ingress ?? []) {
+    const ip = entry.ip ? parseServiceIp(entry.ip) : null;
+    if (ip !== null) ips.push(ip);
+  }
   return { service, key: `${namespace}/${service.metadata.name}`, namespace, name: service.metadata.name, ips };
 }
 
