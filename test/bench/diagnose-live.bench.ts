@@ -242,6 +242,24 @@ function report(samples: { diagnose: Sample[]; kubectl: Sample[] }): void {
 
 // ---------------------------------------------------------------------------------------------
 
+async function controllerLogSize(apis: Apis): Promise<string> {
+  const pods = await apis.core.listNamespacedPod({
+    namespace: apis.metallbNamespace,
+    labelSelector: 'app=metallb,component=controller',
+  });
+  const logs = await Promise.all(
+    pods.items.map((pod) =>
+      apis.core.readNamespacedPodLog({
+        name: pod.metadata!.name!,
+        namespace: apis.metallbNamespace,
+        sinceSeconds: 3600,
+      }),
+    ),
+  );
+  const text = logs.join('');
+  return `${text.split('\n').length - 1} lines, ${(text.length / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 function apisFor(kc: KubeConfig, metallbNamespace: string): Apis {
   return { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi), metallbNamespace };
 }
@@ -264,7 +282,11 @@ async function main(): Promise<void> {
     console.log(
       `lab "${name}": ${SERVICES} Services with IPs from ${POOLS} pools in ${(Date.now() - started) / 1000} s`,
     );
-    if (!interrupted) report(measure(record.kubeconfig, record.namespace));
+    if (interrupted) return;
+    // diagnose parses the controller's log of the last hour (the runbook's check 2 greps the last
+    // 10 lines per pod, kubectl's default with -l); earlier runs within the hour make it longer.
+    console.log(`controller log of the last hour: ${await controllerLogSize(apis)}`);
+    report(measure(record.kubeconfig, record.namespace));
   } finally {
     if (process.env['METALLB_BENCH_KEEP_LOAD'] !== '1') await cleanUp(apis);
     rmSync(scratch, { recursive: true, force: true });
