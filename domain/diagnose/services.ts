@@ -53,15 +53,26 @@ export function isServedByMetallb(service: Service, lbClass: string | null): boo
   return lbClass === null ? cls === null : cls === lbClass;
 }
 
+// Both keys of each annotation, built once: several checks read them for every Service.
+const ANNOTATION_KEYS: Readonly<Record<AnnotationName, readonly [string, string]>> = {
+  'address-pool': [`${NEW_PREFIX}address-pool`, `${OLD_PREFIX}address-pool`],
+  loadBalancerIPs: [`${NEW_PREFIX}loadBalancerIPs`, `${OLD_PREFIX}loadBalancerIPs`],
+  'ip-allocated-from-pool': [`${NEW_PREFIX}ip-allocated-from-pool`, `${OLD_PREFIX}ip-allocated-from-pool`],
+  'allow-shared-ip': [`${NEW_PREFIX}allow-shared-ip`, `${OLD_PREFIX}allow-shared-ip`],
+};
+
 /** valueForAnnotation: the metallb.io key wins when present (even empty), else the old prefix. */
 export function annotation(service: Service, name: AnnotationName): string | undefined {
-  const annotations = service.metadata.annotations ?? {};
-  return annotations[NEW_PREFIX + name] ?? annotations[OLD_PREFIX + name];
+  const annotations = service.metadata.annotations;
+  if (annotations === undefined || annotations === null) return undefined;
+  const [newKey, oldKey] = ANNOTATION_KEYS[name];
+  return annotations[newKey] ?? annotations[oldKey];
 }
 
 /** Which of the two keys holds the value MetalLB reads (for messages). */
 export function annotationKey(service: Service, name: AnnotationName): string {
-  return (service.metadata.annotations ?? {})[NEW_PREFIX + name] !== undefined ? NEW_PREFIX + name : OLD_PREFIX + name;
+  const [newKey, oldKey] = ANNOTATION_KEYS[name];
+  return (service.metadata.annotations ?? {})[newKey] !== undefined ? newKey : oldKey;
 }
 
 export const sharingKey = (service: Service): string => annotation(service, 'allow-shared-ip') ?? '';
