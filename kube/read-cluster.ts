@@ -79,7 +79,8 @@ async function listing<T>(what: string, call: () => Promise<T>): Promise<T> {
 /** Page size for the lists that grow with the cluster, as `kubectl get` uses (--chunk-size 500). */
 const PAGE_SIZE = 500;
 
-interface Page<T> {
+/** One page of a Kubernetes list response. */
+export interface Page<T> {
   items: T[];
   metadata?: { _continue?: string } | undefined;
 }
@@ -90,7 +91,7 @@ const isExpiredContinue = (error: unknown): boolean => (error as { code?: unknow
  * Every item of a list, PAGE_SIZE at a time, so no single response holds a large cluster's
  * objects. A continue token that expired (410) restarts the list once from the beginning.
  */
-async function listAll<T>(
+export async function listAll<T>(
   what: string,
   call: (page: { limit: number; _continue?: string }) => Promise<Page<T>>,
 ): Promise<T[]> {
