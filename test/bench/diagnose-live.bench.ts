@@ -5,7 +5,8 @@
 // asserts nothing. Everything it creates carries BENCH_LABEL and is deleted at the end (and at the
 // start, should an aborted run have left some). METALLB_LAB names a running lab; by default the
 // lab "bench" is started if needed and kept for the next run (stop it: METALLB_LAB=bench npm run lab -- down).
-// METALLB_BENCH_CLI=<path to bin/metallb-runbooks.js> measures another checkout's CLI (before/after);
+// METALLB_BENCH_CLI=<bin/metallb-runbooks.js of a checkout>[,<another>] measures those CLIs, runs
+// interleaved (before/after);
 // METALLB_BENCH_KEEP_LOAD=1 leaves the load in place for a closer look (the next run removes it first).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Service } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
@@ -30,7 +31,9 @@ const CLEANUP_DEADLINE_MS = 3 * 60_000;
 const CONCURRENCY = 16;
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const cliPath = path.resolve(process.env['METALLB_BENCH_CLI'] ?? path.join(repoRoot, 'bin/metallb-runbooks.js'));
+const cliPaths = (process.env['METALLB_BENCH_CLI'] ?? path.join(repoRoot, 'bin/metallb-runbooks.js'))
+  .split(',')
+  .map((cli) => path.resolve(cli));
 const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`.slice(-8);
 const serviceNamespace = `bench-live-${runId}`;
 
@@ -162,15 +165,17 @@ async function cleanUp(apis: Apis): Promise<void> {
 
 interface Sample {
   seconds: number;
+  /** user + system CPU of the command and its children: less disturbed by a busy machine than wall time. */
+  cpuSeconds: number;
   maxRssKiB: number;
 }
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'diagnose-live-'));
 
-/** One run of argv under GNU time: wall seconds and the peak RSS of the largest process it ran. */
+/** One run of argv under GNU time: wall and CPU seconds, and the peak RSS of the largest process it ran. */
 function timed(argv: readonly string[], env: NodeJS.ProcessEnv, okExitCodes: readonly number[]): Sample {
   const timeFile = path.join(scratch, 'time');
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, ...argv], {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, ...argv], {
     cwd: repoRoot,
     env,
     timeout: COMMAND_TIMEOUT_MS,
@@ -181,8 +186,8 @@ function timed(argv: readonly string[], env: NodeJS.ProcessEnv, okExitCodes: rea
   if (!okExitCodes.includes(result.status ?? -1)) {
     throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr.trim().split('\n').at(-1)}`);
   }
-  const [seconds, kib] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: seconds!, maxRssKiB: kib! };
+  const [wall, user, system, kib] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds: wall!, cpuSeconds: user! + system!, maxRssKiB: kib! };
 }
 
 const SERVICE_COLUMNS = 'NAMESPACE:.metadata.namespace,NAME:.metadata.name,IP:.status.loadBalancer.ingress[0].ip';
@@ -205,39 +210,69 @@ function kubectlChecks(metallbNamespace: string): string {
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-function measure(kubeconfig: string, metallbNamespace: string): { diagnose: Sample[]; kubectl: Sample[] } {
+interface Subject {
+  name: string;
+  argv: string[];
+  okExitCodes: number[];
+  samples: Sample[];
+}
+
+// Runs alternate between the subjects, so a machine that gets busier or quieter affects all alike.
+function measure(kubeconfig: string, metallbNamespace: string): Subject[] {
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig };
   // The CLI must start as it does for a user, whatever loader options reached this script.
   delete env['NODE_OPTIONS'];
-  const diagnoseArgv = [process.execPath, cliPath, 'diagnose', '-o', 'json'];
-  const checks = ['bash', '-o', 'pipefail', '-c', kubectlChecks(metallbNamespace)];
-  const samples = { diagnose: [] as Sample[], kubectl: [] as Sample[] };
+  const subjects: Subject[] = [
+    ...cliPaths.map((cli) => ({
+      name: `diagnose -o json (${path.relative(process.cwd(), cli) || cli})`,
+      argv: [process.execPath, cli, 'diagnose', '-o', 'json'],
+      okExitCodes: [0, 1],
+      samples: [],
+    })),
+    {
+      name: 'runbook kubectl checks 1-3',
+      argv: ['bash', '-o', 'pipefail', '-c', kubectlChecks(metallbNamespace)],
+      okExitCodes: [0],
+      samples: [],
+    },
+  ];
   // One untimed run of each warms the page cache and the API server's watch cache alike.
-  timed(diagnoseArgv, env, [0, 1]);
-  timed(checks, env, [0]);
+  for (const subject of subjects) timed(subject.argv, env, subject.okExitCodes);
   for (let run = 0; run < RUNS; run++) {
-    samples.diagnose.push(timed(diagnoseArgv, env, [0, 1]));
-    samples.kubectl.push(timed(checks, env, [0]));
+    for (const subject of subjects) subject.samples.push(timed(subject.argv, env, subject.okExitCodes));
   }
-  return samples;
+  return subjects;
 }
 
-function report(samples: { diagnose: Sample[]; kubectl: Sample[] }): void {
-  const figures = (list: Sample[]) => ({
-    seconds: median(list.map((s) => s.seconds)),
-    mib: median(list.map((s) => s.maxRssKiB)) / 1024,
-  });
-  const [diagnose, kubectl] = [figures(samples.diagnose), figures(samples.kubectl)];
-  const line = (name: string, f: { seconds: number; mib: number }, all: Sample[]) =>
-    `${name.padEnd(26)} ${f.seconds.toFixed(2)} s  ${f.mib.toFixed(0).padStart(4)} MiB peak RSS` +
-    `   (runs: ${all.map((s) => s.seconds.toFixed(2)).join(', ')} s)`;
-  console.log(`\nmedian of ${RUNS} runs, ${SERVICES} Services, ${POOLS} pools; CLI: ${cliPath}`);
-  console.log(line('metallb-runbooks diagnose', diagnose, samples.diagnose));
-  console.log(line('runbook kubectl checks 1-3', kubectl, samples.kubectl));
-  console.log(
-    `ratio diagnose / kubectl: time ${(diagnose.seconds / kubectl.seconds).toFixed(2)}x (target < 0.5x), ` +
-      `memory ${(diagnose.mib / kubectl.mib).toFixed(2)}x (target: diagnose < 150 MiB)`,
-  );
+interface Figures {
+  seconds: number;
+  cpuSeconds: number;
+  mib: number;
+}
+
+const figuresOf = (samples: readonly Sample[]): Figures => ({
+  seconds: median(samples.map((s) => s.seconds)),
+  cpuSeconds: median(samples.map((s) => s.cpuSeconds)),
+  mib: median(samples.map((s) => s.maxRssKiB)) / 1024,
+});
+
+function report(subjects: readonly Subject[]): void {
+  const kubectl = figuresOf(subjects.at(-1)!.samples);
+  console.log(`\nmedian of ${RUNS} runs, ${SERVICES} Services, ${POOLS} pools (wall | CPU user+sys | peak RSS):`);
+  for (const subject of subjects) {
+    const f = figuresOf(subject.samples);
+    const runs = subject.samples.map((s) => s.seconds.toFixed(2)).join(', ');
+    console.log(
+      `  ${subject.name}: ${f.seconds.toFixed(2)} s | ${f.cpuSeconds.toFixed(2)} s | ${f.mib.toFixed(0)} MiB ` +
+        `(wall per run: ${runs})`,
+    );
+    if (subject === subjects.at(-1)) continue;
+    console.log(
+      `    vs kubectl: time ${(f.seconds / kubectl.seconds).toFixed(2)}x, ` +
+        `CPU ${(f.cpuSeconds / kubectl.cpuSeconds).toFixed(2)}x ` +
+        `(target < 0.5x); memory ${(f.mib / kubectl.mib).toFixed(2)}x (target: < 150 MiB)`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
