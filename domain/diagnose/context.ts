@@ -67,13 +67,12 @@ export interface IpLookup {
   excludedByAvoidBuggyIps: string[];
 }
 
-const NO_POOL: IpLookup = { pools: [], excludedByAvoidBuggyIps: [] };
-
 /** Lookups beyond the Services' own IPs (requested IPs, say) are parsed from text once each. */
 function memoisedLookup(index: PoolIndex, cache: Map<string, IpLookup>): (canonical: string) => IpLookup {
   return (canonical) => {
     let hit = cache.get(canonical);
-    if (hit === undefined) cache.set(canonical, (hit = index.lookupDetailed(canonical) ?? { ...NO_POOL, pools: [] }));
+    if (hit === undefined)
+      cache.set(canonical, (hit = index.lookupDetailed(canonical) ?? { pools: [], excludedByAvoidBuggyIps: [] }));
     return hit;
   };
 }
