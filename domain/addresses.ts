@@ -140,41 +140,63 @@ function hexDigit(code: number): number {
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
-// One field of 1-4 hex digits, or -1.
-function hexField(field: string): number {
-  if (field.length === 0 || field.length > 4) return -1;
-  let value = 0;
-  for (let position = 0; position < field.length; position++) {
-    const digit = hexDigit(field.charCodeAt(position));
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
+const CHAR_COLON = 58;
+
+/** Fields before "::" (all of them when there is none) and after it (null: no "::"). */
+interface HexFields {
+  head: number[];
+  tail: number[] | null;
 }
 
-function hexFieldValues(half: string): number[] | null {
-  if (half === '') return [];
-  const values: number[] = [];
-  for (const field of half.split(':')) {
-    const value = hexField(field);
-    if (value < 0) return null;
-    values.push(value);
+// Reads one field of 1-4 hex digits at `from`; returns where it ends, or -1 if there is none.
+function readHexField(text: string, from: number, into: number[]): number {
+  let [position, value] = [from, 0];
+  for (; position < text.length && position - from <= 4; position++) {
+    const digit = hexDigit(text.charCodeAt(position));
+    if (digit < 0) break;
+    value = value * 16 + digit;
   }
-  return values;
+  const digits = position - from;
+  if (digits === 0 || digits > 4) return -1;
+  into.push(value);
+  return position;
+}
+
+// After a field: the end, ":" and another field, or "::" (allowed once). Returns the next field's start or -1.
+function readSeparator(text: string, position: number, fields: HexFields): number {
+  if (text.charCodeAt(position) !== CHAR_COLON || position + 1 === text.length) return -1;
+  if (text.charCodeAt(position + 1) !== CHAR_COLON) return position + 1;
+  if (fields.tail !== null) return -1;
+  fields.tail = [];
+  return position + 2;
+}
+
+// Fields of 1-4 hex digits separated by single colons, with at most one "::"; one pass, no splitting.
+function scanHexFields(text: string): HexFields | null {
+  const fields: HexFields = { head: [], tail: text.startsWith('::') ? [] : null };
+  let position = fields.tail === null ? 0 : 2;
+  while (position < text.length) {
+    position = readHexField(text, position, fields.tail ?? fields.head);
+    if (position < 0) return null;
+    if (position === text.length) break;
+    position = readSeparator(text, position, fields);
+    if (position < 0) return null;
+  }
+  return fields;
 }
 
 // `fieldsAvailable` is 8, or 6 when an IPv4 tail takes the last two fields. As in Go, "::"
 // appears at most once and must stand for at least one zero field. Returns the field values
 // with "::" expanded to zeros, or null.
 function goIPv6HexFields(hexPart: string, fieldsAvailable: number): number[] | null {
-  const halves = hexPart.split('::');
-  if (halves.length > 2) return null;
-  const head = hexFieldValues(halves[0]!);
-  const tail = halves.length === 2 ? hexFieldValues(halves[1]!) : [];
-  if (head === null || tail === null) return null;
-  const missing = fieldsAvailable - head.length - tail.length;
-  if (halves.length === 1) return missing === 0 ? head : null;
-  return missing < 1 ? null : [...head, ...new Array<number>(missing).fill(0), ...tail];
+  const fields = scanHexFields(hexPart);
+  if (fields === null) return null;
+  const missing = fieldsAvailable - fields.head.length - (fields.tail?.length ?? 0);
+  if (fields.tail === null) return missing === 0 ? fields.head : null;
+  if (missing < 1) return null;
+  for (let zero = 0; zero < missing; zero++) fields.head.push(0);
+  for (const field of fields.tail) fields.head.push(field);
+  return fields.head;
 }
 
 function ipNumIPv6Value(text: string): bigint | null {
