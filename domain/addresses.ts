@@ -3,7 +3,7 @@
 // net.ParseIP / net.ParseCIDR, so diagnoses agree with what the controller and webhook decide.
 // Addresses are bigint throughout: an IPv6 /64 alone holds 2^64 addresses. Pure: no I/O.
 
-import { IPv4, IPv4CidrRange, IPv4Prefix, IPv6, IPv6CidrRange, IPv6Prefix } from 'ip-num';
+import { IPv6 } from 'ip-num';
 
 export type IpFamily = 'IPv4' | 'IPv6';
 
@@ -41,9 +41,9 @@ export interface PoolIndex {
   /** Names of every pool whose usable addresses contain ip; avoidBuggyIPs exclusions are left out. O(log n). */
   poolsContaining(ip: string): string[];
   /** null if ip does not parse. */
-  lookupDetailed(ip: string): { pools: string[]; excludedByAvoidBuggyIps: string[] } | null;
+  lookupDetailed(ip: string): PoolLookup | null;
   /** lookupDetailed for an address already parsed (parsing is most of the cost). */
-  lookupParsed(family: IpFamily, value: bigint): { pools: string[]; excludedByAvoidBuggyIps: string[] };
+  lookupParsed(family: IpFamily, value: bigint): PoolLookup;
 }
 
 const FAMILIES: readonly IpFamily[] = ['IPv4', 'IPv6'];
@@ -97,50 +97,162 @@ function goQuote(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Single addresses
 
-// Go's grammar is checked here and ip-num only converts: its rules differ from Go's (it accepts
-// IPv6 zones, for one). Go (since 1.17) rejects leading zeros in IPv4 octets.
-const IPV4_OCTET = '(?:0|[1-9][0-9]{0,2})';
-const IPV4_SHAPE = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
-const HEX_FIELD = /^[0-9a-fA-F]{1,4}$/;
+// Go's grammar is checked and converted here in one pass over the text: ip-num's rules differ
+// from Go's (it accepts IPv6 zones, for one) and its text parsing costs ~10 µs per IPv6 address,
+// most of a large diagnosis. ip-num converts only the rare IPv6 form with an embedded IPv4 tail.
+// Go (since 1.17) rejects leading zeros in IPv4 octets.
+const CHAR_0 = 48;
 
-function isGoIPv4(text: string): boolean {
-  return IPV4_SHAPE.test(text) && text.split('.').every((octet) => Number(octet) <= 255);
+const isDecimalDigit = (code: number): boolean => code >= CHAR_0 && code <= CHAR_0 + 9;
+const hasLeadingZero = (octet: string): boolean => octet.length > 1 && octet.charCodeAt(0) === CHAR_0;
+
+// One decimal octet (1-3 digits, <= 255, no leading zero), or -1.
+function goOctet(octet: string): number {
+  if (octet.length === 0 || octet.length > 3 || hasLeadingZero(octet)) return -1;
+  let value = 0;
+  for (let position = 0; position < octet.length; position++) {
+    const code = octet.charCodeAt(position);
+    if (!isDecimalDigit(code)) return -1;
+    value = value * 10 + code - CHAR_0;
+  }
+  return value > 255 ? -1 : value;
 }
 
-function hexFieldCount(half: string): number | null {
-  if (half === '') return 0;
-  const fields = half.split(':');
-  return fields.every((field) => HEX_FIELD.test(field)) ? fields.length : null;
+/** Go's IPv4 grammar (four decimal octets <= 255, no leading zeros) and its value, or null. */
+function goIPv4Value(text: string): number | null {
+  const octets = text.split('.');
+  if (octets.length !== 4) return null;
+  let value = 0;
+  for (const octet of octets) {
+    const octetValue = goOctet(octet);
+    if (octetValue < 0) return null;
+    value = value * 256 + octetValue;
+  }
+  return value;
+}
+
+const isGoIPv4 = (text: string): boolean => goIPv4Value(text) !== null;
+
+// One hex digit's value, or -1.
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+const CHAR_COLON = 58;
+
+/** Fields before "::" (all of them when there is none) and after it (null: no "::"). */
+interface HexFields {
+  head: number[];
+  tail: number[] | null;
+}
+
+// Reads one field of 1-4 hex digits at `from`; returns where it ends, or -1 if there is none.
+function readHexField(text: string, from: number, into: number[]): number {
+  let [position, value] = [from, 0];
+  for (; position < text.length && position - from <= 4; position++) {
+    const digit = hexDigit(text.charCodeAt(position));
+    if (digit < 0) break;
+    value = value * 16 + digit;
+  }
+  const digits = position - from;
+  if (digits === 0 || digits > 4) return -1;
+  into.push(value);
+  return position;
+}
+
+// After a field: the end, ":" and another field, or "::" (allowed once). Returns the next field's start or -1.
+function readSeparator(text: string, position: number, fields: HexFields): number {
+  if (text.charCodeAt(position) !== CHAR_COLON || position + 1 === text.length) return -1;
+  if (text.charCodeAt(position + 1) !== CHAR_COLON) return position + 1;
+  if (fields.tail !== null) return -1;
+  fields.tail = [];
+  return position + 2;
+}
+
+// Fields of 1-4 hex digits separated by single colons, with at most one "::"; one pass, no splitting.
+function scanHexFields(text: string): HexFields | null {
+  const fields: HexFields = { head: [], tail: text.startsWith('::') ? [] : null };
+  let position = fields.tail === null ? 0 : 2;
+  while (position < text.length) {
+    position = readHexField(text, position, fields.tail ?? fields.head);
+    if (position < 0) return null;
+    if (position === text.length) break;
+    position = readSeparator(text, position, fields);
+    if (position < 0) return null;
+  }
+  return fields;
 }
 
 // `fieldsAvailable` is 8, or 6 when an IPv4 tail takes the last two fields. As in Go, "::"
-// appears at most once and must stand for at least one zero field.
-function isGoIPv6HexPart(hexPart: string, fieldsAvailable: number): boolean {
-  const halves = hexPart.split('::');
-  if (halves.length > 2) return false;
-  const counts = halves.map(hexFieldCount);
-  if (counts.some((count) => count === null)) return false;
-  const total = counts.reduce<number>((sum, count) => sum + (count ?? 0), 0);
-  return halves.length === 2 ? total < fieldsAvailable : total === fieldsAvailable;
+// appears at most once and must stand for at least one zero field. Returns the field values
+// with "::" expanded to zeros, or null.
+function goIPv6HexFields(hexPart: string, fieldsAvailable: number): number[] | null {
+  const fields = scanHexFields(hexPart);
+  if (fields === null) return null;
+  const missing = fieldsAvailable - fields.head.length - (fields.tail?.length ?? 0);
+  if (fields.tail === null) return missing === 0 ? fields.head : null;
+  if (missing < 1) return null;
+  for (let zero = 0; zero < missing; zero++) fields.head.push(0);
+  for (const field of fields.tail) fields.head.push(field);
+  return fields.head;
 }
 
-// Mirrors net/netip parseIPv6; zones ("%eth0") are rejected as net.ParseIP does. ip-num accepts
-// zones, so this check must run before it.
-function isGoIPv6(text: string): boolean {
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (!tail.includes('.')) return isGoIPv6HexPart(text, 8);
-  if (!isGoIPv4(tail)) return false;
-  const head = text.slice(0, lastColon + 1);
-  return isGoIPv6HexPart(head.endsWith('::') ? head : head.slice(0, -1), 6);
-}
-
-function ipNumValue(family: IpFamily, text: string): bigint | null {
+function ipNumIPv6Value(text: string): bigint | null {
   try {
-    return family === 'IPv4' ? IPv4.fromString(text).getValue() : IPv6.fromString(text).getValue();
+    return IPv6.fromString(text).getValue();
   } catch {
     return null;
   }
+}
+
+/** A parsed address with its canonical text (Go's String(), see formatIp): the key for "same IP". */
+export interface CanonicalIp {
+  family: IpFamily;
+  value: bigint;
+  canonical: string;
+}
+
+// Hot paths below avoid closures: tsx (keepNames) wraps each one created at run time.
+const fieldPair = (fields: readonly number[], index: number): bigint =>
+  BigInt(fields[index]! * 0x10000 + fields[index + 1]!);
+
+// Four 32-bit chunks: a handful of bigint operations instead of one per field.
+function valueOfFields(fields: readonly number[]): bigint {
+  return (
+    (fieldPair(fields, 0) << 96n) | (fieldPair(fields, 2) << 64n) | (fieldPair(fields, 4) << 32n) | fieldPair(fields, 6)
+  );
+}
+
+function hexFieldsIp(fields: readonly number[]): CanonicalIp {
+  const value = valueOfFields(fields);
+  // An IPv4-mapped address keeps its dotted tail in canonical text: formatIPv6 knows that form.
+  const mapped = value >> 32n === IPV4_MAPPED_PREFIX >> 32n;
+  return { family: 'IPv6', value, canonical: mapped ? formatIPv6(value) : formatHexFields(fields) };
+}
+
+// Mirrors net/netip parseIPv6; zones ("%eth0") are rejected as net.ParseIP does.
+function goIPv6(text: string): CanonicalIp | null {
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (!tail.includes('.')) {
+    const fields = goIPv6HexFields(text, 8);
+    return fields === null ? null : hexFieldsIp(fields);
+  }
+  if (!isGoIPv4(tail)) return null;
+  const head = text.slice(0, lastColon + 1);
+  const valid = goIPv6HexFields(head.endsWith('::') ? head : head.slice(0, -1), 6) !== null;
+  const value = valid ? ipNumIPv6Value(text) : null;
+  return value === null ? null : { family: 'IPv6', value, canonical: formatIPv6(value) };
+}
+
+/** parseIp plus the canonical text, computed from the parsed fields (cheaper than formatIp afterwards). */
+export function parseIpCanonical(text: string): CanonicalIp | null {
+  if (text.includes(':')) return goIPv6(text);
+  const value = goIPv4Value(text);
+  // Go's IPv4 grammar admits one spelling per address, so the text is already canonical.
+  return value === null ? null : { family: 'IPv4', value: BigInt(value), canonical: text };
 }
 
 /**
@@ -148,10 +260,12 @@ function ipNumValue(family: IpFamily, text: string): bigint | null {
  * IPv4-mapped IPv6 (::ffff:a.b.c.d) is reported as IPv6 (Go would call it IPv4).
  */
 export function parseIp(text: string): { family: IpFamily; value: bigint } | null {
-  const family: IpFamily = text.includes(':') ? 'IPv6' : 'IPv4';
-  const valid = family === 'IPv4' ? isGoIPv4(text) : isGoIPv6(text);
-  const value = valid ? ipNumValue(family, text) : null;
-  return value === null ? null : { family, value };
+  if (text.includes(':')) {
+    const parsed = goIPv6(text);
+    return parsed === null ? null : { family: 'IPv6', value: parsed.value };
+  }
+  const value = goIPv4Value(text);
+  return value === null ? null : { family: 'IPv4', value: BigInt(value) };
 }
 
 const IPV4_MAPPED_PREFIX = 0xffffn << 32n;
@@ -172,26 +286,40 @@ function longestZeroRun(fields: readonly number[]): { start: number; length: num
 // parses back to the same family here.
 function formatIPv6(value: bigint): string {
   if (value >> 32n === IPV4_MAPPED_PREFIX >> 32n) return `::ffff:${formatIp('IPv4', value & 0xffffffffn)}`;
-  const fields = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  const hex = (part: readonly number[]): string => part.map((field) => field.toString(16)).join(':');
+  // One bigint-to-text conversion, then plain numbers: per-field bigint shifts cost several times more.
+  const digits = value.toString(16).padStart(32, '0');
+  return formatHexFields(Array.from({ length: 8 }, (_, i) => parseInt(digits.slice(4 * i, 4 * i + 4), 16)));
+}
+
+function hexText(fields: readonly number[], from: number, to: number): string {
+  let text = '';
+  for (let index = from; index < to; index++) text += (index > from ? ':' : '') + fields[index]!.toString(16);
+  return text;
+}
+
+function formatHexFields(fields: readonly number[]): string {
   const zeros = longestZeroRun(fields);
-  if (zeros.length < 2) return hex(fields);
-  return `${hex(fields.slice(0, zeros.start))}::${hex(fields.slice(zeros.start + zeros.length))}`;
+  if (zeros.length < 2) return hexText(fields, 0, fields.length);
+  return `${hexText(fields, 0, zeros.start)}::${hexText(fields, zeros.start + zeros.length, fields.length)}`;
+}
+
+function formatIPv4(value: bigint): string {
+  const number = Number(value);
+  return `${number >>> 24}.${(number >>> 16) & 0xff}.${(number >>> 8) & 0xff}.${number & 0xff}`;
 }
 
 export function formatIp(family: IpFamily, value: bigint): string {
-  return family === 'IPv4' ? IPv4.fromNumber(value).toString() : formatIPv6(value);
+  return family === 'IPv4' ? formatIPv4(value) : formatIPv6(value);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pool entries
 
+// The network and broadcast ends of address/prefix: the host bits cleared, then all set.
 function cidrBounds(family: IpFamily, address: bigint, prefix: number): { first: bigint; last: bigint } {
-  const range =
-    family === 'IPv4'
-      ? new IPv4CidrRange(IPv4.fromNumber(address), IPv4Prefix.fromNumber(BigInt(prefix)))
-      : new IPv6CidrRange(IPv6.fromBigInt(address), IPv6Prefix.fromNumber(BigInt(prefix)));
-  return { first: range.getFirst().getValue(), last: range.getLast().getValue() };
+  const hostMask = (1n << BigInt(BIT_LENGTH[family] - prefix)) - 1n;
+  const first = address & ~hostMask;
+  return { first, last: first | hostMask };
 }
 
 // net.ParseCIDR: split at the first "/", digits only after it (leading zeros allowed, as Go's
@@ -385,6 +513,15 @@ interface Segment {
   first: bigint;
   last: bigint;
   pools: readonly PoolRef[];
+  /** Names of `pools`, built once: the answer for every address no avoidBuggyIPs rule excludes. */
+  names: readonly string[];
+  anyAvoidsBuggyIps: boolean;
+}
+
+/** Which pools contain an address, and which would but skip it (avoidBuggyIPs). */
+export interface PoolLookup {
+  pools: string[];
+  excludedByAvoidBuggyIps: string[];
 }
 
 interface Boundary {
@@ -422,8 +559,14 @@ function buildSegments(pools: readonly PoolAddresses[], family: IpFamily): Segme
     for (; i < boundaries.length && boundaries[i]!.at === at; i++) applyBoundary(coverage, boundaries[i]!);
     const next = boundaries[i];
     if (next === undefined || coverage.size === 0) continue;
-    const ranks = [...coverage.keys()].sort((a, b) => a - b);
-    segments.push({ first: at, last: next.at - 1n, pools: ranks.map((rank) => pools[rank]!) });
+    const covering = [...coverage.keys()].sort((a, b) => a - b).map((rank) => pools[rank]!);
+    segments.push({
+      first: at,
+      last: next.at - 1n,
+      pools: covering,
+      names: covering.map((pool) => pool.name),
+      anyAvoidsBuggyIps: covering.some((pool) => pool.avoidBuggyIPs),
+    });
   }
   return segments;
 }
@@ -441,11 +584,19 @@ function findSegment(segments: readonly Segment[], value: bigint): Segment | und
   return undefined;
 }
 
-function splitByAvoidBuggyIps(covering: readonly PoolRef[], family: IpFamily, value: bigint) {
+function splitByAvoidBuggyIps(covering: readonly PoolRef[], family: IpFamily, value: bigint): PoolLookup {
   const buggy = isBuggyIp(family, value);
   const excluded = covering.filter((pool) => buggy && pool.avoidBuggyIPs);
   const contained = covering.filter((pool) => !(buggy && pool.avoidBuggyIPs));
   return { pools: contained.map((pool) => pool.name), excludedByAvoidBuggyIps: excluded.map((pool) => pool.name) };
+}
+
+// Answers are fresh arrays each time: callers may keep or change them.
+function lookupIn(segments: readonly Segment[], family: IpFamily, value: bigint): PoolLookup {
+  const segment = findSegment(segments, value);
+  if (segment === undefined) return { pools: [], excludedByAvoidBuggyIps: [] };
+  if (segment.anyAvoidsBuggyIps && isBuggyIp(family, value)) return splitByAvoidBuggyIps(segment.pools, family, value);
+  return { pools: [...segment.names], excludedByAvoidBuggyIps: [] };
 }
 
 /**
@@ -459,8 +610,7 @@ export function buildPoolIndex(pools: readonly PoolAddresses[]): PoolIndex {
     IPv4: buildSegments(ordered, 'IPv4'),
     IPv6: buildSegments(ordered, 'IPv6'),
   };
-  const lookupParsed = (family: IpFamily, value: bigint) =>
-    splitByAvoidBuggyIps(findSegment(segments[family], value)?.pools ?? [], family, value);
+  const lookupParsed = (family: IpFamily, value: bigint) => lookupIn(segments[family], family, value);
   const lookupDetailed = (ip: string) => {
     const parsed = parseIp(ip);
     return parsed === null ? null : lookupParsed(parsed.family, parsed.value);

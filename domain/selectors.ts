@@ -58,9 +58,20 @@ export function compileSelector(selector: LabelSelector): CompiledSelector {
   return { ok: true, matches: (labels) => tests.every((test) => test(labels ?? {})) };
 }
 
+// Checks match one selector against every pool, node or namespace: compile each selector object
+// once. Keyed by identity, so a selector must not be changed after it was first matched (the
+// snapshot's objects never are).
+const compiledSelectors = new WeakMap<LabelSelector, CompiledSelector>();
+
+function compiledOnce(selector: LabelSelector): CompiledSelector {
+  let compiled = compiledSelectors.get(selector);
+  if (compiled === undefined) compiledSelectors.set(selector, (compiled = compileSelector(selector)));
+  return compiled;
+}
+
 /** An invalid selector matches nothing (MetalLB rejects it; it never selects anything). */
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-  const compiled = compileSelector(selector);
+  const compiled = compiledOnce(selector);
   return compiled.ok && compiled.matches(labels);
 }
 

@@ -71,16 +71,54 @@ async function listing<T>(what: string, call: () => Promise<T>): Promise<T> {
       }
       if (c.type === 'KubeNetwork') throw new ClusterReadError(`cannot reach the Kubernetes API server: ${c.message}`);
       const hint = c.type === 'KubeForbidden' || c.type === 'KubeUnauthorized' ? ' (check RBAC for this identity)' : '';
-      throw new ClusterReadError(`cannot list ${what}: ${c.message}${hint}`);
+      throw new ClusterReadError(`cannot list ${what}: ${c.message}${hint}`, { cause: error });
     }
   }
 }
 
+/** Page size for the lists that grow with the cluster, as `kubectl get` uses (--chunk-size 500). */
+const PAGE_SIZE = 500;
+
+/** One page of a Kubernetes list response. */
+export interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string } | undefined;
+}
+
+const isExpiredContinue = (error: unknown): boolean => (error as { code?: unknown }).code === 410;
+
+/**
+ * Every item of a list, PAGE_SIZE at a time, so no single response holds a large cluster's
+ * objects. A continue token that expired (410) restarts the list once from the beginning.
+ */
+export async function listAll<T>(
+  what: string,
+  call: (page: { limit: number; _continue?: string }) => Promise<Page<T>>,
+): Promise<T[]> {
+  for (let restarts = 0; ; restarts++) {
+    const items: T[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await listing(what, () => call({ limit: PAGE_SIZE, ...(token ? { _continue: token } : {}) }));
+        items.push(...page.items);
+        token = page.metadata?._continue || undefined;
+      } while (token);
+      return items;
+    } catch (error) {
+      if (restarts > 0 || !isExpiredContinue((error as { cause?: unknown }).cause ?? error)) throw error;
+    }
+  }
+}
+
+// Both label conventions are asked at once; the first convention that finds a controller wins.
 async function findMetallbNamespace(apps: AppsV1Api): Promise<string | null> {
-  for (const labelSelector of controllerSelectors) {
-    const list = await listing('Deployments in all namespaces', () =>
-      apps.listDeploymentForAllNamespaces({ labelSelector }),
-    );
+  const lists = await Promise.all(
+    controllerSelectors.map((labelSelector) =>
+      listing('Deployments in all namespaces', () => apps.listDeploymentForAllNamespaces({ labelSelector })),
+    ),
+  );
+  for (const list of lists) {
     const found = list.items.find((d) => d.metadata?.namespace);
     if (found) return found.metadata!.namespace!;
   }
@@ -150,59 +188,107 @@ export async function readCluster(kc: KubeConfig, scope: ReadScope): Promise<Clu
   }
 }
 
-async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const extensions = kc.makeApiClient(ApiextensionsV1Api);
-  const crds = (
-    await listing('CustomResourceDefinitions', () => extensions.listCustomResourceDefinition())
-  ).items.filter((c) => c.spec.group === 'metallb.io');
-  const metallbNamespace =
-    scope.metallbNamespace ?? (await findMetallbNamespace(apps)) ?? (crds.length ? 'metallb-system' : null);
-  const svcNs = scope.serviceNamespace;
+interface Apis {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+}
+
+/** Objects outside MetalLB's namespace: Services and their Events, Nodes, Namespaces. */
+async function readClusterWide(core: CoreV1Api, serviceNamespace: string | undefined): Promise<unknown[]> {
+  const eventSelector = { fieldSelector: 'involvedObject.kind=Service' };
   const [services, events, nodes, namespaces] = await Promise.all([
-    listing('Services', () =>
-      svcNs ? core.listNamespacedService({ namespace: svcNs }) : core.listServiceForAllNamespaces(),
+    listAll('Services', (page) =>
+      serviceNamespace
+        ? core.listNamespacedService({ namespace: serviceNamespace, ...page })
+        : core.listServiceForAllNamespaces(page),
     ),
-    listing('Events', () =>
-      svcNs
-        ? core.listNamespacedEvent({ namespace: svcNs, fieldSelector: 'involvedObject.kind=Service' })
-        : core.listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Service' }),
+    listAll('Events', (page) =>
+      serviceNamespace
+        ? core.listNamespacedEvent({ namespace: serviceNamespace, ...eventSelector, ...page })
+        : core.listEventForAllNamespaces({ ...eventSelector, ...page }),
     ),
     listing('Nodes', () => core.listNode()),
     listing('Namespaces', () => core.listNamespace()),
   ]);
-  const objects: unknown[] = [
-    ...withKind(crds, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
-    ...withKind(services.items, 'v1', 'Service'),
-    ...withKind(events.items, 'v1', 'Event'),
+  return [
+    ...withKind(services, 'v1', 'Service'),
+    ...withKind(events, 'v1', 'Event'),
     ...withKind(nodes.items, 'v1', 'Node'),
     ...withKind(namespaces.items, 'v1', 'Namespace'),
   ];
-  if (!metallbNamespace) return { objects, logs: { controller: '', speaker: '' }, metallbNamespace };
-  const ns = metallbNamespace;
-  const [deployments, daemonSets, pods, configMaps, metallbObjects] = await Promise.all([
-    listing(`Deployments in ${ns}`, () => apps.listNamespacedDeployment({ namespace: ns })),
-    listing(`DaemonSets in ${ns}`, () => apps.listNamespacedDaemonSet({ namespace: ns })),
-    listing(`Pods in ${ns}`, () => core.listNamespacedPod({ namespace: ns })),
-    listing(`ConfigMaps in ${ns}`, () => core.listNamespacedConfigMap({ namespace: ns })),
-    readMetallbObjects(custom, crds, ns),
-  ]);
+}
+
+// The pods' logs are read as soon as the pods are listed, alongside the namespace's other lists.
+async function readPodsAndLogs(core: CoreV1Api, ns: string, logSinceSeconds: number) {
+  const pods = await listing(`Pods in ${ns}`, () => core.listNamespacedPod({ namespace: ns }));
   const byComponent = (component: string) =>
     pods.items.filter((p) =>
       [p.metadata?.labels?.component, p.metadata?.labels?.['app.kubernetes.io/component']].includes(component),
     );
-  const [controllerLog, speakerLog] = await Promise.all([
-    podLogs(core, byComponent('controller'), 'controller', scope.logSinceSeconds),
-    podLogs(core, byComponent('speaker'), 'speaker', scope.logSinceSeconds),
+  const [controller, speaker] = await Promise.all([
+    podLogs(core, byComponent('controller'), 'controller', logSinceSeconds),
+    podLogs(core, byComponent('speaker'), 'speaker', logSinceSeconds),
   ]);
-  objects.push(
+  return { pods: pods.items, logs: { controller, speaker } };
+}
+
+async function readMetallbNamespace(
+  apis: Apis,
+  crdsRead: Promise<V1CustomResourceDefinition[]>,
+  ns: string,
+  logSinceSeconds: number,
+): Promise<{ objects: unknown[]; logs: ClusterRead['logs'] }> {
+  const [deployments, daemonSets, podsAndLogs, configMaps, metallbObjects] = await Promise.all([
+    listing(`Deployments in ${ns}`, () => apis.apps.listNamespacedDeployment({ namespace: ns })),
+    listing(`DaemonSets in ${ns}`, () => apis.apps.listNamespacedDaemonSet({ namespace: ns })),
+    readPodsAndLogs(apis.core, ns, logSinceSeconds),
+    listing(`ConfigMaps in ${ns}`, () => apis.core.listNamespacedConfigMap({ namespace: ns })),
+    crdsRead.then((crds) => readMetallbObjects(apis.custom, crds, ns)),
+  ]);
+  const objects = [
     ...withKind(deployments.items, 'apps/v1', 'Deployment'),
     ...withKind(daemonSets.items, 'apps/v1', 'DaemonSet'),
-    ...withKind(pods.items, 'v1', 'Pod'),
+    ...withKind(podsAndLogs.pods, 'v1', 'Pod'),
     ...withKind(configMaps.items, 'v1', 'ConfigMap'),
     ...metallbObjects,
+  ];
+  return { objects, logs: podsAndLogs.logs };
+}
+
+async function resolveMetallbNamespace(
+  scope: ReadScope,
+  apps: AppsV1Api,
+  crdsRead: Promise<V1CustomResourceDefinition[]>,
+): Promise<string | null> {
+  if (scope.metallbNamespace) return scope.metallbNamespace;
+  const found = await findMetallbNamespace(apps);
+  return found ?? ((await crdsRead).length ? 'metallb-system' : null);
+}
+
+// Every list starts as soon as what it depends on is known: the cluster-wide lists, the CRDs and
+// the search for MetalLB's namespace at once; that namespace's lists (and the pods' logs) next.
+async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
+  const apis: Apis = {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
+  const extensions = kc.makeApiClient(ApiextensionsV1Api);
+  const crdsRead = listing('CustomResourceDefinitions', () => extensions.listCustomResourceDefinition()).then((list) =>
+    list.items.filter((c) => c.spec.group === 'metallb.io'),
   );
-  return { objects, logs: { controller: controllerLog, speaker: speakerLog }, metallbNamespace };
+  const namespaceRead = resolveMetallbNamespace(scope, apis.apps, crdsRead);
+  const [crds, clusterWide, metallbNamespace, inNamespace] = await Promise.all([
+    crdsRead,
+    readClusterWide(apis.core, scope.serviceNamespace),
+    namespaceRead,
+    namespaceRead.then((ns) => (ns ? readMetallbNamespace(apis, crdsRead, ns, scope.logSinceSeconds) : null)),
+  ]);
+  const objects: unknown[] = [
+    ...withKind(crds, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
+    ...clusterWide,
+    ...(inNamespace?.objects ?? []),
+  ];
+  return { objects, logs: inNamespace?.logs ?? { controller: '', speaker: '' }, metallbNamespace };
 }

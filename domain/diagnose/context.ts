@@ -67,12 +67,8 @@ export interface IpLookup {
   excludedByAvoidBuggyIps: string[];
 }
 
-/** Service ingress IPs were parsed once in viewService; their lookups reuse that parse. */
-function memoisedLookup(index: PoolIndex, services: readonly ServiceView[]): (canonical: string) => IpLookup {
-  const cache = new Map<string, IpLookup>();
-  for (const ip of services.flatMap((s) => s.ips)) {
-    if (!cache.has(ip.canonical)) cache.set(ip.canonical, index.lookupParsed(ip.family, ip.value));
-  }
+/** Lookups beyond the Services' own IPs (requested IPs, say) are parsed from text once each. */
+function memoisedLookup(index: PoolIndex, cache: Map<string, IpLookup>): (canonical: string) => IpLookup {
   return (canonical) => {
     let hit = cache.get(canonical);
     if (hit === undefined)
@@ -108,21 +104,34 @@ function usageOf(map: Map<string, PoolUsage>, pool: string): PoolUsage {
   return usage;
 }
 
-// One index lookup per ingress IP: O(services × ips × log pools).
-function indexHolders(services: readonly ServiceView[], lookupIp: (canonical: string) => IpLookup) {
-  const ipHolders = new Map<string, ServiceView[]>();
-  const usage = new Map<string, PoolUsage>();
+const hasIngressIp = (view: ServiceView): boolean =>
+  (view.service.status?.loadBalancer?.ingress ?? []).some((entry) => entry.ip);
+
+interface ServiceIndexes {
+  lookups: Map<string, IpLookup>;
+  ipHolders: Map<string, ServiceView[]>;
+  usage: Map<string, PoolUsage>;
+  pending: ServiceView[];
+}
+
+// One pass over the served Services; each distinct IP is looked up once, from the value viewService
+// already parsed: O(services × ips × log pools).
+function indexServices(services: readonly ServiceView[], index: PoolIndex): ServiceIndexes {
+  const indexes: ServiceIndexes = { lookups: new Map(), ipHolders: new Map(), usage: new Map(), pending: [] };
   for (const view of services) {
+    if (!hasIngressIp(view)) indexes.pending.push(view);
     for (const ip of view.ips) {
-      pushTo(ipHolders, ip.canonical, view);
-      for (const pool of lookupIp(ip.canonical).pools) {
-        const u = usageOf(usage, pool);
-        (ip.family === 'IPv4' ? u.ipv4 : u.ipv6).add(ip.canonical);
-        u.services.add(view.key);
+      pushTo(indexes.ipHolders, ip.canonical, view);
+      let lookup = indexes.lookups.get(ip.canonical);
+      if (lookup === undefined) indexes.lookups.set(ip.canonical, (lookup = index.lookupParsed(ip.family, ip.value)));
+      for (const pool of lookup.pools) {
+        const usage = usageOf(indexes.usage, pool);
+        (ip.family === 'IPv4' ? usage.ipv4 : usage.ipv6).add(ip.canonical);
+        usage.services.add(view.key);
       }
     }
   }
-  return { ipHolders, usage };
+  return indexes;
 }
 
 function podsFor(workload: Deployment | DaemonSet, pods: readonly Pod[], component: MetallbComponent): Pod[] {
@@ -165,7 +174,7 @@ export function buildContext(snapshot: ClusterSnapshot): DiagnoseContext {
   const namespaces = indexNamespaces(snapshot.namespaces);
   const { pools, poolsByName, index } = viewPools(snapshot, namespaces, inMetallbNamespace);
   const services = snapshot.services.filter((s) => isServedByMetallb(s, snapshot.lbClass)).map(viewService);
-  const lookupIp = memoisedLookup(index, services);
+  const { lookups, ipHolders, usage, pending } = indexServices(services, index);
   const controllers = findWorkloads(snapshot.deployments, snapshot.pods, 'controller', inMetallbNamespace);
   return {
     snapshot,
@@ -176,10 +185,11 @@ export function buildContext(snapshot: ClusterSnapshot): DiagnoseContext {
     pools,
     poolsByName,
     index,
-    lookupIp,
+    lookupIp: memoisedLookup(index, lookups),
     services,
-    ...indexHolders(services, lookupIp),
-    pending: services.filter((s) => !(s.service.status?.loadBalancer?.ingress ?? []).some((entry) => entry.ip)),
+    ipHolders,
+    usage,
+    pending,
     serviceEvents: eventsByService(snapshot.events),
     controllers,
     speakers: findWorkloads(snapshot.daemonSets, snapshot.pods, 'speaker', inMetallbNamespace),

@@ -1,6 +1,6 @@
 // How MetalLB reads a Service: which ones it serves, its annotations (new prefix wins), its
 // ingress IPs and the keys that decide whether two Services may share an IP.
-import { formatIp, parseIp, type IpFamily } from '../addresses.js';
+import { parseIpCanonical, type IpFamily } from '../addresses.js';
 import type { Service } from '../kube-schemas.js';
 import type { ObjectRef } from './report.js';
 
@@ -29,16 +29,17 @@ export const NEW_PREFIX = 'metallb.io/';
 export const OLD_PREFIX = 'metallb.universe.tf/';
 
 export function parseServiceIp(text: string): ServiceIp | null {
-  const parsed = parseIp(text);
-  if (parsed === null) return null;
-  // parseIp accepts only canonical dotted quads (no leading zeros); IPv6 has many spellings.
-  return { text, ...parsed, canonical: parsed.family === 'IPv4' ? text : formatIp(parsed.family, parsed.value) };
+  const parsed = parseIpCanonical(text);
+  return parsed === null ? null : { text, family: parsed.family, value: parsed.value, canonical: parsed.canonical };
 }
 
 export function viewService(service: Service): ServiceView {
   const namespace = service.metadata.namespace ?? 'default';
-  const ingress = service.status?.loadBalancer?.ingress ?? [];
-  const ips = ingress.flatMap((entry) => (entry.ip ? [parseServiceIp(entry.ip)] : [])).filter((ip) => ip !== null);
+  const ips: ServiceIp[] = [];
+  for (const entry of service.status?.loadBalancer?.ingress ?? []) {
+    const ip = entry.ip ? parseServiceIp(entry.ip) : null;
+    if (ip !== null) ips.push(ip);
+  }
   return { service, key: `${namespace}/${service.metadata.name}`, namespace, name: service.metadata.name, ips };
 }
 
@@ -52,15 +53,26 @@ export function isServedByMetallb(service: Service, lbClass: string | null): boo
   return lbClass === null ? cls === null : cls === lbClass;
 }
 
+// Both keys of each annotation, built once: several checks read them for every Service.
+const ANNOTATION_KEYS: Readonly<Record<AnnotationName, readonly [string, string]>> = {
+  'address-pool': [`${NEW_PREFIX}address-pool`, `${OLD_PREFIX}address-pool`],
+  loadBalancerIPs: [`${NEW_PREFIX}loadBalancerIPs`, `${OLD_PREFIX}loadBalancerIPs`],
+  'ip-allocated-from-pool': [`${NEW_PREFIX}ip-allocated-from-pool`, `${OLD_PREFIX}ip-allocated-from-pool`],
+  'allow-shared-ip': [`${NEW_PREFIX}allow-shared-ip`, `${OLD_PREFIX}allow-shared-ip`],
+};
+
 /** valueForAnnotation: the metallb.io key wins when present (even empty), else the old prefix. */
 export function annotation(service: Service, name: AnnotationName): string | undefined {
-  const annotations = service.metadata.annotations ?? {};
-  return annotations[NEW_PREFIX + name] ?? annotations[OLD_PREFIX + name];
+  const annotations = service.metadata.annotations;
+  if (annotations === undefined || annotations === null) return undefined;
+  const [newKey, oldKey] = ANNOTATION_KEYS[name];
+  return annotations[newKey] ?? annotations[oldKey];
 }
 
 /** Which of the two keys holds the value MetalLB reads (for messages). */
 export function annotationKey(service: Service, name: AnnotationName): string {
-  return (service.metadata.annotations ?? {})[NEW_PREFIX + name] !== undefined ? NEW_PREFIX + name : OLD_PREFIX + name;
+  const [newKey, oldKey] = ANNOTATION_KEYS[name];
+  return (service.metadata.annotations ?? {})[newKey] !== undefined ? newKey : oldKey;
 }
 
 export const sharingKey = (service: Service): string => annotation(service, 'allow-shared-ip') ?? '';

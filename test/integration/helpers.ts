@@ -141,21 +141,45 @@ export async function waitForIp(namespace: string, name: string, timeoutMs = 20_
   );
 }
 
-/** Deletes a test namespace and waits until it is gone, so its Services cannot leak into the next test's checks. */
-export async function removeNamespace(name: string): Promise<void> {
-  const { core } = labClients();
-  await core.deleteNamespace({ name }).catch(() => undefined);
+/** The HTTP status of a failed @kubernetes/client-node call (its ApiException `code`), if any. */
+export function httpStatusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Only a 404 means an object is gone; a 403, a 500 or a dropped connection says nothing about it. */
+export const isGone = (error: unknown): boolean => httpStatusOf(error) === 404;
+
+/** What removeNamespace needs of the Core API (a unit test passes a stub). */
+export type NamespaceApi = Pick<CoreV1Api, 'deleteNamespace' | 'readNamespace'>;
+
+/**
+ * Deletes a test namespace and waits until the API server answers 404 for it, so its Services
+ * cannot leak into the next test's checks. A delete that fails other than with 404 is rethrown;
+ * a read that fails other than with 404 is retried until the deadline, then reported.
+ */
+export async function removeNamespace(
+  name: string,
+  core: NamespaceApi = labClients().core,
+  { timeoutMs = 120_000, intervalMs = 250 } = {},
+): Promise<void> {
+  try {
+    await core.deleteNamespace({ name });
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
   await eventually(
     `namespace ${name} to be gone`,
     async () => {
       try {
         await core.readNamespace({ name });
         return undefined;
-      } catch {
-        return true;
+      } catch (error) {
+        if (isGone(error)) return true;
+        throw error;
       }
     },
-    { timeoutMs: 120_000, intervalMs: 250 },
+    { timeoutMs, intervalMs },
   );
 }
 

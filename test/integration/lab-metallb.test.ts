@@ -11,6 +11,7 @@ import {
   eventually,
   ingressIps,
   labClients,
+  removeNamespace,
   serviceEvents,
   uniqueName,
 } from './helpers.js';
@@ -48,7 +49,7 @@ describe('the lab runs the real MetalLB controller', () => {
     await createNamespace(ns);
   });
   afterAll(async () => {
-    await labClients().core.deleteNamespace({ name: ns });
+    await removeNamespace(ns);
     await deleteAllMetallbConfig();
   });
 

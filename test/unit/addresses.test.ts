@@ -1,3 +1,4 @@
+import { IPv4, IPv4CidrRange, IPv4Prefix, IPv6, IPv6CidrRange, IPv6Prefix } from 'ip-num';
 import { describe, expect, it } from 'vitest';
 import {
   buildPoolIndex,
@@ -5,6 +6,7 @@ import {
   formatIp,
   isBuggyIp,
   parseIp,
+  parseIpCanonical,
   parsePoolAddresses,
   parsePoolEntry,
   poolCapacity,
@@ -415,6 +417,63 @@ describe('buildPoolIndex', () => {
     const many = buildPoolIndex([...singles, pool('cover', ['203.0.113.0/24'])]);
     for (let i = 0; i < 256; i++) {
       expect(many.poolsContaining(`203.0.113.${i}`)).toEqual(['cover', `p${String(i).padStart(3, '0')}`]);
+    }
+  });
+});
+
+// The conversions are done in-house for speed (ip-num's text parsing was most of a large
+// diagnosis); ip-num stays the reference they must agree with.
+describe('address conversions agree with ip-num', () => {
+  // A deterministic spread of values: every field width, zero runs at the start, middle and end.
+  const sampleValues = (bits: number, count: number): bigint[] => {
+    let state = 0x9e3779b97f4a7c15n;
+    const mask = (1n << BigInt(bits)) - 1n;
+    return Array.from({ length: count }, (_, i) => {
+      state = (state * 6364136223846793005n + 1442695040888963407n) & ((1n << 128n) - 1n);
+      const random = (state ^ (state >> 67n)) & mask;
+      // Every third value keeps only some 16-bit fields, so "::" compression is exercised.
+      const keep = BigInt(i % 256);
+      const sparse = Array.from({ length: bits / 16 }, (_, f) => f).reduce(
+        (acc, f) => ((keep >> BigInt(f % 8)) & 1n ? acc | (random & (0xffffn << BigInt(16 * f))) : acc),
+        0n,
+      );
+      return i % 3 === 0 ? sparse : random;
+    });
+  };
+
+  it('IPv6: parseIp of the canonical text, of ip-num text and of full text equals ip-num value', () => {
+    for (const value of [0n, 1n, ...sampleValues(128, 3000)]) {
+      const reference = IPv6.fromBigInt(value);
+      const canonical = formatIp('IPv6', value);
+      const full = value
+        .toString(16)
+        .padStart(32, '0')
+        .replace(/(.{4})(?!$)/g, '$1:');
+      for (const text of [canonical, reference.toString(), full, canonical.toUpperCase()]) {
+        expect(parseIp(text)?.value, text).toBe(IPv6.fromString(text).getValue());
+        expect(parseIpCanonical(text)).toEqual({ family: 'IPv6', value, canonical });
+      }
+    }
+  });
+
+  it('IPv4: parseIp and formatIp round-trip as ip-num does', () => {
+    for (const value of [0n, 0xffffffffn, ...sampleValues(32, 3000)]) {
+      const text = IPv4.fromNumber(value).toString();
+      expect(formatIp('IPv4', value)).toBe(text);
+      expect(parseIp(text)).toEqual({ family: 'IPv4', value: IPv4.fromString(text).getValue() });
+    }
+  });
+
+  it('CIDR bounds equal ip-num ranges for every prefix length', () => {
+    for (const [index, value] of sampleValues(128, 129).entries()) {
+      const range = new IPv6CidrRange(IPv6.fromBigInt(value), IPv6Prefix.fromNumber(BigInt(index)));
+      const parsed = entry(`${formatIp('IPv6', value)}/${index}`);
+      expect([parsed.first, parsed.last]).toEqual([range.getFirst().getValue(), range.getLast().getValue()]);
+    }
+    for (const [index, value] of sampleValues(32, 33).entries()) {
+      const range = new IPv4CidrRange(IPv4.fromNumber(value), IPv4Prefix.fromNumber(BigInt(index)));
+      const parsed = entry(`${formatIp('IPv4', value)}/${index}`);
+      expect([parsed.first, parsed.last]).toEqual([range.getFirst().getValue(), range.getLast().getValue()]);
     }
   });
 });
