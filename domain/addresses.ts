@@ -3,7 +3,7 @@
 // net.ParseIP / net.ParseCIDR, so diagnoses agree with what the controller and webhook decide.
 // Addresses are bigint throughout: an IPv6 /64 alone holds 2^64 addresses. Pure: no I/O.
 
-import { IPv6 } from 'ip-num';
+import { IPv4, IPv4Prefix, IPv6, IPv6Prefix } from 'ip-num';
 
 export type IpFamily = 'IPv4' | 'IPv6';
 
@@ -97,9 +97,9 @@ function goQuote(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Single addresses
 
-// Go's grammar is checked and converted here in one pass over the text: ip-num's rules differ
-// from Go's (it accepts IPv6 zones, for one) and its text parsing costs ~10 µs per IPv6 address,
-// most of a large diagnosis. ip-num converts only the rare IPv6 form with an embedded IPv4 tail.
+// Text is read with Go's grammar, not ip-num's (which accepts IPv6 zones, for one): the scan that
+// checks the grammar yields the fields, and the value is those fields side by side. ip-num converts
+// the rare IPv6 form with an embedded IPv4 tail, and does the address math (masks, ranges) below.
 // Go (since 1.17) rejects leading zeros in IPv4 octets.
 const CHAR_0 = 48;
 
@@ -303,23 +303,34 @@ function formatHexFields(fields: readonly number[]): string {
   return `${hexText(fields, 0, zeros.start)}::${hexText(fields, zeros.start + zeros.length, fields.length)}`;
 }
 
-function formatIPv4(value: bigint): string {
-  const number = Number(value);
-  return `${number >>> 24}.${(number >>> 16) & 0xff}.${(number >>> 8) & 0xff}.${number & 0xff}`;
-}
-
 export function formatIp(family: IpFamily, value: bigint): string {
-  return family === 'IPv4' ? formatIPv4(value) : formatIPv6(value);
+  return family === 'IPv4' ? IPv4.fromNumber(value).toString() : formatIPv6(value);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pool entries
 
-// The network and broadcast ends of address/prefix: the host bits cleared, then all set.
+// ip-num's network mask per family and prefix length. Building a mask costs ip-num ~20 µs (it works on
+// binary strings) and there are only 33 + 129 of them, so each is built once.
+const prefixMasks: Record<IpFamily, Map<number, bigint>> = { IPv4: new Map(), IPv6: new Map() };
+
+function prefixMask(family: IpFamily, prefix: number): bigint {
+  let mask = prefixMasks[family].get(prefix);
+  if (mask === undefined) {
+    const length = BigInt(prefix);
+    mask = (family === 'IPv4' ? IPv4Prefix.fromNumber(length) : IPv6Prefix.fromNumber(length)).toMask().getValue();
+    prefixMasks[family].set(prefix, mask);
+  }
+  return mask;
+}
+
+const allOnes: Record<IpFamily, bigint> = { IPv4: (1n << 32n) - 1n, IPv6: (1n << 128n) - 1n };
+
+// The network and broadcast ends of address/prefix (what ip-num's CidrRange getFirst/getLast return).
 function cidrBounds(family: IpFamily, address: bigint, prefix: number): { first: bigint; last: bigint } {
-  const hostMask = (1n << BigInt(BIT_LENGTH[family] - prefix)) - 1n;
-  const first = address & ~hostMask;
-  return { first, last: first | hostMask };
+  const mask = prefixMask(family, prefix);
+  const first = address & mask;
+  return { first, last: first | (allOnes[family] ^ mask) };
 }
 
 // net.ParseCIDR: split at the first "/", digits only after it (leading zeros allowed, as Go's

@@ -421,8 +421,8 @@ describe('buildPoolIndex', () => {
   });
 });
 
-// The conversions are done in-house for speed (ip-num's text parsing was most of a large
-// diagnosis); ip-num stays the reference they must agree with.
+// Text is read with Go's grammar in-house; ip-num is the reference for the values, and its masks (built once per
+// prefix length) give the CIDR bounds, which must equal ip-num's own ranges for every prefix length.
 describe('address conversions agree with ip-num', () => {
   // A deterministic spread of values: every field width, zero runs at the start, middle and end.
   const sampleValues = (bits: number, count: number): bigint[] => {
