@@ -2,7 +2,9 @@
 // (metallb-logs.ts). Speaker rejections are normal for seconds during a pool edit; only
 // rejections that persist are a warning.
 import {
+  createdConfigurationState,
   groupLogLines,
+  missingConfigurationState,
   parseMetallbLog,
   parseMetallbLogLine,
   type LogCause,
@@ -28,6 +30,7 @@ const REPORTED: readonly LogCause[] = [
   'ip-not-allowed-by-speaker',
   'allocation-failure',
   'reconciler-error',
+  'configuration-state-race',
   'other-error',
   'ip-cleared',
   'no-config',
@@ -173,6 +176,24 @@ function reloadDetail(g: GroupContext, otherwise: string): string {
     : otherwise;
 }
 
+function configurationStateRace(g: GroupContext): Finding {
+  const name = missingConfigurationState(parseMetallbLogLine(g.group.example)) ?? 'unknown';
+  const resolved = resolvedByReload(g);
+  return groupFinding(g, {
+    id: `${g.component}-configuration-state-missing`,
+    severity: resolved ? 'info' : 'warning',
+    title:
+      `${resolved ? '(since resolved) ' : ''}The ${g.component} cannot report its state ${times(g.group)}: ` +
+      `ConfigurationState ${name} does not exist`,
+    detail: reloadDetail(
+      g,
+      'Right after start-up this is a race MetalLB recovers from as soon as the ConfigurationStateReconciler creates ' +
+        'the object; here the object was never seen, so configuration errors are not reported on the cluster.',
+    ),
+    fix: resolved ? null : restartControllerFix('A restarted controller creates its ConfigurationState again.'),
+  });
+}
+
 function otherGroup(g: GroupContext): Finding {
   const { group, component } = g;
   const summary = summaryOf(group);
@@ -221,6 +242,7 @@ function otherGroup(g: GroupContext): Finding {
 function findingForGroup(g: GroupContext): Finding {
   const { cause } = g.group;
   if (cause === 'config-parse-error') return configParseError(g);
+  if (cause === 'configuration-state-race') return configurationStateRace(g);
   if (cause === 'config-rejected-by-speaker' || cause === 'ip-not-allowed-by-speaker') return speakerRejection(g);
   // On speakers "reload failed, retry" accompanies the fail-static rejection.
   if (cause === 'legacy-config-incompatible')
@@ -246,12 +268,32 @@ function withoutEchoes(groups: readonly LogGroup[]): LogGroup[] {
   return groups.filter((g) => g.cause !== 'legacy-config-incompatible' || g === keep);
 }
 
+/** ConfigurationStates known to exist: on the cluster now, or logged as created. */
+function existingConfigurationStates(ctx: DiagnoseContext, lines: readonly MetallbLogLine[]): Set<string> {
+  const names = new Set(ctx.snapshot.configurationStates.map((state) => state.metadata.name));
+  for (const line of lines) {
+    const created = createdConfigurationState(line);
+    if (created !== null) names.add(created);
+  }
+  return names;
+}
+
+// The start-up race (reconciler ahead of the ConfigurationState it patches) is over once the object exists.
+function recoveredRace(group: LogGroup, existing: ReadonlySet<string>): boolean {
+  if (group.cause !== 'configuration-state-race') return false;
+  const name = missingConfigurationState(parseMetallbLogLine(group.example));
+  return name !== null && existing.has(name);
+}
+
 function componentFindings(ctx: DiagnoseContext, component: Component): Finding[] {
   const lines = parseMetallbLog(ctx.snapshot.logs[component], component);
   const reloadedAt = lastReload(lines);
   const since = ctx.snapshot.logsSince ?? undefined;
   const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: REPORTED });
-  return withoutEchoes(groups).map((group) => findingForGroup({ ctx, component, group, reloadedAt }));
+  const existing = existingConfigurationStates(ctx, lines);
+  return withoutEchoes(groups)
+    .filter((group) => !recoveredRace(group, existing))
+    .map((group) => findingForGroup({ ctx, component, group, reloadedAt }));
 }
 
 export const findComponentErrors: Rule = (ctx) => [

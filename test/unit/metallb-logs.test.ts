@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   groupLogLines,
+  missingConfigurationState,
   isErrorCause,
   parseMetallbLog,
   parseMetallbLogLine,
@@ -354,7 +355,8 @@ describe('lines seen from the real v0.16.1 controller in the lab', () => {
     const line =
       '{"caller":"pool_controller.go:59","controller":"PoolReconciler","error":"patch metallb-system/controller: configurationstates.metallb.io \\"controller\\" not found","level":"error","message":"failed to report condition","ts":"2026-11-23T22:42:06Z"}';
     const parsed = parseMetallbLogLine(line);
-    expect(parsed.cause).toBe('other-error');
+    expect(parsed.cause).toBe('configuration-state-race');
+    expect(missingConfigurationState(parsed)).toBe('controller');
     expect(parsed.component).toBe('controller');
   });
 });

@@ -45,4 +45,13 @@ describe('recorded controller logs', () => {
     expect(withId(report, 'controller-allocation-failed').map((f) => f.severity)).toEqual(['warning']);
     expect(withId(report, 'controller-ip-cleared').length).toBe(1);
   });
+
+  it('v0.16.1 start-up: the ConfigurationState race the controller recovers from is no finding', () => {
+    const log = fixture('metallb-v0.16/pool-shrunk.controller.log');
+    const startUp = log.split('\n').slice(0, 40).join('\n');
+    expect(startUp).toContain('configurationstates.metallb.io \\"controller\\" not found');
+    const report = diagnoseRecorded('v0.16.1', startUp, [pool('p', ['192.0.2.0/28'])]);
+    expect(report.findings.filter((f) => JSON.stringify(f).includes('configurationstates'))).toEqual([]);
+    expect(report.findings.filter((f) => f.check === 'component-errors' && f.severity !== 'info')).toEqual([]);
+  });
 });
