@@ -25,13 +25,12 @@ async function backupEntryOf(name: string) {
 async function recreateBehindOurBack(name: string, addresses: string[]): Promise<void> {
   const { custom, namespace } = labClients();
   await custom.deleteNamespacedCustomObject({ ...metallb, namespace, name });
-  await eventually(`${name} to be gone`, async () =>
-    (await custom.listNamespacedCustomObject({ ...metallb, namespace })).items.some(
-      (p: { metadata: { name: string } }) => p.metadata.name === name,
-    )
-      ? undefined
-      : true,
-  );
+  await eventually(`${name} to be gone`, async () => {
+    const list = (await custom.listNamespacedCustomObject({ ...metallb, namespace })) as {
+      items: { metadata: { name: string } }[];
+    };
+    return list.items.some((pool) => pool.metadata.name === name) ? undefined : true;
+  });
   await createPool(name, addresses);
 }
 
