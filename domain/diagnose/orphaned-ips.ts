@@ -2,68 +2,18 @@
 import type { DiagnoseContext, Rule } from './context.js';
 import { findingsOf } from './finding.js';
 import { cleanupOrphansFix, restartControllerFix } from './fixes.js';
-import { poolAllowsService, poolRef } from './pools.js';
+import { judgeIngress, type OrphanedIp, type OrphanReason } from '../orphans.js';
+import { poolRef } from './pools.js';
 import type { Finding, ObjectRef } from './report.js';
-import { annotation, listText, NEW_PREFIX, serviceRef, type ServiceIp, type ServiceView } from './services.js';
+import { listText, NEW_PREFIX, serviceRef, type ServiceView } from './services.js';
 import { atLeast, GATES } from './version.js';
 
 const finding = findingsOf('orphaned-ips');
 
-export type OrphanReason =
-  | 'pool-deleted'
-  | 'pool-narrowed'
-  | 'pool-invalid'
-  | 'avoid-buggy-ips'
-  | 'service-allocation'
-  | 'split-across-pools'
-  | 'no-pool';
+export type { OrphanReason } from '../orphans.js';
 
-interface OrphanedIp {
-  ip: ServiceIp;
-  reason: OrphanReason;
-  pool: string | null;
-}
-
-type IpVerdict = { pools: string[] } | OrphanedIp;
-
-const isOrphan = (v: IpVerdict): v is OrphanedIp => 'reason' in v;
-
-// Mirrors poolFor (containment, avoidBuggyIPs) then isPoolCompatibleWithService.
-function judgeIp(ctx: DiagnoseContext, view: ServiceView, ip: ServiceIp): IpVerdict {
-  const lookup = ctx.lookupIp(ip.canonical);
-  const [first] = lookup.pools;
-  if (first !== undefined) {
-    const pool = ctx.poolsByName.get(first);
-    const allowed = pool === undefined ? true : poolAllowsService(pool, view);
-    return allowed === false ? { ip, reason: 'service-allocation', pool: first } : { pools: lookup.pools };
-  }
-  const [buggy] = lookup.excludedByAvoidBuggyIps;
-  if (buggy !== undefined) return { ip, reason: 'avoid-buggy-ips', pool: buggy };
-  // The managed annotation names the pool the IP came from (metallb.io/ since 0.14.9, old prefix before).
-  const from = annotation(view.service, 'ip-allocated-from-pool');
-  if (!from) return { ip, reason: 'no-pool', pool: null };
-  const named = ctx.poolsByName.get(from);
-  if (named === undefined) return { ip, reason: 'pool-deleted', pool: from };
-  return { ip, reason: named.error === null ? 'pool-narrowed' : 'pool-invalid', pool: from };
-}
-
-function intersect(lists: readonly string[][]): string[] {
-  const [head = [], ...rest] = lists;
-  return head.filter((name) => rest.every((list) => list.includes(name)));
-}
-
-/** Every ingress IP judged; a dual-stack pair must also come from one pool (allocator poolFor). */
-export function judgeServiceIps(
-  ctx: DiagnoseContext,
-  view: ServiceView,
-): { orphans: OrphanedIp[]; commonPools: string[] } {
-  const verdicts = view.ips.map((ip) => judgeIp(ctx, view, ip));
-  const orphans = verdicts.filter(isOrphan);
-  if (orphans.length > 0) return { orphans, commonPools: [] };
-  const commonPools = intersect(verdicts.map((v) => (isOrphan(v) ? [] : v.pools)));
-  if (commonPools.length > 0 || view.ips.length === 0) return { orphans: [], commonPools };
-  return { orphans: view.ips.map((ip) => ({ ip, reason: 'split-across-pools', pool: null })), commonPools: [] };
-}
+/** Every ingress IP judged (domain/orphans.ts, shared with cleanup-orphans). */
+export const judgeServiceIps = judgeIngress;
 
 function groupByReason(orphans: readonly OrphanedIp[]): OrphanedIp[][] {
   const groups = new Map<string, OrphanedIp[]>();
