@@ -141,10 +141,7 @@ function intersect(lists: readonly string[][]): string[] {
 }
 
 /** Every ingress IP judged; a dual-stack pair must also come from one pool (allocator poolFor). */
-export function judgeIngress(
-  ctx: OrphanContext,
-  view: ServiceView,
-): { orphans: OrphanedIp[]; commonPools: string[] } {
+export function judgeIngress(ctx: OrphanContext, view: ServiceView): { orphans: OrphanedIp[]; commonPools: string[] } {
   const verdicts = view.ips.map((ip) => judgeIp(ctx, view, ip));
   const orphans = verdicts.filter(isOrphan);
   if (orphans.length > 0) return { orphans, commonPools: [] };
@@ -195,7 +192,8 @@ const bothFields: RequestProblem = {
 function readRequests(view: ServiceView): (Requested | RequestProblem)[] {
   const lbIp = view.service.spec?.loadBalancerIP ?? '';
   const value = annotation(view.service, 'loadBalancerIPs') ?? '';
-  const fromAnnotation = value === '' ? [] : [parseAnnotationIps(value, annotationKey(view.service, 'loadBalancerIPs'))];
+  const fromAnnotation =
+    value === '' ? [] : [parseAnnotationIps(value, annotationKey(view.service, 'loadBalancerIPs'))];
   if (lbIp !== '' && value !== '') return [bothFields, ...fromAnnotation];
   return lbIp === '' ? fromAnnotation : [specRequest(lbIp)];
 }
@@ -295,7 +293,7 @@ const REQUEST_TEXT: Record<RequestProblemId, string> = {
   'requested-ip-invalid': 'which MetalLB cannot parse',
   'requested-ip-both-fields': 'while the loadBalancerIPs annotation is also set (MetalLB assigns nothing)',
   'requested-ip-outside-pools': 'which no IPAddressPool can serve',
-  'requested-ip-pool-excludes-service': "from a pool whose serviceAllocation excludes this Service",
+  'requested-ip-pool-excludes-service': 'from a pool whose serviceAllocation excludes this Service',
   'requested-ip-pool-mismatch': 'from a pool other than the one its address-pool annotation asks for',
   'requested-ip-in-use': 'which another Service holds and may not share',
 };
@@ -305,7 +303,9 @@ function reasonsOf(verdict: OrphanVerdict): string[] {
   return [
     ...verdict.orphanedIps.map(ipText),
     ...verdict.sharingConflicts.map((c) => `holds ${c.ip}, which ${c.holder.key} holds too: ${c.reason}`),
-    ...verdict.requestProblems.map((p) => `${p.field} requests ${p.requested.join(', ') || 'an IP'}, ${REQUEST_TEXT[p.id]}`),
+    ...verdict.requestProblems.map(
+      (p) => `${p.field} requests ${p.requested.join(', ') || 'an IP'}, ${REQUEST_TEXT[p.id]}`,
+    ),
     ...[verdict.missingPool, verdict.staleLegacyPool].flatMap((stale) =>
       stale ? [`${stale.key} names pool ${stale.pool}, which does not exist`] : [],
     ),

@@ -21,7 +21,12 @@ async function readOrphanInputs(kube: KubeApis, namespace: string) {
   const [services, pools, namespaces] = await Promise.all([
     kubeCall('list Services', () => kube.core.listServiceForAllNamespaces()),
     kubeCall(`list IPAddressPools in ${namespace}`, () =>
-      kube.custom.listNamespacedCustomObject({ group: metallbGroup, version: 'v1beta1', namespace, plural: 'ipaddresspools' }),
+      kube.custom.listNamespacedCustomObject({
+        group: metallbGroup,
+        version: 'v1beta1',
+        namespace,
+        plural: 'ipaddresspools',
+      }),
     ) as Promise<{ items?: object[] }>,
     kubeCall('list Namespaces', () => kube.core.listNamespace()),
   ]);
@@ -40,7 +45,11 @@ export async function judgeClusterServices(kube: KubeApis, scope: OrphanScope) {
 }
 
 /** The verdict on one Service as the cluster is now (undefined when it is gone or not a LoadBalancer). */
-export async function judgeServiceNow(kube: KubeApis, scope: OrphanScope, key: string): Promise<ServiceVerdict | undefined> {
+export async function judgeServiceNow(
+  kube: KubeApis,
+  scope: OrphanScope,
+  key: string,
+): Promise<ServiceVerdict | undefined> {
   return (await judgeClusterServices(kube, scope)).verdicts.find((verdict) => verdict.service === key);
 }
 
@@ -48,7 +57,12 @@ export async function judgeServiceNow(kube: KubeApis, scope: OrphanScope, key: s
 export async function findOrphanedServices(kube: KubeApis, search: OrphanSearch): Promise<OrphanFindings> {
   const { services, verdicts } = await judgeClusterServices(kube, search);
   const refusals = search.services
-    .map((key) => refusalFor(verdicts.find((verdict) => verdict.service === key), key))
+    .map((key) =>
+      refusalFor(
+        verdicts.find((verdict) => verdict.service === key),
+        key,
+      ),
+    )
     .filter((refusal): refusal is string => refusal !== null);
   if (refusals.length > 0) throw runbookFailure('ServiceNotOrphaned', refusals.join('; '));
   const wanted = (key: string) => search.services.length === 0 || search.services.includes(key);

@@ -67,7 +67,9 @@ function poolExcludes(ctx: DiagnoseContext, view: ServiceView, problem: RequestP
   const pool = ctx.poolsByName.get(problem.pool ?? '');
   return unmet(view, {
     id: problem.id,
-    title: `Service ${view.key} requests ${listText(problem.requested)} from pool ${problem.pool}, whose serviceAllocation excludes this Service`,
+    title:
+      `Service ${view.key} requests ${listText(problem.requested)} from pool ${problem.pool}, ` +
+      'whose serviceAllocation excludes this Service',
     detail: `MetalLB answers: pool ${problem.pool} not compatible for ip assignment.`,
     objects: [serviceRef(view), ...(pool ? [poolRef(pool)] : [])],
     data: { requested: problem.requested, pool: problem.pool ?? null },
@@ -78,8 +80,12 @@ function poolMismatch(view: ServiceView, problem: RequestProblem): Finding {
   const texts = problem.requested;
   return unmet(view, {
     id: problem.id,
-    title: `Service ${view.key} requests ${listText(texts)}, which is in pool ${problem.pool}, but also asks for pool ${problem.requestedPool}`,
-    detail: `MetalLB answers: requested loadBalancer IP(s) ${goList(texts)} is not compatible with requested address pool ${problem.requestedPool}.`,
+    title:
+      `Service ${view.key} requests ${listText(texts)}, which is in pool ${problem.pool}, ` +
+      `but also asks for pool ${problem.requestedPool}`,
+    detail:
+      `MetalLB answers: requested loadBalancer IP(s) ${goList(texts)} is not compatible with requested ` +
+      `address pool ${problem.requestedPool}.`,
     data: { requested: texts, pool: problem.pool ?? null, requestedPool: problem.requestedPool ?? null },
   });
 }

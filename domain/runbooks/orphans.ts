@@ -6,19 +6,18 @@ import type { IPAddressPool, Service } from '../kube-schemas.js';
 import { judgeServiceViews, orphanContextOf, type ServiceVerdict } from '../orphans.js';
 import type { ClusterFacts, PoolFacts, ServiceFacts } from './service-facts.js';
 
-export {
-  requestAnnotations,
-  type OrphanPlan,
-  type ServiceState,
-  type ServiceVerdict,
-} from '../orphans.js';
+export { requestAnnotations, type OrphanPlan, type ServiceState, type ServiceVerdict } from '../orphans.js';
 
 function serviceOf(facts: ServiceFacts): Service {
   const slash = facts.key.indexOf('/');
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { namespace: facts.key.slice(0, slash), name: facts.key.slice(slash + 1), annotations: facts.annotations },
+    metadata: {
+      namespace: facts.key.slice(0, slash),
+      name: facts.key.slice(slash + 1),
+      annotations: facts.annotations,
+    },
     spec: { type: 'LoadBalancer', ...(facts.loadBalancerIP ? { loadBalancerIP: facts.loadBalancerIP } : {}) },
     status: { loadBalancer: { ingress: facts.ips.map((ip) => ({ ip })) } },
   };
@@ -53,6 +52,12 @@ export function refusalFor(verdict: ServiceVerdict | undefined, key: string): st
   if (verdict.state === 'not-served')
     return `Service ${key} is not served by MetalLB (not type LoadBalancer, or another load-balancer class)`;
   if (verdict.state === 'pending')
-    return `Service ${key} has no IP yet and nothing stale to remove; cleanup-orphans leaves it alone (run diagnose to see why it is pending)`;
-  return `Service ${key} is healthy (${verdict.ips.join(', ')} is inside an IPAddressPool it may use); cleanup-orphans never touches healthy Services`;
+    return (
+      `Service ${key} has no IP yet and nothing stale to remove; cleanup-orphans leaves it alone ` +
+      '(run diagnose to see why it is pending)'
+    );
+  return (
+    `Service ${key} is healthy (${verdict.ips.join(', ')} is inside an IPAddressPool it may use); ` +
+    'cleanup-orphans never touches healthy Services'
+  );
 }
