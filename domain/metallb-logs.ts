@@ -1,6 +1,7 @@
 // Parse and classify MetalLB controller/speaker log lines (v0.13–v0.16) so a diagnosis can
 // group them by cause. Pure: no I/O, no clock; times come from the lines themselves.
 import { z } from 'zod';
+import { redactLogLine } from './redact.js';
 
 export type LogCause =
   | 'config-parse-error'
@@ -330,11 +331,11 @@ function fromKlog(raw: string, m: RegExpExecArray, prefixTime: string | null, fa
   };
 }
 
-export function parseMetallbLogLine(raw: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine {
+/** Parses one line; its credentials (BGP passwords, MetalLB's dump of CRs and Secrets) are redacted. */
+export function parseMetallbLogLine(line: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine {
   const fallback: LogComponent = defaultComponent ?? 'unknown';
-  const text = String(raw ?? '')
-    .replace(/\r$/, '')
-    .trim();
+  const raw = redactLogLine(String(line ?? ''));
+  const text = raw.replace(/\r$/, '').trim();
   const prefix = TIME_PREFIX.exec(text);
   const prefixTime = prefix?.[1] ? parseRfc3339(prefix[1]) : null;
   // Only strip the prefix if it really was a timestamp.

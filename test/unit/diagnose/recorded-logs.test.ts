@@ -54,4 +54,25 @@ describe('recorded controller logs', () => {
     expect(report.findings.filter((f) => JSON.stringify(f).includes('configurationstates'))).toEqual([]);
     expect(report.findings.filter((f) => f.check === 'component-errors' && f.severity !== 'info')).toEqual([]);
   });
+
+  it('v0.13.12 with a BGPPeer password: the report (examples included) never carries it or the Secret data', () => {
+    const password = 'recorded-peer-password-91c';
+    const peer = `{\\"kind\\":\\"BGPPeer\\",\\"spec\\":{\\"password\\":\\"${password}\\"}}`;
+    // Only the "reload failed, retry" lines, so one of them is the finding's example.
+    const reloads = fixture('metallb-v0.13/pool-shrunk.controller.log')
+      .split('\n')
+      .filter((line) => line.includes('reload failed'))
+      .join('\n');
+    const log = reloads.replaceAll('\\"bgppeers\\":[]', `\\"bgppeers\\":[${peer}]`);
+    expect(log).toContain(password);
+    const report = diagnoseRecorded('v0.13.12', log, [
+      pool('legacy-pool', ['198.51.100.8/29']),
+      allocated('default/web', ['198.51.100.0'], 'legacy-pool'),
+    ]);
+    const examples = report.findings.flatMap((f) =>
+      typeof f.data?.['example'] === 'string' ? [f.data['example']] : [],
+    );
+    expect(examples.length).toBeGreaterThan(0);
+    expect(JSON.stringify(report)).not.toContain(password);
+  });
 });
