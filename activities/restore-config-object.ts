@@ -19,11 +19,21 @@ import { currentRun } from './delete-config-object.js';
 import { objectParams, type KubeApis } from '../kube/apis.js';
 import { isNotFound, kubeCall } from '../kube/call.js';
 
-export type RestoreAction = 'created' | 'replaced' | 'unchanged';
+/** kept-newer: someone else re-created the object since the backup; it is theirs and left untouched. */
+export type RestoreAction = 'created' | 'replaced' | 'unchanged' | 'kept-newer';
 
 interface Existing {
-  metadata?: Record<string, unknown>;
+  metadata?: { uid?: string; managedFields?: { manager?: string }[] } & Record<string, unknown>;
   spec?: unknown;
+}
+
+/**
+ * Not the backed-up object (another UID) and never written by this tool: re-created by someone
+ * else (a GitOps tool, say) after the backup. Our own re-creation carries our field manager.
+ */
+function recreatedBySomeoneElse(entry: BackupEntry, existing: Existing): boolean {
+  if (!entry.uid || existing.metadata?.uid === entry.uid) return false;
+  return !(existing.metadata?.managedFields ?? []).some((field) => field.manager === fieldManager);
 }
 
 async function readExisting(kube: KubeApis, entry: BackupEntry): Promise<Existing | null> {
@@ -94,6 +104,7 @@ async function restore(
     await dropStashIfRestored(kube, key, body.spec);
     return { ref: entryRef(entry), action };
   }
+  if (recreatedBySomeoneElse(entry, existing)) return { ref: entryRef(entry), action: 'kept-newer' };
   if (sameSpecAsBackup(entry, existing.spec, wanted.spec) && hasSecretFields(entry, existing.spec)) {
     await dropStashIfRestored(kube, key, existing.spec);
     return { ref: entryRef(entry), action: 'unchanged' };

@@ -1,6 +1,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
+import { createConfigObject } from '../../activities/create-config-object.js';
 import { deleteConfigObject } from '../../activities/delete-config-object.js';
+import { restoreConfigObject } from '../../activities/restore-config-object.js';
 import { kubeApis } from '../../kube/apis.js';
 import { exportMetallbConfig } from '../../kube/export-config.js';
 import { createPool, deleteAllMetallbConfig, eventually, labClients } from './helpers.js';
@@ -11,7 +13,7 @@ async function readPool(name: string) {
   const { custom, namespace } = labClients();
   return (await custom.getNamespacedCustomObject({ ...metallb, namespace, name })) as {
     metadata: { uid: string; resourceVersion: string };
-    spec: { addresses: string[] };
+    spec: { addresses: string[]; autoAssign?: boolean };
   };
 }
 
@@ -66,5 +68,34 @@ describe('deleteConfigObject deletes only the object that was backed up (UID pre
     const kube = kubeApis(labClients().kc);
     expect(await deleteConfigObject(kube, entry)).toMatchObject({ ref: 'IPAddressPool/id-pool', deleted: true });
     expect(await deleteConfigObject(kube, entry)).toMatchObject({ ref: 'IPAddressPool/id-pool', deleted: false });
+  });
+
+  it("compensation's restore leaves an object someone else re-created since the backup untouched", async () => {
+    await createPool('id-pool', ['192.0.2.0/28']);
+    const stale = await backupEntryOf('id-pool');
+    await recreateBehindOurBack('id-pool', ['192.0.2.16/28']);
+    const newer = await readPool('id-pool');
+    const kube = kubeApis(labClients().kc);
+    expect(await restoreConfigObject(kube, { entry: stale, holdAutoAssign: true })).toEqual({
+      ref: 'IPAddressPool/id-pool',
+      action: 'kept-newer',
+    });
+    const after = await readPool('id-pool');
+    expect(after.metadata.resourceVersion).toBe(newer.metadata.resourceVersion);
+    expect(after.spec.addresses).toEqual(['192.0.2.16/28']);
+  });
+
+  it('restore still brings back the backed-up spec on an object this tool re-created', async () => {
+    await createPool('id-pool', ['192.0.2.0/28']);
+    const entry = await backupEntryOf('id-pool');
+    const kube = kubeApis(labClients().kc);
+    await deleteConfigObject(kube, entry);
+    await createConfigObject(kube, { entry, holdAutoAssign: true });
+    expect((await readPool('id-pool')).spec).toMatchObject({ autoAssign: false });
+    expect(await restoreConfigObject(kube, { entry, holdAutoAssign: false })).toEqual({
+      ref: 'IPAddressPool/id-pool',
+      action: 'replaced',
+    });
+    expect((await readPool('id-pool')).spec.addresses).toEqual(['192.0.2.0/28']);
   });
 });
