@@ -7,7 +7,7 @@ import {
   type ConfigManifest,
 } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
-import type { StashKey } from '../kube/password-stash.js';
+import { removeStash, type StashKey } from '../kube/password-stash.js';
 import {
   dropStashIfRestored,
   heldManifest,
@@ -104,7 +104,11 @@ async function restore(
     await dropStashIfRestored(kube, key, body.spec);
     return { ref: entryRef(entry), action };
   }
-  if (recreatedBySomeoneElse(entry, existing)) return { ref: entryRef(entry), action: 'kept-newer' };
+  if (recreatedBySomeoneElse(entry, existing)) {
+    // Theirs now: this run will not re-create it, so a password it stashed has no use left.
+    if (needsPassword(entry)) await removeStash(kube, key);
+    return { ref: entryRef(entry), action: 'kept-newer' };
+  }
   if (sameSpecAsBackup(entry, existing.spec, wanted.spec) && hasSecretFields(entry, existing.spec)) {
     await dropStashIfRestored(kube, key, existing.spec);
     return { ref: entryRef(entry), action: 'unchanged' };
