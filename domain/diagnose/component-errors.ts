@@ -113,18 +113,23 @@ function configParseError(g: GroupContext): Finding {
   const fix =
     component === 'controller'
       ? restartControllerFix(
-          'After correcting the objects named in the error, restarting the controller makes it reload the whole configuration.',
+          'After correcting the objects named in the error, restarting the controller makes it reload the whole ' +
+            'configuration.',
         )
       : restartSpeakersFix(
-          'After correcting the objects named in the error, restarting the speakers makes them reload the configuration.',
+          'After correcting the objects named in the error, restarting the speakers makes them reload the ' +
+            'configuration.',
         );
   return groupFinding(g, {
     id: `${component}-config-parse-error`,
     severity: resolved ? 'info' : 'error',
-    title: `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ${summaryOf(group)}`,
+    title:
+      `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ` +
+      `${summaryOf(group)}`,
     detail: resolved
       ? 'A later "config reloaded" line shows a valid configuration was loaded afterwards.'
-      : 'It keeps its last good configuration until the objects named in the error are fixed; new or changed pools are not used.',
+      : 'It keeps its last good configuration until the objects named in the error are fixed; new or changed ' +
+        'pools are not used.',
     fix: resolved ? null : fix,
   });
 }
@@ -133,9 +138,12 @@ function legacyIncompatible(g: GroupContext): Finding {
   return groupFinding(g, {
     id: 'controller-config-stale-legacy',
     severity: 'error',
-    title: `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ${summaryOf(g.group)}`,
+    title:
+      `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ` +
+      `${summaryOf(g.group)}`,
     detail:
-      'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries forever ' +
+      'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries ' +
+      'forever ' +
       '(config_stale_bool=1). Release the orphaned IPs (see orphaned-ip findings) or restart the controller, ' +
       'which starts with no allocations and loads the new config.',
     fix: restartControllerFix(
@@ -153,8 +161,10 @@ function speakerRejection(g: GroupContext): Finding {
     severity: persists ? 'warning' : 'info',
     title: `Speakers ${what} ${times(g.group)}${persists ? ', and still do' : ' (transient during a pool edit)'}`,
     detail: persists
-      ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it recovers once the ' +
-        'controller clears or moves that Service. Rejections lasting more than 60 s mean the controller has not done so: ' +
+      ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it ' +
+        'recovers once the ' +
+        'controller clears or moves that Service. Rejections lasting more than 60 s mean the controller has not ' +
+        'done so: ' +
         'check the controller findings first.'
       : 'Expected for a few seconds after a pool change, until the controller re-assigns the affected Services.',
     fix: persists ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.') : null,
@@ -224,7 +234,9 @@ function otherGroup(g: GroupContext): Finding {
       return groupFinding(g, {
         id: `${component}-reconciler-error`,
         severity: group.transient || resolvedByReload(g) ? 'info' : 'warning',
-        title: `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ${summary}`,
+        title:
+          `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ` +
+          `${summary}`,
         detail: group.transient
           ? 'Update conflicts are retried automatically.'
           : reloadDetail(g, 'controller-runtime retries with backoff.'),

@@ -38,9 +38,15 @@ function titleFor(view: ServiceView, group: readonly OrphanedIp[]): string {
     case 'avoid-buggy-ips':
       return `${inNoPool} (pool ${pool} now sets avoidBuggyIPs, which skips .0 and .255 addresses)`;
     case 'service-allocation':
-      return `Service ${view.key} holds ${ips} from pool ${pool}, whose serviceAllocation no longer includes this Service`;
+      return (
+        `Service ${view.key} holds ${ips} from pool ${pool}, whose serviceAllocation no longer includes ` +
+        `this Service`
+      );
     case 'split-across-pools':
-      return `Service ${view.key} holds ${ips}, which no single IPAddressPool contains (MetalLB needs all of a Service's IPs from one pool)`;
+      return (
+        `Service ${view.key} holds ${ips}, which no single IPAddressPool contains (MetalLB needs all of a ` +
+        `Service's IPs from one pool)`
+      );
     case 'no-pool':
       return inNoPool;
   }
@@ -52,7 +58,8 @@ const MODERN =
   'or not handling this Service (a different --lb-class, or another load-balancer implementation owns it).';
 
 const legacy = (key: string) =>
-  'MetalLB <= 0.13 is fail-static: it refuses a pool change that would orphan an assigned IP, keeps the old pools in force ' +
+  'MetalLB <= 0.13 is fail-static: it refuses a pool change that would orphan an assigned IP, keeps the old ' +
+  'pools in force ' +
   'and retries forever, logging "applying new configuration failed" with ' +
   `"new config not compatible with assigned IPs: service \\"${key}\\" cannot own ... under new config". ` +
   'Until the IP is released, no pool change takes effect.';
@@ -89,7 +96,8 @@ function orphanFinding(ctx: DiagnoseContext, view: ServiceView, group: readonly 
     objects,
     fix: cleanupOrphansFix(
       view.key,
-      `Releases ${listText(orphaned)} on ${view.key} so MetalLB allocates from the current pools; the Service's external IP changes.`,
+      `Releases ${listText(orphaned)} on ${view.key} so MetalLB allocates from the current pools; the Service's ` +
+        `external IP changes.`,
     ),
     data: { reason, pool, ips: orphaned, keptIps: kept, metallbVersion: ctx.snapshot.metallbVersion },
   });
@@ -105,9 +113,12 @@ function staleAllocationAnnotation(ctx: DiagnoseContext, view: ServiceView, comm
     finding({
       id: 'allocated-pool-annotation-stale',
       severity: 'warning',
-      title: `Service ${view.key} is annotated as allocated from pool ${from} (${state}), but ${ips} is in pool ${commonPools[0]}`,
+      title:
+        `Service ${view.key} is annotated as allocated from pool ${from} (${state}), but ${ips} is in pool ` +
+        `${commonPools[0]}`,
       detail:
-        'The controller rewrites metallb.io/ip-allocated-from-pool every time it converges a Service, so a stale value ' +
+        'The controller rewrites metallb.io/ip-allocated-from-pool every time it converges a Service, so a ' +
+        'stale value ' +
         'means it has not re-processed this Service since the pools changed (controller down or stale).' +
         controllerHint(ctx),
       objects: [serviceRef(view)],

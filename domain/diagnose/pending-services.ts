@@ -52,7 +52,8 @@ export function pendingCause(ctx: DiagnoseContext, event: KubeEvent | null): Pen
 
 const CAUSE_TEXT: Record<PendingCause, string> = {
   'no-pools':
-    "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at debug level).",
+    "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at " +
+    'debug level).',
   'pool-exhausted': 'Every pool this Service may use is full; see the pool-exhausted finding.',
   'unknown-pool': 'The Service asks for a pool that does not exist; see the address-pool-missing finding.',
   'request-not-allowed':

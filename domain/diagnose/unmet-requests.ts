@@ -20,7 +20,8 @@ function unmet(
     objects: [serviceRef(view)],
     fix: cleanupOrphansFix(
       view.key,
-      `Removes the request MetalLB cannot meet from ${view.key} (and any IP it no longer owns) so it allocates from the ` +
+      `Removes the request MetalLB cannot meet from ${view.key} (and any IP it no longer owns) so it allocates ` +
+        `from the ` +
         'current pools; change the request instead if the Service needs that exact address.',
     ),
     ...f,
@@ -36,7 +37,8 @@ function requestError(view: ServiceView, problem: RequestProblem): Finding {
     id: problem.id,
     title:
       problem.id === 'requested-ip-both-fields'
-        ? `Service ${view.key} sets both spec.loadBalancerIP and the loadBalancerIPs annotation, so MetalLB assigns nothing`
+        ? `Service ${view.key} sets both spec.loadBalancerIP and the loadBalancerIPs annotation, so MetalLB ` +
+          `assigns nothing`
         : `Service ${view.key} requests an IP MetalLB cannot parse: ${error}`,
     detail: `MetalLB rejects the request with: ${error} (Warning event LoadBalancerFailed/AllocationFailed).`,
     data: { error },
@@ -132,7 +134,9 @@ function missingPool(view: ServiceView, verdict: OrphanVerdict): Finding[] {
     unmet(view, {
       id: 'address-pool-missing',
       title: `Service ${view.key} asks for pool ${missing.pool} (${missing.key}), which does not exist`,
-      detail: `MetalLB fails the allocation with: unknown pool ${JSON.stringify(missing.pool)} (Warning event AllocationFailed).${holds}`,
+      detail:
+        `MetalLB fails the allocation with: unknown pool ${JSON.stringify(missing.pool)} (Warning event ` +
+        `AllocationFailed).${holds}`,
       data: { requestedPool: missing.pool, annotation: missing.key },
     }),
   ];
@@ -145,8 +149,10 @@ function staleDeprecatedPoolAnnotation(ctx: DiagnoseContext, view: ServiceView, 
   const events = (ctx.serviceEvents.get(view.key) ?? []).filter((e) => e.reason === 'deprecatedAnnotation');
   const modern = atLeast(ctx.version, GATES.newAnnotationPrefix) !== false;
   const why = modern
-    ? 'MetalLB >= 0.14.9 writes metallb.io/ip-allocated-from-pool and never removes the old-prefix key (issue #2642); ' +
-      'every time the controller updates this Service it logs event=deprecatedAnnotation and emits a deprecatedAnnotation Warning event.'
+    ? 'MetalLB >= 0.14.9 writes metallb.io/ip-allocated-from-pool and never removes the old-prefix key (issue ' +
+      '#2642); ' +
+      'every time the controller updates this Service it logs event=deprecatedAnnotation and emits a ' +
+      'deprecatedAnnotation Warning event.'
     : 'MetalLB < 0.14.9 manages this annotation and rewrites it when it next converges the Service; ' +
       'a value naming a deleted pool means the controller has not re-processed the Service since.';
   return [
@@ -198,7 +204,8 @@ function deprecatedAnnotationsInUse(ctx: DiagnoseContext): Finding[] {
       severity: 'info',
       title: `${users.length} Service${one ? ' uses' : 's use'} deprecated ${OLD_PREFIX}* annotations`,
       detail:
-        `Since v0.14.9 MetalLB reads the ${NEW_PREFIX}* keys first and emits deprecatedAnnotation Warning events for the ` +
+        `Since v0.14.9 MetalLB reads the ${NEW_PREFIX}* keys first and emits deprecatedAnnotation Warning ` +
+        `events for the ` +
         `old prefix. Rename the keys to ${NEW_PREFIX}*.`,
       objects: users.map(serviceRef),
     }),
