@@ -3,6 +3,7 @@ import { mergePatch, splitKey, type KubeApis } from '../kube/apis.js';
 import { kubeCall } from '../kube/call.js';
 import { judgeServiceNow } from '../kube/orphaned-services.js';
 
+/** Which Service to clear, and where MetalLB runs. */
 export interface IngressClear {
   service: string;
   /** MetalLB's namespace, where the pools are. */

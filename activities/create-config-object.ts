@@ -11,17 +11,20 @@ import { isAlreadyExists, kubeCall, orNullIfNotFound, runbookFailure } from '../
 import { removeStash, stashedPassword, type StashKey } from '../kube/password-stash.js';
 import { currentRun } from './delete-config-object.js';
 
+/** One backed-up object to create again. */
 export interface CreateRequest {
   entry: BackupEntry;
   /** Create pools with autoAssign off, so no Service grabs a pinned IP before its owner gets it back. */
   holdAutoAssign: boolean;
 }
 
+/** The manifest to send: a pool with autoAssign held off when asked to. */
 export function heldManifest(entry: BackupEntry, hold: boolean): ConfigManifest {
   if (!hold || entry.kind !== 'IPAddressPool') return entry.manifest;
   return { ...entry.manifest, spec: { ...(entry.manifest.spec as object), autoAssign: false } };
 }
 
+/** True when the backed-up object had an inline password (left out of the backup). */
 export const needsPassword = (entry: BackupEntry): boolean => entry.secretFields?.includes('password') ?? false;
 
 /**

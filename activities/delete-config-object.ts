@@ -20,6 +20,7 @@ async function stashInlinePassword(kube: KubeApis, entry: BackupEntry, run: stri
   if (password !== null) await stashPassword(kube, { entry, run: run ?? currentRun() }, password);
 }
 
+/** What a delete did; deleted is false when the object was already gone. */
 export interface DeleteOutcome {
   ref: string;
   deleted: boolean;

@@ -5,6 +5,7 @@ import { isServedByMetallb, viewService } from './diagnose/services.js';
 import { judgeServiceViews, type ServiceVerdict } from './orphans.js';
 import { snapshotFromObjects } from './snapshot.js';
 
+/** Where MetalLB runs and which load-balancer class it serves. */
 export interface OrphanScope {
   /** MetalLB's namespace (where the pools are). */
   namespace: string;

@@ -36,6 +36,7 @@ export type OrphanReason =
   | 'split-across-pools'
   | 'no-pool';
 
+/** An ingress IP the Service may not hold, why, and the pool concerned (when one is). */
 export interface OrphanedIp {
   ip: ServiceIp;
   reason: OrphanReason;
@@ -51,6 +52,7 @@ export type RequestProblemId =
   | 'requested-ip-pool-mismatch'
   | 'requested-ip-in-use';
 
+/** One unmet request and what MetalLB says about it. */
 export interface RequestProblem {
   id: RequestProblemId;
   /** The field MetalLB reads the request from: "spec.loadBalancerIP" or an annotation key. */
@@ -68,6 +70,7 @@ export interface RequestProblem {
   conflict?: string;
 }
 
+/** A pool annotation (its key) naming a pool that does not exist. */
 export interface StaleAnnotation {
   key: string;
   pool: string;
@@ -80,6 +83,7 @@ export interface SharingConflict {
   reason: string;
 }
 
+/** Everything the model finds wrong with one served Service; empty lists and nulls when healthy. */
 export interface OrphanVerdict {
   service: string;
   orphanedIps: OrphanedIp[];
@@ -107,7 +111,9 @@ export interface OrphanPlan {
   scope?: { namespace: string; lbClass: string | null };
 }
 
+/** The annotations a Service requests its IPs with (new prefix first). */
 export const requestAnnotations = [`${NEW_PREFIX}loadBalancerIPs`, `${OLD_PREFIX}loadBalancerIPs`] as const;
+/** Written by MetalLB <= 0.14.8 and never removed since (MetalLB issue #2642). */
 export const legacyAllocatedFrom = `${OLD_PREFIX}ip-allocated-from-pool`;
 
 // ---------------------------------------------------------------------------------------------
@@ -363,6 +369,7 @@ export function orphanPlanFor(ctx: OrphanContext, view: ServiceView): OrphanPlan
 /** How cleanup-orphans sees a LoadBalancer Service. */
 export type ServiceState = 'healthy' | 'pending' | 'orphan' | 'not-served';
 
+/** The model's word on one LoadBalancer Service, and the cleanup plan when it is an orphan. */
 export interface ServiceVerdict {
   service: string;
   state: ServiceState;

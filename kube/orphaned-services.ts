@@ -5,11 +5,13 @@ import { metallbGroup, type KubeApis } from './apis.js';
 import { kubeCall, runbookFailure } from './call.js';
 import { serviceFacts, type FactsScope } from './cluster-facts.js';
 
+/** Where MetalLB runs and which Services were asked for. */
 export interface OrphanSearch extends FactsScope {
   /** "namespace/name" asked for on the command line; empty = every orphan. */
   services: string[];
 }
 
+/** The finder's result, as it goes into workflow history. */
 export interface OrphanFindings {
   orphans: OrphanPlan[];
   /** Every served Service as found, to compare with afterwards. */

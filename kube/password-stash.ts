@@ -9,6 +9,7 @@ import { isAlreadyExists, kubeCall, orNullIfNotFound } from './call.js';
 /** Label every stash carries; `kubectl get secrets -l metallb-runbooks/password-stash` lists them. */
 export const stashLabel = 'metallb-runbooks/password-stash';
 
+/** Which stash: the backed-up peer and the run that deletes and re-creates it. */
 export interface StashKey {
   entry: BackupEntry;
   /** "<workflowId>/<runId>" of the run. */
