@@ -12,7 +12,7 @@ const metallb = { group: 'metallb.io', version: 'v1beta1', plural: 'ipaddresspoo
 async function readPool(name: string) {
   const { custom, namespace } = labClients();
   return (await custom.getNamespacedCustomObject({ ...metallb, namespace, name })) as {
-    metadata: { uid: string; resourceVersion: string };
+    metadata: { uid: string; generation: number };
     spec: { addresses: string[]; autoAssign?: boolean };
   };
 }
@@ -58,7 +58,8 @@ describe('deleteConfigObject deletes only the object that was backed up (UID pre
 
     const after = await readPool('id-pool');
     expect(after.metadata.uid).toBe(newer.metadata.uid);
-    expect(after.metadata.resourceVersion).toBe(newer.metadata.resourceVersion);
+    // generation, not resourceVersion: the controller writes the pool's status at any time.
+    expect(after.metadata.generation).toBe(newer.metadata.generation);
     expect(after.spec.addresses).toEqual(['192.0.2.16/28']);
   });
 
@@ -81,7 +82,8 @@ describe('deleteConfigObject deletes only the object that was backed up (UID pre
       action: 'kept-newer',
     });
     const after = await readPool('id-pool');
-    expect(after.metadata.resourceVersion).toBe(newer.metadata.resourceVersion);
+    // generation, not resourceVersion: the controller writes the pool's status at any time.
+    expect(after.metadata.generation).toBe(newer.metadata.generation);
     expect(after.spec.addresses).toEqual(['192.0.2.16/28']);
   });
 
