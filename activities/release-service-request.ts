@@ -2,6 +2,7 @@ import { fieldManager } from '../domain/runbooks/names.js';
 import type { OrphanPlan } from '../domain/runbooks/orphans.js';
 import { jsonPatch, splitKey, type KubeApis } from '../kube/apis.js';
 import { kubeCall } from '../kube/call.js';
+import { judgeServiceNow } from '../kube/orphaned-services.js';
 
 type PatchOp = { op: 'test'; path: string; value: string } | { op: 'remove'; path: string };
 
@@ -23,27 +24,40 @@ function opsFor(plan: OrphanPlan, loadBalancerIP: string | undefined, annotation
   return ops;
 }
 
+/**
+ * What is still to remove: the planned fields the orphan model still finds stale now. A pool
+ * added since the plan was made can make a request servable again, and then it stays.
+ */
+async function stillStale(kube: KubeApis, plan: OrphanPlan): Promise<OrphanPlan> {
+  if (!plan.scope) return plan;
+  const now = (await judgeServiceNow(kube, plan.scope, plan.service))?.plan;
+  return {
+    ...plan,
+    removeLoadBalancerIP: plan.removeLoadBalancerIP && (now?.removeLoadBalancerIP ?? false),
+    removeAnnotations: plan.removeAnnotations.filter((key) => now?.removeAnnotations.includes(key) ?? false),
+  };
+}
+
+const fieldOf = (op: PatchOp): string =>
+  op.path === '/spec/loadBalancerIP'
+    ? 'spec.loadBalancerIP'
+    : op.path.slice('/metadata/annotations/'.length).replaceAll('~1', '/').replaceAll('~0', '~');
+
 /** Removes the unservable IP request and stale pool annotations from one orphan (JSON patch). */
 export async function releaseServiceRequest(
   kube: KubeApis,
   plan: OrphanPlan,
 ): Promise<{ service: string; removed: string[] }> {
   const { namespace, name } = splitKey(plan.service);
-  const svc = await kubeCall(`read Service ${plan.service}`, () =>
-    kube.core.readNamespacedService({ namespace, name }),
-  );
-  const ops = opsFor(plan, svc.spec?.loadBalancerIP, svc.metadata?.annotations ?? {});
-  // Already removed by an earlier attempt: nothing to do.
+  const [svc, current] = await Promise.all([
+    kubeCall(`read Service ${plan.service}`, () => kube.core.readNamespacedService({ namespace, name })),
+    stillStale(kube, plan),
+  ]);
+  const ops = opsFor(current, svc.spec?.loadBalancerIP, svc.metadata?.annotations ?? {});
+  // Already removed by an earlier attempt (or no longer stale): nothing to do.
   if (ops.length === 0) return { service: plan.service, removed: [] };
   await kubeCall(`remove stale requests from Service ${plan.service}`, () =>
     kube.core.patchNamespacedService({ namespace, name, body: ops, fieldManager }, jsonPatch),
   );
-  const removed = ops
-    .filter((o) => o.op === 'remove')
-    .map((o) =>
-      o.path === '/spec/loadBalancerIP'
-        ? 'spec.loadBalancerIP'
-        : o.path.slice('/metadata/annotations/'.length).replaceAll('~1', '/').replaceAll('~0', '~'),
-    );
-  return { service: plan.service, removed };
+  return { service: plan.service, removed: ops.filter((op) => op.op === 'remove').map(fieldOf) };
 }

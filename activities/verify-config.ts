@@ -1,4 +1,4 @@
-import { entryRef, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
+import { entryRef, hasSecretFields, sameSpecAsBackup, type BackupEntry } from '../domain/runbooks/backup.js';
 import { objectParams, type KubeApis } from '../kube/apis.js';
 import { isNotFound, kubeCall, runbookFailure } from '../kube/call.js';
 
@@ -7,14 +7,16 @@ async function mismatch(kube: KubeApis, entry: BackupEntry): Promise<string | nu
     const live = (await kubeCall(`read ${entryRef(entry)}`, () =>
       kube.custom.getNamespacedCustomObject(objectParams(entry)),
     )) as { spec?: unknown };
-    return sameSpec(live.spec, entry.manifest.spec) ? null : `${entryRef(entry)} has a spec different from the backup`;
+    if (!sameSpecAsBackup(entry, live.spec, entry.manifest.spec))
+      return `${entryRef(entry)} has a spec different from the backup`;
+    return hasSecretFields(entry, live.spec) ? null : `${entryRef(entry)} lost its inline password`;
   } catch (error) {
     if (isNotFound(error)) return `${entryRef(entry)} is missing`;
     throw error;
   }
 }
 
-/** Every backed-up object exists with exactly the backed-up spec. */
+/** Every backed-up object exists with exactly the backed-up spec (and, for a BGPPeer, its inline password). */
 export async function verifyConfigMatchesBackup(
   kube: KubeApis,
   input: { entries: BackupEntry[] },

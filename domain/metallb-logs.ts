@@ -1,6 +1,7 @@
 // Parse and classify MetalLB controller/speaker log lines (v0.13–v0.16) so a diagnosis can
 // group them by cause. Pure: no I/O, no clock; times come from the lines themselves.
 import { z } from 'zod';
+import { redactLogLine } from './redact.js';
 
 export type LogCause =
   | 'config-parse-error'
@@ -12,6 +13,7 @@ export type LogCause =
   | 'service-handling-failed'
   | 'ip-not-allowed-by-speaker'
   | 'reconciler-error'
+  | 'configuration-state-race'
   | 'deprecated-annotation'
   | 'config-reloaded'
   | 'no-config'
@@ -57,6 +59,7 @@ const ERROR_CAUSES: ReadonlySet<LogCause> = new Set<LogCause>([
   'service-handling-failed',
   'ip-not-allowed-by-speaker',
   'reconciler-error',
+  'configuration-state-race',
   'other-error',
   'config-rejected-by-speaker',
 ]);
@@ -182,8 +185,29 @@ const RECONCILERS: Record<string, LogComponent> = {
   NodeReconciler: 'speaker',
 };
 
+// v0.15.3+: a reconciler patches its ConfigurationState before the ConfigurationStateReconciler has
+// created it (right after start-up); the next reconcile succeeds once the object exists.
+const CONFIGURATION_STATE_MISSING = /configurationstates\.metallb\.io \\?"([^"\\]+)\\?" not found/;
+
+/** The ConfigurationState a "configurationstates.metallb.io "<name>" not found" error names, else null. */
+export function missingConfigurationState(line: Pick<MetallbLogLine, 'fields'>): string | null {
+  const error = line.fields['error'];
+  return typeof error === 'string' ? (CONFIGURATION_STATE_MISSING.exec(error)?.[1] ?? null) : null;
+}
+
+/** The name in a ConfigurationStateReconciler "ConfigurationState created" line, else null. */
+export function createdConfigurationState(line: Pick<MetallbLogLine, 'fields'>): string | null {
+  const { event, name } = line.fields;
+  return event === 'ConfigurationState created' && typeof name === 'string' ? name : null;
+}
+
 // First match wins; order matters where shapes overlap (see comments).
 const RULES: readonly Rule[] = [
+  // Before reconciler-error: the start-up race is logged both as "Reconciler error" and "failed to report condition".
+  {
+    cause: 'configuration-state-race',
+    match: (f, level) => level === 'error' && missingConfigurationState({ fields: f }) !== null,
+  },
   { cause: 'reconciler-error', match: (f) => f['msg'] === 'Reconciler error' },
   { cause: 'config-rejected-by-speaker', match: (f) => f['msg'] === 'new configuration rejected' },
   {
@@ -307,11 +331,11 @@ function fromKlog(raw: string, m: RegExpExecArray, prefixTime: string | null, fa
   };
 }
 
-export function parseMetallbLogLine(raw: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine {
+/** Parses one line; its credentials (BGP passwords, MetalLB's dump of CRs and Secrets) are redacted. */
+export function parseMetallbLogLine(line: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine {
   const fallback: LogComponent = defaultComponent ?? 'unknown';
-  const text = String(raw ?? '')
-    .replace(/\r$/, '')
-    .trim();
+  const raw = redactLogLine(String(line ?? ''));
+  const text = raw.replace(/\r$/, '').trim();
   const prefix = TIME_PREFIX.exec(text);
   const prefixTime = prefix?.[1] ? parseRfc3339(prefix[1]) : null;
   // Only strip the prefix if it really was a timestamp.

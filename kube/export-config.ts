@@ -3,6 +3,7 @@ import {
   configKinds,
   creationOrder,
   referencedSecrets,
+  secretFieldsOf,
   type BackupEntry,
   type ConfigBackup,
 } from '../domain/runbooks/backup.js';
@@ -25,6 +26,7 @@ async function listKind(kube: KubeApis, namespace: string, plural: string, versi
 }
 
 function toEntry(raw: RawObject, kind: BackupEntry['kind'], plural: string, version: string): BackupEntry {
+  const secretFields = secretFieldsOf({ ...raw, kind });
   return {
     kind,
     plural,
@@ -34,10 +36,14 @@ function toEntry(raw: RawObject, kind: BackupEntry['kind'], plural: string, vers
     uid: raw.metadata?.uid ?? '',
     resourceVersion: raw.metadata?.resourceVersion ?? '',
     manifest: cleanManifest({ ...raw, kind }),
+    ...(secretFields.length > 0 ? { secretFields } : {}),
   };
 }
 
-/** Reads every MetalLB config object at its storage version; Secrets are recorded by name only. */
+/**
+ * Reads every MetalLB config object at its storage version. Secrets are recorded by name only, an
+ * inline BGPPeer password only as the field that held it: the backup goes into workflow history.
+ */
 export async function exportMetallbConfig(kube: KubeApis, input: { namespace: string }): Promise<ConfigBackup> {
   const versions = await metallbCrdVersions(kube);
   const perKind = await Promise.all(

@@ -8,6 +8,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { classifyKubeError } from '../domain/kube-errors.js';
+import { redactValue } from '../domain/redact.js';
 
 /** MetalLB's configuration kinds and the API versions this tool reads them at (newest first). */
 export const metallbKinds = [
@@ -144,7 +145,12 @@ async function readMetallbObjects(custom: CustomObjectsApi, crds: V1CustomResour
       const list = (await listing(`${kind} objects in ${namespace}`, () =>
         custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural }),
       )) as { items?: object[] };
-      return withKind(list.items ?? [], `metallb.io/${version}`, kind);
+      // Inline BGPPeer passwords and last-applied copies are replaced here: nothing downstream needs their values.
+      return withKind(
+        (list.items ?? []).map((item) => redactValue(item) as object),
+        `metallb.io/${version}`,
+        kind,
+      );
     }),
   );
   return lists.flat();

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { ConfigBackup } from '../../domain/runbooks/backup.js';
+import { cleanManifest, entryRef, secretFieldsOf, type ConfigBackup } from '../../domain/runbooks/backup.js';
 
 type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
 
@@ -25,14 +25,26 @@ export async function fetchBackup(client: Client, workflowId: string, runId?: st
   return backupInHistory(await client.workflow.getHandle(workflowId, runId).fetchHistory());
 }
 
-/** Multi-document YAML `kubectl apply -f` accepts; a header says what is deliberately not in it. */
+/**
+ * Multi-document YAML `kubectl apply -f` accepts; a header says what is deliberately not in it.
+ * Manifests are cleaned again on the way out: a backup recorded by an older version may still
+ * carry an inline password or last-applied-configuration.
+ */
 export function backupYaml(backup: ConfigBackup, source: string): string {
   const secrets = backup.secrets.map((s) => `${s.namespace}/${s.name} (used by ${s.usedBy})`).join(', ') || 'none';
+  const withPassword = backup.objects.filter((e) => secretFieldsOf(e.manifest).length > 0 || e.secretFields?.length);
   const header = [
     `# MetalLB configuration backup of ${backup.namespace}, exported ${backup.exportedAt} by ${source}`,
     `# ${backup.objects.length} object(s), in creation order. Secrets referenced (not included): ${secrets}`,
+    ...(withPassword.length > 0
+      ? [
+          `# Inline passwords (not included, they stay on the cluster): ${withPassword.map(entryRef).join(', ')}; ` +
+            'set spec.password again before applying this file elsewhere',
+        ]
+      : []),
   ].join('\n');
-  return `${header}\n${backup.objects.map((e) => stringify(e.manifest).trimEnd()).join('\n---\n')}\n`;
+  const manifests = backup.objects.map((e) => stringify(cleanManifest(e.manifest)).trimEnd());
+  return `${header}\n${manifests.join('\n---\n')}\n`;
 }
 
 export function writeBackup(file: string, backup: ConfigBackup, source: string): void {

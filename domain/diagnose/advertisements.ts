@@ -158,8 +158,12 @@ function invalidCommunities(view: AdvertisementView, aliases: Map<string, unknow
       finding({
         id: 'bgp-advertisement-invalid-community',
         severity: 'error',
-        title: `BGPAdvertisement ${view.ref.name} uses community "${value}", which is neither a valid value nor a Community alias`,
-        detail: `Speakers reject the whole configuration with: ${message}. A missing alias passes the webhook (it is treated as transient).`,
+        title:
+          `BGPAdvertisement ${view.ref.name} uses community "${value}", which is neither a valid value nor ` +
+          `a Community alias`,
+        detail:
+          `Speakers reject the whole configuration with: ${message}. A missing alias passes the webhook ` +
+          `(it is treated as transient).`,
         objects: [view.ref],
         fix: reapplyConfigFix(
           'Create the Community alias or correct the value (NN:NN or large:NN:NN:NN), then re-apply the configuration.',
@@ -179,7 +183,9 @@ function invalidAliases(ctx: DiagnoseContext): Finding[] {
         id: 'community-alias-invalid',
         severity: 'error',
         title: `Community ${owner} defines alias ${name} with invalid value "${value}"`,
-        detail: `MetalLB fails with: parsing community ${JSON.stringify(name)}: ${error}. The controller and the speakers reject the whole configuration.`,
+        detail:
+          `MetalLB fails with: parsing community ${JSON.stringify(name)}: ${error}. The controller and ` +
+          `the speakers reject the whole configuration.`,
         objects: [{ kind: 'Community', namespace: ctx.namespace, name: owner }],
         fix: reapplyConfigFix('Correct the value (NN:NN or large:NN:NN:NN), then re-apply the configuration.'),
         data: { alias: name, value, error },
@@ -232,9 +238,12 @@ function aggregationFinding(view: AdvertisementView, pool: PoolView, bad: readon
   return finding({
     id: 'bgp-aggregation-length-too-short',
     severity: 'error',
-    title: `BGPAdvertisement ${view.ref.name} has ${field} ${first.length}, shorter than prefix /${first.prefix} of ${first.interval.text} in pool ${pool.name}`,
+    title:
+      `BGPAdvertisement ${view.ref.name} has ${field} ${first.length}, shorter than prefix ` +
+      `/${first.prefix} of ${first.interval.text} in pool ${pool.name}`,
     detail:
-      `Speakers reject the whole configuration with: ${message}. The pool webhook does not check advertisements, so narrowing ` +
+      `Speakers reject the whole configuration with: ${message}. The pool webhook does not check ` +
+      `advertisements, so narrowing ` +
       'a pool can cause this; the controller keeps allocating while speakers run the old config.',
     objects: [view.ref, poolRef(pool)],
     fix: reapplyConfigFix(
@@ -277,7 +286,8 @@ function unannouncedPools(ctx: DiagnoseContext, views: readonly AdvertisementVie
         objects: [poolRef(pool)],
         fix: manualFix(
           `kubectl -n ${ns} get l2advertisements,bgpadvertisements -o yaml`,
-          `Add ${pool.name} to an advertisement's spec.ipAddressPools (or create one); MetalLB assigns IPs from an unannounced pool but no node answers for them.`,
+          `Add ${pool.name} to an advertisement's spec.ipAddressPools (or create one); MetalLB assigns IPs from ` +
+            `an unannounced pool but no node answers for them.`,
         ),
         data: { servicesUsingPool: users },
       });

@@ -2,7 +2,9 @@
 // (metallb-logs.ts). Speaker rejections are normal for seconds during a pool edit; only
 // rejections that persist are a warning.
 import {
+  createdConfigurationState,
   groupLogLines,
+  missingConfigurationState,
   parseMetallbLog,
   parseMetallbLogLine,
   type LogCause,
@@ -28,6 +30,7 @@ const REPORTED: readonly LogCause[] = [
   'ip-not-allowed-by-speaker',
   'allocation-failure',
   'reconciler-error',
+  'configuration-state-race',
   'other-error',
   'ip-cleared',
   'no-config',
@@ -110,18 +113,23 @@ function configParseError(g: GroupContext): Finding {
   const fix =
     component === 'controller'
       ? restartControllerFix(
-          'After correcting the objects named in the error, restarting the controller makes it reload the whole configuration.',
+          'After correcting the objects named in the error, restarting the controller makes it reload the whole ' +
+            'configuration.',
         )
       : restartSpeakersFix(
-          'After correcting the objects named in the error, restarting the speakers makes them reload the configuration.',
+          'After correcting the objects named in the error, restarting the speakers makes them reload the ' +
+            'configuration.',
         );
   return groupFinding(g, {
     id: `${component}-config-parse-error`,
     severity: resolved ? 'info' : 'error',
-    title: `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ${summaryOf(group)}`,
+    title:
+      `${resolved ? '(since resolved) ' : ''}${who} rejected the MetalLB configuration ${times(group)}: ` +
+      `${summaryOf(group)}`,
     detail: resolved
       ? 'A later "config reloaded" line shows a valid configuration was loaded afterwards.'
-      : 'It keeps its last good configuration until the objects named in the error are fixed; new or changed pools are not used.',
+      : 'It keeps its last good configuration until the objects named in the error are fixed; new or changed ' +
+        'pools are not used.',
     fix: resolved ? null : fix,
   });
 }
@@ -130,9 +138,12 @@ function legacyIncompatible(g: GroupContext): Finding {
   return groupFinding(g, {
     id: 'controller-config-stale-legacy',
     severity: 'error',
-    title: `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ${summaryOf(g.group)}`,
+    title:
+      `The controller refuses the new pool configuration ${times(g.group)} (MetalLB <= 0.13 fail-static): ` +
+      `${summaryOf(g.group)}`,
     detail:
-      'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries forever ' +
+      'MetalLB <= 0.13 keeps the old pools while any assigned IP would fall outside the new ones, and retries ' +
+      'forever ' +
       '(config_stale_bool=1). Release the orphaned IPs (see orphaned-ip findings) or restart the controller, ' +
       'which starts with no allocations and loads the new config.',
     fix: restartControllerFix(
@@ -150,8 +161,10 @@ function speakerRejection(g: GroupContext): Finding {
     severity: persists ? 'warning' : 'info',
     title: `Speakers ${what} ${times(g.group)}${persists ? ', and still do' : ' (transient during a pool edit)'}`,
     detail: persists
-      ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it recovers once the ' +
-        'controller clears or moves that Service. Rejections lasting more than 60 s mean the controller has not done so: ' +
+      ? 'A speaker keeps its old config while it still announces an IP the new config does not cover; it ' +
+        'recovers once the ' +
+        'controller clears or moves that Service. Rejections lasting more than 60 s mean the controller has not ' +
+        'done so: ' +
         'check the controller findings first.'
       : 'Expected for a few seconds after a pool change, until the controller re-assigns the affected Services.',
     fix: persists ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.') : null,
@@ -171,6 +184,24 @@ function reloadDetail(g: GroupContext, otherwise: string): string {
   return resolvedByReload(g)
     ? `A later "config reloaded" line shows the ${g.component} recovered. ${otherwise}`
     : otherwise;
+}
+
+function configurationStateRace(g: GroupContext): Finding {
+  const name = missingConfigurationState(parseMetallbLogLine(g.group.example)) ?? 'unknown';
+  const resolved = resolvedByReload(g);
+  return groupFinding(g, {
+    id: `${g.component}-configuration-state-missing`,
+    severity: resolved ? 'info' : 'warning',
+    title:
+      `${resolved ? '(since resolved) ' : ''}The ${g.component} cannot report its state ${times(g.group)}: ` +
+      `ConfigurationState ${name} does not exist`,
+    detail: reloadDetail(
+      g,
+      'Right after start-up this is a race MetalLB recovers from as soon as the ConfigurationStateReconciler creates ' +
+        'the object; here the object was never seen, so configuration errors are not reported on the cluster.',
+    ),
+    fix: resolved ? null : restartControllerFix('A restarted controller creates its ConfigurationState again.'),
+  });
 }
 
 function otherGroup(g: GroupContext): Finding {
@@ -203,7 +234,9 @@ function otherGroup(g: GroupContext): Finding {
       return groupFinding(g, {
         id: `${component}-reconciler-error`,
         severity: group.transient || resolvedByReload(g) ? 'info' : 'warning',
-        title: `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ${summary}`,
+        title:
+          `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ` +
+          `${summary}`,
         detail: group.transient
           ? 'Update conflicts are retried automatically.'
           : reloadDetail(g, 'controller-runtime retries with backoff.'),
@@ -221,6 +254,7 @@ function otherGroup(g: GroupContext): Finding {
 function findingForGroup(g: GroupContext): Finding {
   const { cause } = g.group;
   if (cause === 'config-parse-error') return configParseError(g);
+  if (cause === 'configuration-state-race') return configurationStateRace(g);
   if (cause === 'config-rejected-by-speaker' || cause === 'ip-not-allowed-by-speaker') return speakerRejection(g);
   // On speakers "reload failed, retry" accompanies the fail-static rejection.
   if (cause === 'legacy-config-incompatible')
@@ -246,12 +280,32 @@ function withoutEchoes(groups: readonly LogGroup[]): LogGroup[] {
   return groups.filter((g) => g.cause !== 'legacy-config-incompatible' || g === keep);
 }
 
+/** ConfigurationStates known to exist: on the cluster now, or logged as created. */
+function existingConfigurationStates(ctx: DiagnoseContext, lines: readonly MetallbLogLine[]): Set<string> {
+  const names = new Set(ctx.snapshot.configurationStates.map((state) => state.metadata.name));
+  for (const line of lines) {
+    const created = createdConfigurationState(line);
+    if (created !== null) names.add(created);
+  }
+  return names;
+}
+
+// The start-up race (reconciler ahead of the ConfigurationState it patches) is over once the object exists.
+function recoveredRace(group: LogGroup, existing: ReadonlySet<string>): boolean {
+  if (group.cause !== 'configuration-state-race') return false;
+  const name = missingConfigurationState(parseMetallbLogLine(group.example));
+  return name !== null && existing.has(name);
+}
+
 function componentFindings(ctx: DiagnoseContext, component: Component): Finding[] {
   const lines = parseMetallbLog(ctx.snapshot.logs[component], component);
   const reloadedAt = lastReload(lines);
   const since = ctx.snapshot.logsSince ?? undefined;
   const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: REPORTED });
-  return withoutEchoes(groups).map((group) => findingForGroup({ ctx, component, group, reloadedAt }));
+  const existing = existingConfigurationStates(ctx, lines);
+  return withoutEchoes(groups)
+    .filter((group) => !recoveredRace(group, existing))
+    .map((group) => findingForGroup({ ctx, component, group, reloadedAt }));
 }
 
 export const findComponentErrors: Rule = (ctx) => [

@@ -16,7 +16,8 @@ const finding = findingsOf('config-not-loaded');
 
 const WHOLE_CONFIG_REJECTED =
   'MetalLB parses all pools as one configuration, so this one error makes the controller keep its last good pool set ' +
-  '(new and changed pools are not used) and speakers keep their old config. It gets past the webhook when objects are ' +
+  '(new and changed pools are not used) and speakers keep their old config. It gets past the webhook when ' +
+  'objects are ' +
   'created concurrently or the webhook is disabled or bypassed.';
 
 // ---------------------------------------------------------------------------------------------
@@ -53,11 +54,14 @@ function invalidState(ctx: DiagnoseContext, state: ConfigurationState): Finding 
   return finding({
     id: 'configuration-state-invalid',
     severity: transient ? 'info' : 'error',
-    title: `ConfigurationState ${state.metadata.name} reports Invalid: ${summary.split('\n')[0] || '(no errorSummary)'}`,
+    title:
+      `ConfigurationState ${state.metadata.name} reports Invalid: ` +
+      `${summary.split('\n')[0] || '(no errorSummary)'}`,
     detail: generic
       ? 'On a speaker this is the fail-static rejection: it still announces an IP the new config does not cover ' +
         '(its log says "new configuration rejected"). It clears once the controller moves that Service.'
-      : `The ${component} failed to parse the configuration and keeps its previous one. Full errorSummary: ${summary || '(empty)'}`,
+      : `The ${component} failed to parse the configuration and keeps its previous one. Full errorSummary: ` +
+        `${summary || '(empty)'}`,
     objects: [stateRef(ctx, state)],
     fix: generic
       ? restartSpeakersFix('Restarted speakers load the current configuration from scratch.')
@@ -107,10 +111,13 @@ function neverLoaded(ctx: DiagnoseContext, pool: PoolView, capacity: bigint, evi
     id: 'pool-not-loaded',
     severity: users > 0 ? 'error' : 'warning',
     title: `IPAddressPool ${pool.name} has capacity ${capacity} but ${evidence}: the controller never loaded it`,
-    detail: `The controller writes zeros for a pool its allocator does not know, i.e. its configuration is stale.${holders}`,
+    detail:
+      `The controller writes zeros for a pool its allocator does not know, i.e. its configuration is ` +
+      `stale.${holders}`,
     objects: [poolRef(pool)],
     fix: restartControllerFix(
-      'A restarted controller loads every pool again (fix any pool or overlap error first, or it will reject them again).',
+      'A restarted controller loads every pool again (fix any pool or overlap error first, or it will reject ' +
+        'them again).',
     ),
     data: { capacity: capacity.toString(), servicesUsingPool: users },
   });
@@ -135,9 +142,12 @@ function mismatches(pool: PoolView, status: PoolStatus): Finding[] {
       finding({
         id: 'pool-status-mismatch',
         severity: 'info',
-        title: `IPAddressPool ${pool.name} status counts ${f.reported} ${f.family} addresses but spec.addresses holds ${f.capacity}`,
+        title:
+          `IPAddressPool ${pool.name} status counts ${f.reported} ${f.family} addresses but spec.addresses ` +
+          `holds ${f.capacity}`,
         detail:
-          'The status lags the spec: either the controller has not loaded the latest edit (stale config) or it is about to; ' +
+          'The status lags the spec: either the controller has not loaded the latest edit (stale config) or it ' +
+          'is about to; ' +
           'check again in a minute.',
         objects: [poolRef(pool)],
         data: { family: f.family, statusTotal: f.reported, specCapacity: f.capacity.toString() },
@@ -181,7 +191,8 @@ function invalidPools(ctx: DiagnoseContext): Finding[] {
             detail: WHOLE_CONFIG_REJECTED,
             objects: [poolRef(pool)],
             fix: reapplyConfigFix(
-              `Fix spec.addresses of ${pool.name} (a single IP is written /32 or /128), then re-apply the configuration.`,
+              `Fix spec.addresses of ${pool.name} (a single IP is written /32 or /128), then re-apply the ` +
+                `configuration.`,
             ),
             data: { error: pool.error.message, entry: pool.error.entry },
           }),
@@ -201,7 +212,8 @@ function overlapFinding(ctx: DiagnoseContext, o: AddressOverlap): Finding {
     detail: WHOLE_CONFIG_REJECTED,
     objects: names.map((name) => poolRef({ name, namespace: ctx.poolsByName.get(name)?.namespace ?? ctx.namespace })),
     fix: reapplyConfigFix(
-      `Remove the overlap (edit ${o.entry} in ${o.pool} or ${o.otherEntry} in ${o.otherPool}), then re-apply the configuration.`,
+      `Remove the overlap (edit ${o.entry} in ${o.pool} or ${o.otherEntry} in ${o.otherPool}), then re-apply ` +
+        `the configuration.`,
     ),
     data: { message: o.message, pool: o.pool, entry: o.entry, otherPool: o.otherPool, otherEntry: o.otherEntry },
   });
@@ -222,9 +234,12 @@ function missingBfdProfiles(ctx: DiagnoseContext): Finding[] {
       finding({
         id: 'peer-bfd-profile-missing',
         severity: 'error',
-        title: `BGPPeer ${peer.metadata.name} uses BFDProfile ${peer.spec.bfdProfile}, which does not exist (speakers reject the whole configuration)`,
+        title:
+          `BGPPeer ${peer.metadata.name} uses BFDProfile ${peer.spec.bfdProfile}, which does not exist ` +
+          `(speakers reject the whole configuration)`,
         detail:
-          `Speakers fail with: peer ${peer.metadata.name} referencing non existing bfd profile ${peer.spec.bfdProfile}, ` +
+          `Speakers fail with: peer ${peer.metadata.name} referencing non existing bfd profile ` +
+          `${peer.spec.bfdProfile}, ` +
           'and keep their previous config; the controller stays Valid.',
         objects: [{ kind: 'BGPPeer', namespace: peer.metadata.namespace ?? ctx.namespace, name: peer.metadata.name }],
         fix: reapplyConfigFix('Create the BFDProfile or remove the reference, then re-apply the configuration.'),
@@ -252,7 +267,9 @@ function outsideNamespace(ctx: DiagnoseContext): Finding[] {
       finding({
         id: 'metallb-object-outside-namespace',
         severity: 'warning',
-        title: `${o.kind} ${o.metadata.namespace}/${o.metadata.name} is outside MetalLB's namespace ${ctx.namespace}, so MetalLB ignores it`,
+        title:
+          `${o.kind} ${o.metadata.namespace}/${o.metadata.name} is outside MetalLB's namespace ` +
+          `${ctx.namespace}, so MetalLB ignores it`,
         detail:
           'MetalLB only reads its custom resources from its own namespace (the webhook rejects others on create).',
         objects: [{ kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name }],

@@ -2,68 +2,18 @@
 import type { DiagnoseContext, Rule } from './context.js';
 import { findingsOf } from './finding.js';
 import { cleanupOrphansFix, restartControllerFix } from './fixes.js';
-import { poolAllowsService, poolRef } from './pools.js';
+import { judgeIngress, type OrphanedIp, type OrphanReason } from '../orphans.js';
+import { poolRef } from './pools.js';
 import type { Finding, ObjectRef } from './report.js';
-import { annotation, listText, NEW_PREFIX, serviceRef, type ServiceIp, type ServiceView } from './services.js';
+import { listText, NEW_PREFIX, serviceRef, type ServiceView } from './services.js';
 import { atLeast, GATES } from './version.js';
 
 const finding = findingsOf('orphaned-ips');
 
-export type OrphanReason =
-  | 'pool-deleted'
-  | 'pool-narrowed'
-  | 'pool-invalid'
-  | 'avoid-buggy-ips'
-  | 'service-allocation'
-  | 'split-across-pools'
-  | 'no-pool';
+export type { OrphanReason } from '../orphans.js';
 
-interface OrphanedIp {
-  ip: ServiceIp;
-  reason: OrphanReason;
-  pool: string | null;
-}
-
-type IpVerdict = { pools: string[] } | OrphanedIp;
-
-const isOrphan = (v: IpVerdict): v is OrphanedIp => 'reason' in v;
-
-// Mirrors poolFor (containment, avoidBuggyIPs) then isPoolCompatibleWithService.
-function judgeIp(ctx: DiagnoseContext, view: ServiceView, ip: ServiceIp): IpVerdict {
-  const lookup = ctx.lookupIp(ip.canonical);
-  const [first] = lookup.pools;
-  if (first !== undefined) {
-    const pool = ctx.poolsByName.get(first);
-    const allowed = pool === undefined ? true : poolAllowsService(pool, view);
-    return allowed === false ? { ip, reason: 'service-allocation', pool: first } : { pools: lookup.pools };
-  }
-  const [buggy] = lookup.excludedByAvoidBuggyIps;
-  if (buggy !== undefined) return { ip, reason: 'avoid-buggy-ips', pool: buggy };
-  // The managed annotation names the pool the IP came from (metallb.io/ since 0.14.9, old prefix before).
-  const from = annotation(view.service, 'ip-allocated-from-pool');
-  if (!from) return { ip, reason: 'no-pool', pool: null };
-  const named = ctx.poolsByName.get(from);
-  if (named === undefined) return { ip, reason: 'pool-deleted', pool: from };
-  return { ip, reason: named.error === null ? 'pool-narrowed' : 'pool-invalid', pool: from };
-}
-
-function intersect(lists: readonly string[][]): string[] {
-  const [head = [], ...rest] = lists;
-  return head.filter((name) => rest.every((list) => list.includes(name)));
-}
-
-/** Every ingress IP judged; a dual-stack pair must also come from one pool (allocator poolFor). */
-export function judgeServiceIps(
-  ctx: DiagnoseContext,
-  view: ServiceView,
-): { orphans: OrphanedIp[]; commonPools: string[] } {
-  const verdicts = view.ips.map((ip) => judgeIp(ctx, view, ip));
-  const orphans = verdicts.filter(isOrphan);
-  if (orphans.length > 0) return { orphans, commonPools: [] };
-  const commonPools = intersect(verdicts.map((v) => (isOrphan(v) ? [] : v.pools)));
-  if (commonPools.length > 0 || view.ips.length === 0) return { orphans: [], commonPools };
-  return { orphans: view.ips.map((ip) => ({ ip, reason: 'split-across-pools', pool: null })), commonPools: [] };
-}
+/** Every ingress IP judged (domain/orphans.ts, shared with cleanup-orphans). */
+export const judgeServiceIps = judgeIngress;
 
 function groupByReason(orphans: readonly OrphanedIp[]): OrphanedIp[][] {
   const groups = new Map<string, OrphanedIp[]>();
@@ -88,9 +38,15 @@ function titleFor(view: ServiceView, group: readonly OrphanedIp[]): string {
     case 'avoid-buggy-ips':
       return `${inNoPool} (pool ${pool} now sets avoidBuggyIPs, which skips .0 and .255 addresses)`;
     case 'service-allocation':
-      return `Service ${view.key} holds ${ips} from pool ${pool}, whose serviceAllocation no longer includes this Service`;
+      return (
+        `Service ${view.key} holds ${ips} from pool ${pool}, whose serviceAllocation no longer includes ` +
+        `this Service`
+      );
     case 'split-across-pools':
-      return `Service ${view.key} holds ${ips}, which no single IPAddressPool contains (MetalLB needs all of a Service's IPs from one pool)`;
+      return (
+        `Service ${view.key} holds ${ips}, which no single IPAddressPool contains (MetalLB needs all of a ` +
+        `Service's IPs from one pool)`
+      );
     case 'no-pool':
       return inNoPool;
   }
@@ -102,7 +58,8 @@ const MODERN =
   'or not handling this Service (a different --lb-class, or another load-balancer implementation owns it).';
 
 const legacy = (key: string) =>
-  'MetalLB <= 0.13 is fail-static: it refuses a pool change that would orphan an assigned IP, keeps the old pools in force ' +
+  'MetalLB <= 0.13 is fail-static: it refuses a pool change that would orphan an assigned IP, keeps the old ' +
+  'pools in force ' +
   'and retries forever, logging "applying new configuration failed" with ' +
   `"new config not compatible with assigned IPs: service \\"${key}\\" cannot own ... under new config". ` +
   'Until the IP is released, no pool change takes effect.';
@@ -139,7 +96,8 @@ function orphanFinding(ctx: DiagnoseContext, view: ServiceView, group: readonly 
     objects,
     fix: cleanupOrphansFix(
       view.key,
-      `Releases ${listText(orphaned)} on ${view.key} so MetalLB allocates from the current pools; the Service's external IP changes.`,
+      `Releases ${listText(orphaned)} on ${view.key} so MetalLB allocates from the current pools; the Service's ` +
+        `external IP changes.`,
     ),
     data: { reason, pool, ips: orphaned, keptIps: kept, metallbVersion: ctx.snapshot.metallbVersion },
   });
@@ -155,9 +113,12 @@ function staleAllocationAnnotation(ctx: DiagnoseContext, view: ServiceView, comm
     finding({
       id: 'allocated-pool-annotation-stale',
       severity: 'warning',
-      title: `Service ${view.key} is annotated as allocated from pool ${from} (${state}), but ${ips} is in pool ${commonPools[0]}`,
+      title:
+        `Service ${view.key} is annotated as allocated from pool ${from} (${state}), but ${ips} is in pool ` +
+        `${commonPools[0]}`,
       detail:
-        'The controller rewrites metallb.io/ip-allocated-from-pool every time it converges a Service, so a stale value ' +
+        'The controller rewrites metallb.io/ip-allocated-from-pool every time it converges a Service, so a ' +
+        'stale value ' +
         'means it has not re-processed this Service since the pools changed (controller down or stale).' +
         controllerHint(ctx),
       objects: [serviceRef(view)],

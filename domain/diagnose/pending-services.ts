@@ -1,6 +1,7 @@
 // Check 3: LoadBalancer Services MetalLB serves that have no external IP, with the controller's
 // latest word on them (AllocationFailed / ClearAssignment events) and the likely cause.
 import type { KubeEvent } from '../kube-schemas.js';
+import { orphanPlanFor } from '../orphans.js';
 import type { DiagnoseContext, Rule } from './context.js';
 import { findingsOf } from './finding.js';
 import { cleanupOrphansFix, editPoolCommand, manualFix, restartControllerFix } from './fixes.js';
@@ -51,7 +52,8 @@ export function pendingCause(ctx: DiagnoseContext, event: KubeEvent | null): Pen
 
 const CAUSE_TEXT: Record<PendingCause, string> = {
   'no-pools':
-    "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at debug level).",
+    "There is no IPAddressPool in MetalLB's namespace, so nothing can be allocated (MetalLB logs this only at " +
+    'debug level).',
   'pool-exhausted': 'Every pool this Service may use is full; see the pool-exhausted finding.',
   'unknown-pool': 'The Service asks for a pool that does not exist; see the address-pool-missing finding.',
   'request-not-allowed':
@@ -76,10 +78,13 @@ function fixFor(ctx: DiagnoseContext, view: ServiceView, cause: PendingCause): F
       return exhaustedPoolFix(ctx, view);
     case 'unknown-pool':
     case 'request-not-allowed':
-      return cleanupOrphansFix(
-        view.key,
-        `Removes the request MetalLB cannot meet from ${view.key} so it allocates from the current pools.`,
-      );
+      // Only what cleanup-orphans itself judges an orphan (the event may be older than the current state).
+      return orphanPlanFor(ctx, view) === null
+        ? describeServiceFix(view)
+        : cleanupOrphansFix(
+            view.key,
+            `Removes the request MetalLB cannot meet from ${view.key} so it allocates from the current pools.`,
+          );
     case 'no-pools':
       return manualFix(
         `kubectl -n ${ns} get ipaddresspools,l2advertisements,bgpadvertisements`,
@@ -88,11 +93,15 @@ function fixFor(ctx: DiagnoseContext, view: ServiceView, cause: PendingCause): F
     case 'controller-down':
       return restartControllerFix('Restarts the MetalLB controller so it allocates IPs again.');
     case 'unknown':
-      return manualFix(
-        `kubectl -n ${view.namespace} describe service ${view.name}`,
-        "Read the Service events and compare its spec.loadBalancerClass with the controller's --lb-class.",
-      );
+      return describeServiceFix(view);
   }
+}
+
+function describeServiceFix(view: ServiceView): Fix {
+  return manualFix(
+    `kubectl -n ${view.namespace} describe service ${view.name}`,
+    "Read the Service events and compare its spec.loadBalancerClass with the controller's --lb-class.",
+  );
 }
 
 function eventText(event: KubeEvent | null): string {

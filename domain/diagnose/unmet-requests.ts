@@ -1,36 +1,14 @@
 // Check 2: what Services ask MetalLB for (IPs, pools, sharing) that the current config cannot give.
+import { goList, judgeOrphan, type OrphanVerdict, type RequestProblem } from '../orphans.js';
 import type { DiagnoseContext, Rule } from './context.js';
 import { findingsOf, type FindingInput } from './finding.js';
 import { cleanupOrphansFix } from './fixes.js';
-import { judgeServiceIps } from './orphaned-ips.js';
-import { poolAllowsService, poolRef } from './pools.js';
+import { poolRef } from './pools.js';
 import type { Finding } from './report.js';
-import {
-  annotation,
-  annotationKey,
-  listText,
-  NEW_PREFIX,
-  OLD_PREFIX,
-  parseServiceIp,
-  serviceRef,
-  sharingConflict,
-  type ServiceIp,
-  type ServiceView,
-} from './services.js';
+import { listText, NEW_PREFIX, OLD_PREFIX, serviceRef, type ServiceView } from './services.js';
 import { atLeast, GATES } from './version.js';
 
 const finding = findingsOf('unmet-requests');
-
-interface Requested {
-  ips: ServiceIp[];
-  /** Field the request came from, for messages. */
-  field: string;
-}
-
-type RequestError = { id: string; error: string };
-
-/** Go's %q of a string slice: ["a" "b"]. */
-const goList = (items: readonly string[]): string => `[${items.map((i) => JSON.stringify(i)).join(' ')}]`;
 
 /** Every unmet request is an error on the Service, fixed by dropping what cannot be met. */
 function unmet(
@@ -42,7 +20,8 @@ function unmet(
     objects: [serviceRef(view)],
     fix: cleanupOrphansFix(
       view.key,
-      `Removes the request MetalLB cannot meet from ${view.key} (and any IP it no longer owns) so it allocates from the ` +
+      `Removes the request MetalLB cannot meet from ${view.key} (and any IP it no longer owns) so it allocates ` +
+        `from the ` +
         'current pools; change the request instead if the Service needs that exact address.',
     ),
     ...f,
@@ -50,131 +29,103 @@ function unmet(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requested IPs (getDesiredLbIPs, ipfamily.ForAddresses, Assign)
+// Requested IPs: the problems domain/orphans.ts finds, in words
 
-function parseAnnotationIps(value: string, field: string): Requested | RequestError {
-  const parts = value.split(',').map((p) => p.trim());
-  const ips = parts.map(parseServiceIp);
-  const invalid = (error: string): RequestError => ({ id: 'requested-ip-invalid', error });
-  if (ips.some((ip) => ip === null)) return invalid(`invalid ${field}: ${JSON.stringify(value)}`);
-  const valid = ips as ServiceIp[];
-  if (valid.length > 2) return invalid(`IPFamilyForAddresses: invalid ips length ${valid.length} ${goList(parts)}`);
-  if (valid.length === 2 && valid[0]!.family === valid[1]!.family) {
-    return invalid(`IPFamilyForAddresses: same address family ${goList(parts)}`);
-  }
-  return { ips: valid, field };
-}
-
-function readRequest(view: ServiceView): Requested | RequestError | null {
-  const lbIp = view.service.spec?.loadBalancerIP ?? '';
-  const value = annotation(view.service, 'loadBalancerIPs') ?? '';
-  if (lbIp === '' && value === '') return null;
-  if (lbIp !== '' && value !== '') {
-    return {
-      id: 'requested-ip-both-fields',
-      error: `service can not have both ${NEW_PREFIX}loadBalancerIPs and svc.Spec.LoadBalancerIP`,
-    };
-  }
-  if (value !== '') return parseAnnotationIps(value, annotationKey(view.service, 'loadBalancerIPs'));
-  const ip = parseServiceIp(lbIp);
-  if (ip === null) return { id: 'requested-ip-invalid', error: `invalid spec.loadBalancerIP ${JSON.stringify(lbIp)}` };
-  return { ips: [ip], field: 'spec.loadBalancerIP' };
-}
-
-function requestError(view: ServiceView, { id, error }: RequestError): Finding {
+function requestError(view: ServiceView, problem: RequestProblem): Finding {
+  const error = problem.error ?? '';
   return unmet(view, {
-    id,
+    id: problem.id,
     title:
-      id === 'requested-ip-both-fields'
-        ? `Service ${view.key} sets both spec.loadBalancerIP and the loadBalancerIPs annotation, so MetalLB assigns nothing`
+      problem.id === 'requested-ip-both-fields'
+        ? `Service ${view.key} sets both spec.loadBalancerIP and the loadBalancerIPs annotation, so MetalLB ` +
+          `assigns nothing`
         : `Service ${view.key} requests an IP MetalLB cannot parse: ${error}`,
     detail: `MetalLB rejects the request with: ${error} (Warning event LoadBalancerFailed/AllocationFailed).`,
     data: { error },
   });
 }
 
-function outsidePools(ctx: DiagnoseContext, view: ServiceView, req: Requested): Finding {
-  const texts = req.ips.map((ip) => ip.text);
-  const excluded = req.ips.flatMap((ip) => ctx.lookupIp(ip.canonical).excludedByAvoidBuggyIps);
-  const inSome = req.ips.every((ip) => ctx.lookupIp(ip.canonical).pools.length > 0);
+function outsidePools(ctx: DiagnoseContext, view: ServiceView, problem: RequestProblem): Finding {
+  const texts = problem.requested;
+  const lookups = texts.map((ip) => ctx.index.lookupDetailed(ip) ?? { pools: [], excludedByAvoidBuggyIps: [] });
+  const excluded = lookups.flatMap((lookup) => lookup.excludedByAvoidBuggyIps);
+  const inSome = lookups.every((lookup) => lookup.pools.length > 0);
   const why = inSome
     ? ' (no single pool contains all of them)'
     : excluded.length > 0
       ? ` (pool ${excluded[0]} skips .0/.255 addresses: avoidBuggyIPs)`
       : '';
   return unmet(view, {
-    id: 'requested-ip-outside-pools',
-    title: `Service ${view.key} requests ${listText(texts)} (${req.field}), which is in no IPAddressPool${why}`,
+    id: problem.id,
+    title: `Service ${view.key} requests ${listText(texts)} (${problem.field}), which is in no IPAddressPool${why}`,
     detail:
       `MetalLB answers: ${goList(texts)} is not allowed in config, and the Service does not get that IP. ` +
       'Add the address to a pool or change the request.',
-    data: { requested: texts, field: req.field },
+    data: { requested: texts, field: problem.field },
   });
 }
 
-function poolProblems(ctx: DiagnoseContext, view: ServiceView, req: Requested, poolName: string): Finding[] {
-  const pool = ctx.poolsByName.get(poolName);
-  if (pool === undefined) return [];
-  const texts = req.ips.map((ip) => ip.text);
-  const data = { requested: texts, pool: poolName };
-  if (poolAllowsService(pool, view) === false) {
-    return [
-      unmet(view, {
-        id: 'requested-ip-pool-excludes-service',
-        title: `Service ${view.key} requests ${listText(texts)} from pool ${poolName}, whose serviceAllocation excludes this Service`,
-        detail: `MetalLB answers: pool ${poolName} not compatible for ip assignment.`,
-        objects: [serviceRef(view), poolRef(pool)],
-        data,
-      }),
-    ];
+function poolExcludes(ctx: DiagnoseContext, view: ServiceView, problem: RequestProblem): Finding {
+  const pool = ctx.poolsByName.get(problem.pool ?? '');
+  return unmet(view, {
+    id: problem.id,
+    title:
+      `Service ${view.key} requests ${listText(problem.requested)} from pool ${problem.pool}, ` +
+      'whose serviceAllocation excludes this Service',
+    detail: `MetalLB answers: pool ${problem.pool} not compatible for ip assignment.`,
+    objects: [serviceRef(view), ...(pool ? [poolRef(pool)] : [])],
+    data: { requested: problem.requested, pool: problem.pool ?? null },
+  });
+}
+
+function poolMismatch(view: ServiceView, problem: RequestProblem): Finding {
+  const texts = problem.requested;
+  return unmet(view, {
+    id: problem.id,
+    title:
+      `Service ${view.key} requests ${listText(texts)}, which is in pool ${problem.pool}, ` +
+      `but also asks for pool ${problem.requestedPool}`,
+    detail:
+      `MetalLB answers: requested loadBalancer IP(s) ${goList(texts)} is not compatible with requested ` +
+      `address pool ${problem.requestedPool}.`,
+    data: { requested: texts, pool: problem.pool ?? null, requestedPool: problem.requestedPool ?? null },
+  });
+}
+
+function inUse(view: ServiceView, problem: RequestProblem): Finding {
+  const holder = problem.holder!;
+  const [ip] = problem.requested;
+  return unmet(view, {
+    id: problem.id,
+    title: `Service ${view.key} requests ${ip}, which Service ${holder.key} already holds and cannot share`,
+    detail: `MetalLB refuses to share it: ${problem.conflict}.`,
+    objects: [serviceRef(view), serviceRef(holder)],
+    data: { ip: ip ?? null, holder: holder.key, reason: problem.conflict ?? null },
+  });
+}
+
+function requestFinding(ctx: DiagnoseContext, view: ServiceView, problem: RequestProblem): Finding {
+  switch (problem.id) {
+    case 'requested-ip-invalid':
+    case 'requested-ip-both-fields':
+      return requestError(view, problem);
+    case 'requested-ip-outside-pools':
+      return outsidePools(ctx, view, problem);
+    case 'requested-ip-pool-excludes-service':
+      return poolExcludes(ctx, view, problem);
+    case 'requested-ip-pool-mismatch':
+      return poolMismatch(view, problem);
+    case 'requested-ip-in-use':
+      return inUse(view, problem);
   }
-  const desired = annotation(view.service, 'address-pool');
-  if (!desired || desired === poolName || !ctx.poolsByName.has(desired)) return [];
-  return [
-    unmet(view, {
-      id: 'requested-ip-pool-mismatch',
-      title: `Service ${view.key} requests ${listText(texts)}, which is in pool ${poolName}, but also asks for pool ${desired}`,
-      detail: `MetalLB answers: requested loadBalancer IP(s) ${goList(texts)} is not compatible with requested address pool ${desired}.`,
-      data: { ...data, requestedPool: desired },
-    }),
-  ];
-}
-
-function inUseByOthers(ctx: DiagnoseContext, view: ServiceView, req: Requested): Finding[] {
-  return req.ips.flatMap((ip) => {
-    if (view.ips.some((own) => own.canonical === ip.canonical)) return [];
-    const holder = (ctx.ipHolders.get(ip.canonical) ?? []).find((h) => h.key !== view.key);
-    const conflict = holder === undefined ? null : sharingConflict(holder.service, view.service);
-    if (holder === undefined || conflict === null) return [];
-    return [
-      unmet(view, {
-        id: 'requested-ip-in-use',
-        title: `Service ${view.key} requests ${ip.text}, which Service ${holder.key} already holds and cannot share`,
-        detail: `MetalLB refuses to share it: ${conflict}.`,
-        objects: [serviceRef(view), serviceRef(holder)],
-        data: { ip: ip.text, holder: holder.key, reason: conflict },
-      }),
-    ];
-  });
-}
-
-function requestedIpFindings(ctx: DiagnoseContext, view: ServiceView): Finding[] {
-  const req = readRequest(view);
-  if (req === null) return [];
-  if ('error' in req) return [requestError(view, req)];
-  const lists = req.ips.map((ip) => ctx.lookupIp(ip.canonical).pools);
-  const [common] = lists.reduce((acc, list) => acc.filter((name) => list.includes(name)));
-  if (common === undefined) return [outsidePools(ctx, view, req)];
-  return [...poolProblems(ctx, view, req, common), ...inUseByOthers(ctx, view, req)];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pool annotations
 
-function missingPool(ctx: DiagnoseContext, view: ServiceView): Finding[] {
-  const desired = annotation(view.service, 'address-pool');
-  if (!desired || ctx.poolsByName.has(desired)) return [];
-  const key = annotationKey(view.service, 'address-pool');
+function missingPool(view: ServiceView, verdict: OrphanVerdict): Finding[] {
+  const missing = verdict.missingPool;
+  if (missing === null) return [];
   const holds =
     view.ips.length > 0
       ? ' If it still holds an IP from another pool, the controller clears it and the Service goes pending.'
@@ -182,60 +133,63 @@ function missingPool(ctx: DiagnoseContext, view: ServiceView): Finding[] {
   return [
     unmet(view, {
       id: 'address-pool-missing',
-      title: `Service ${view.key} asks for pool ${desired} (${key}), which does not exist`,
-      detail: `MetalLB fails the allocation with: unknown pool ${JSON.stringify(desired)} (Warning event AllocationFailed).${holds}`,
-      data: { requestedPool: desired, annotation: key },
+      title: `Service ${view.key} asks for pool ${missing.pool} (${missing.key}), which does not exist`,
+      detail:
+        `MetalLB fails the allocation with: unknown pool ${JSON.stringify(missing.pool)} (Warning event ` +
+        `AllocationFailed).${holds}`,
+      data: { requestedPool: missing.pool, annotation: missing.key },
     }),
   ];
 }
 
-function staleDeprecatedPoolAnnotation(ctx: DiagnoseContext, view: ServiceView): Finding[] {
-  const value = view.service.metadata.annotations?.[`${OLD_PREFIX}ip-allocated-from-pool`];
+function staleDeprecatedPoolAnnotation(ctx: DiagnoseContext, view: ServiceView, verdict: OrphanVerdict): Finding[] {
+  const stale = verdict.staleLegacyPool;
   // An orphaned Service already gets a finding whose fix also clears this annotation.
-  if (!value || ctx.poolsByName.has(value) || judgeServiceIps(ctx, view).orphans.length > 0) return [];
+  if (stale === null || verdict.orphanedIps.length > 0) return [];
   const events = (ctx.serviceEvents.get(view.key) ?? []).filter((e) => e.reason === 'deprecatedAnnotation');
   const modern = atLeast(ctx.version, GATES.newAnnotationPrefix) !== false;
   const why = modern
-    ? 'MetalLB >= 0.14.9 writes metallb.io/ip-allocated-from-pool and never removes the old-prefix key (issue #2642); ' +
-      'every time the controller updates this Service it logs event=deprecatedAnnotation and emits a deprecatedAnnotation Warning event.'
+    ? 'MetalLB >= 0.14.9 writes metallb.io/ip-allocated-from-pool and never removes the old-prefix key (issue ' +
+      '#2642); ' +
+      'every time the controller updates this Service it logs event=deprecatedAnnotation and emits a ' +
+      'deprecatedAnnotation Warning event.'
     : 'MetalLB < 0.14.9 manages this annotation and rewrites it when it next converges the Service; ' +
       'a value naming a deleted pool means the controller has not re-processed the Service since.';
   return [
     unmet(view, {
       id: 'deprecated-pool-annotation-stale',
       severity: 'warning',
-      title: `Service ${view.key} carries ${OLD_PREFIX}ip-allocated-from-pool=${value}, naming a pool that no longer exists`,
+      title: `Service ${view.key} carries ${stale.key}=${stale.pool}, naming a pool that no longer exists`,
       detail: `${why} Warning events seen: ${events.reduce((n, e) => n + e.count, 0)}.`,
-      data: { annotation: `${OLD_PREFIX}ip-allocated-from-pool`, pool: value },
+      data: { annotation: stale.key, pool: stale.pool },
     }),
   ];
 }
 
 // ---------------------------------------------------------------------------------------------
-// Across Services
+// Shared IPs
 
 // Two Services holding one IP without agreeing to share it (can follow a restart, issue #1591).
-function incompatibleSharers(ctx: DiagnoseContext): Finding[] {
-  const findings: Finding[] = [];
-  const reported = new Set<string>();
-  for (const [ip, [first, ...others]] of ctx.ipHolders) {
-    for (const other of others) {
-      const conflict = first === undefined ? null : sharingConflict(first.service, other.service);
-      const pair = `${first?.key}|${other.key}`;
-      if (first === undefined || conflict === null || reported.has(pair)) continue;
-      reported.add(pair);
-      findings.push(
-        unmet(other, {
-          id: 'ip-shared-without-agreement',
-          title: `Services ${first.key} and ${other.key} both hold ${ip} but are not allowed to share it`,
-          detail: `MetalLB would refuse this pair: ${conflict}.`,
-          objects: [serviceRef(first), serviceRef(other)],
-          data: { ip, services: [first.key, other.key], reason: conflict },
-        }),
-      );
-    }
-  }
-  return findings;
+function incompatibleSharers(view: ServiceView, verdict: OrphanVerdict): Finding[] {
+  return verdict.sharingConflicts.map(({ ip, holder, reason }) =>
+    unmet(view, {
+      id: 'ip-shared-without-agreement',
+      title: `Services ${holder.key} and ${view.key} both hold ${ip} but are not allowed to share it`,
+      detail: `MetalLB would refuse this pair: ${reason}.`,
+      objects: [serviceRef(holder), serviceRef(view)],
+      data: { ip, services: [holder.key, view.key], reason },
+    }),
+  );
+}
+
+function serviceFindings(ctx: DiagnoseContext, view: ServiceView): Finding[] {
+  const verdict = judgeOrphan(ctx, view);
+  return [
+    ...verdict.requestProblems.map((problem) => requestFinding(ctx, view, problem)),
+    ...missingPool(view, verdict),
+    ...staleDeprecatedPoolAnnotation(ctx, view, verdict),
+    ...incompatibleSharers(view, verdict),
+  ];
 }
 
 function deprecatedAnnotationsInUse(ctx: DiagnoseContext): Finding[] {
@@ -250,7 +204,8 @@ function deprecatedAnnotationsInUse(ctx: DiagnoseContext): Finding[] {
       severity: 'info',
       title: `${users.length} Service${one ? ' uses' : 's use'} deprecated ${OLD_PREFIX}* annotations`,
       detail:
-        `Since v0.14.9 MetalLB reads the ${NEW_PREFIX}* keys first and emits deprecatedAnnotation Warning events for the ` +
+        `Since v0.14.9 MetalLB reads the ${NEW_PREFIX}* keys first and emits deprecatedAnnotation Warning ` +
+        `events for the ` +
         `old prefix. Rename the keys to ${NEW_PREFIX}*.`,
       objects: users.map(serviceRef),
     }),
@@ -258,11 +213,6 @@ function deprecatedAnnotationsInUse(ctx: DiagnoseContext): Finding[] {
 }
 
 export const findUnmetServiceRequests: Rule = (ctx) => [
-  ...ctx.services.flatMap((view) => [
-    ...requestedIpFindings(ctx, view),
-    ...missingPool(ctx, view),
-    ...staleDeprecatedPoolAnnotation(ctx, view),
-  ]),
-  ...incompatibleSharers(ctx),
+  ...ctx.services.flatMap((view) => serviceFindings(ctx, view)),
   ...deprecatedAnnotationsInUse(ctx),
 ];

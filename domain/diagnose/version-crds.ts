@@ -146,7 +146,8 @@ const MIGRATE = reapplyConfigFix(
   'Re-applies the BGPPeers as metallb.io/v1beta2 so they are read and stored in the current version.',
 );
 const V1BETA1_WHY =
-  'v1beta1 is deprecated; reads and writes through v1beta1 go through the conversion webhook that the controller serves, ' +
+  'v1beta1 is deprecated; reads and writes through v1beta1 go through the conversion webhook that the ' +
+  'controller serves, ' +
   'so they fail while the controller is down.';
 
 function peersReadAsV1beta1(ctx: DiagnoseContext): Finding[] {
@@ -163,7 +164,9 @@ function peersReadAsV1beta1(ctx: DiagnoseContext): Finding[] {
     finding({
       id: 'bgppeer-v1beta1',
       severity: 'warning',
-      title: `${peers.length} BGPPeer(s) are only available as metallb.io/v1beta1: ${objects.map((o) => o.name).join(', ')}`,
+      title:
+        `${peers.length} BGPPeer(s) are only available as metallb.io/v1beta1: ` +
+        `${objects.map((o) => o.name).join(', ')}`,
       detail: V1BETA1_WHY,
       objects,
       fix: MIGRATE,
@@ -206,12 +209,15 @@ function legacyConfigMap(ctx: DiagnoseContext): Finding[] {
       severity: 'info',
       title: `ConfigMap ${ns}/config holds a pre-0.13 MetalLB configuration, which MetalLB ignores since v0.13`,
       detail:
-        'Since v0.13 MetalLB reads only custom resources. Convert it if its pools are not already defined as IPAddressPools, ' +
+        'Since v0.13 MetalLB reads only custom resources. Convert it if its pools are not already defined as ' +
+        'IPAddressPools, ' +
         'then delete it.',
       objects: [{ kind: 'ConfigMap', namespace: ns, name: 'config' }],
       fix: manualFix(
-        `kubectl -n ${ns} get configmap config -o yaml > config.yaml && docker run --rm -v "$(pwd):/var/input" quay.io/metallb/configmaptocrs`,
-        'configmaptocrs writes resources.yaml (IPAddressPool, advertisements, BGPPeer v1beta2, ...) to review and apply.',
+        `kubectl -n ${ns} get configmap config -o yaml > config.yaml && docker run --rm -v "$(pwd):/var/input" ` +
+          `quay.io/metallb/configmaptocrs`,
+        'configmaptocrs writes resources.yaml (IPAddressPool, advertisements, BGPPeer v1beta2, ...) to review ' +
+          'and apply.',
       ),
     }),
   ];
@@ -232,8 +238,10 @@ function legacyAddressPools(ctx: DiagnoseContext): Finding[] {
       severity: 'warning',
       title: `${pools.length} legacy AddressPool object(s) exist: ${objects.map((o) => o.name).join(', ')}`,
       detail: removed
-        ? 'MetalLB >= 0.14 no longer reads AddressPool (the CRD left the manifests in v0.14.3): pools defined only there are not used.'
-        : 'AddressPool is deprecated and removed in v0.14; convert each to an IPAddressPool plus an L2Advertisement or ' +
+        ? 'MetalLB >= 0.14 no longer reads AddressPool (the CRD left the manifests in v0.14.3): pools defined ' +
+          'only there are not used.'
+        : 'AddressPool is deprecated and removed in v0.14; convert each to an IPAddressPool plus an ' +
+          'L2Advertisement or ' +
           'BGPAdvertisement before upgrading.',
       objects,
       fix: manualFix(

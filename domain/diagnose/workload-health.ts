@@ -51,7 +51,9 @@ function scaledToZero(component: Component, w: Workload<Deployment | DaemonSet>,
   return finding({
     id: `${component}-scaled-to-zero`,
     severity: 'error',
-    title: `${component === 'controller' ? 'Controller Deployment' : 'Speaker DaemonSet'} ${nameOf(w.object)} wants 0 replicas`,
+    title:
+      `${component === 'controller' ? 'Controller Deployment' : 'Speaker DaemonSet'} ${nameOf(w.object)} ` +
+      `wants 0 replicas`,
     detail:
       component === 'controller'
         ? 'Nothing allocates or clears IPs.'
@@ -181,9 +183,12 @@ function restartedRecently(component: Component, pod: Pod, c: ContainerStatus): 
   return finding({
     id: `${component}-pod-restarted`,
     severity: 'warning',
-    title: `Pod ${nameOf(pod)} container ${c.name} restarted ${c.restartCount} time(s), last at ${c.lastState?.terminated?.finishedAt} (${reason})`,
+    title:
+      `Pod ${nameOf(pod)} container ${c.name} restarted ${c.restartCount} time(s), last at ` +
+      `${c.lastState?.terminated?.finishedAt} (${reason})`,
     detail:
-      'A restart loses in-memory state (allocations are rebuilt from Service status); OOMKilled suggests raising the memory limit.',
+      'A restart loses in-memory state (allocations are rebuilt from Service status); OOMKilled suggests ' +
+      'raising the memory limit.',
     objects: [ref(pod)],
     data: { container: c.name, restarts: c.restartCount ?? 0, reason },
   });

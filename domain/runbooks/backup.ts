@@ -1,6 +1,8 @@
 // The backup reapply-config takes before it touches anything: every MetalLB config object as a
 // clean manifest (no server-set fields), in the order it must be re-created. Pure and free of
-// Node APIs: workflow code imports the ordering.
+// Node APIs: workflow code imports the ordering. Credentials stay on the cluster: an inline
+// BGPPeer password and kubectl's last-applied-configuration copy never enter a backup.
+import { lastAppliedAnnotation, secretFieldsSet, specWithoutSecrets } from '../redact.js';
 
 /** Config kinds in creation order: what others refer to comes first. Deletion is the reverse. */
 export const configKinds = [
@@ -47,7 +49,10 @@ export interface BackupEntry {
   /** As read, to tell a re-created object from the original. */
   uid: string;
   resourceVersion: string;
+  /** Without the credential fields (secretFields) and without last-applied-configuration. */
   manifest: ConfigManifest;
+  /** Spec fields that held a credential on the cluster and are left out of manifest, e.g. ["password"]. */
+  secretFields?: string[];
 }
 
 export interface SecretRef {
@@ -81,22 +86,66 @@ interface RawObject {
 const nonEmpty = <T extends object>(value: T | null | undefined): T | undefined =>
   value && Object.keys(value).length > 0 ? value : undefined;
 
-/** Drops uid, resourceVersion, generation, creationTimestamp, managedFields, status and owners that are Pods. */
+function withoutLastApplied(annotations: Record<string, string> | null | undefined) {
+  return Object.fromEntries(Object.entries(annotations ?? {}).filter(([key]) => key !== lastAppliedAnnotation));
+}
+
+/**
+ * Drops uid, resourceVersion, generation, creationTimestamp, managedFields, status, owners that
+ * are Pods, the last-applied-configuration annotation and credential fields (an inline BGPPeer password).
+ */
 export function cleanManifest(raw: RawObject): ConfigManifest {
-  const meta = raw.metadata ?? {};
+  const kind = raw.kind ?? '';
+  return {
+    apiVersion: raw.apiVersion ?? '',
+    kind,
+    metadata: cleanMetadata(raw.metadata ?? {}),
+    ...(raw.spec === undefined ? {} : { spec: specWithoutSecrets(kind, raw.spec) }),
+  };
+}
+
+function cleanMetadata(meta: NonNullable<RawObject['metadata']>): ConfigManifest['metadata'] {
   const owners = (meta.ownerReferences ?? []).filter((o) => o.kind !== 'Pod');
   const metadata: ConfigManifest['metadata'] = { name: meta.name ?? '', namespace: meta.namespace ?? '' };
   const labels = nonEmpty(meta.labels);
-  const annotations = nonEmpty(meta.annotations);
+  const annotations = nonEmpty(withoutLastApplied(meta.annotations));
   if (labels) metadata.labels = labels;
   if (annotations) metadata.annotations = annotations;
   if (owners.length > 0) metadata.ownerReferences = owners;
-  return {
-    apiVersion: raw.apiVersion ?? '',
-    kind: raw.kind ?? '',
-    metadata,
-    ...(raw.spec === undefined ? {} : { spec: raw.spec }),
-  };
+  return metadata;
+}
+
+/** The credential fields set in an object as read, to record in its backup entry (never their values). */
+export function secretFieldsOf(raw: RawObject): string[] {
+  return secretFieldsSet(raw.kind ?? '', raw.spec);
+}
+
+/** Whether the live object still carries every credential field its backup entry says it had. */
+export function hasSecretFields(entry: Pick<BackupEntry, 'kind' | 'secretFields'>, spec: unknown): boolean {
+  const present = secretFieldsSet(entry.kind, spec);
+  return (entry.secretFields ?? []).every((field) => present.includes(field));
+}
+
+/** Live spec against the backup: credential fields are not part of the comparison. */
+export function sameSpecAsBackup(entry: Pick<BackupEntry, 'kind'>, liveSpec: unknown, backupSpec: unknown): boolean {
+  return sameSpec(specWithoutSecrets(entry.kind, liveSpec), specWithoutSecrets(entry.kind, backupSpec));
+}
+
+// FNV-1a, 32 bits, as 8 hex digits: short stable names without Node's crypto (workflow code imports this file).
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/** Where a BGPPeer's inline password waits while its peer is deleted and re-created by one run. */
+export function passwordStashName(runMarker: string, peer: string): string {
+  return `metallb-runbooks-password-${fnv1a(`${runMarker}|${peer}`)}${fnv1a(`${peer}|${runMarker}`)}`;
+}
+
+/** Label value naming the run that stashed a password (labels cannot hold the workflow id itself). */
+export function stashRunLabel(runMarker: string): string {
+  return fnv1a(runMarker);
 }
 
 const kindRank = (kind: string): number => configKinds.findIndex((k) => k.kind === kind);

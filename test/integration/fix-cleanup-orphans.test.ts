@@ -8,6 +8,7 @@ import {
   createLoadBalancer,
   createNamespace,
   createPool,
+  eventually,
   lab,
   labClients,
   uniqueName,
@@ -26,6 +27,7 @@ import {
   type RunningWorker,
 } from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
+import { diagnoseLab } from './diagnose-helpers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const lbSpec = (extra: Record<string, unknown> = {}) => ({
@@ -79,7 +81,7 @@ describe('fix cleanup-orphans on the lab', () => {
       'cleanup-orphans-refused',
     );
     expect(run.failure).toBe(
-      `Find the orphaned Services: Service ${ns}/web is healthy (${before[`${ns}/web`]![0]} is inside an IPAddressPool); cleanup-orphans never touches healthy Services`,
+      `Find the orphaned Services: Service ${ns}/web is healthy (${before[`${ns}/web`]![0]} is inside an IPAddressPool it may use); cleanup-orphans never touches healthy Services`,
     );
     expect(await allServiceIps()).toEqual(before);
   });
@@ -152,6 +154,74 @@ describe('fix cleanup-orphans on the lab', () => {
       await expectClusterClean();
     } finally {
       if (isAlive(controller.pid!)) process.kill(controller.pid!, 'SIGCONT');
+    }
+  });
+
+  it('on a serviceAllocation and a split-across-pools orphan: runs the fix diagnose prints, each ends in a pool that fits', async () => {
+    const { core, custom, namespace } = labClients();
+    // The team pool only serves another namespace; the side pool never hands out IPs by itself.
+    await createPool('op-team', ['198.51.100.16/28'], { serviceAllocation: { namespaces: ['someone-else'] } });
+    await createPool('op-side', ['203.0.113.16/28'], { autoAssign: false });
+    for (const name of ['alloc', 'split']) await createLoadBalancer(ns, name);
+    const [splitOwn] = await waitForIp(ns, 'split');
+    await waitForIp(ns, 'alloc');
+    const before = await allServiceIps();
+    const controller = readControllerState(lab().stateDir)!;
+    process.kill(controller.pid!, 'SIGSTOP');
+    try {
+      const ingress = (ips: string[]) => ({ status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } });
+      // Patched until it reads back: a status write the controller sent just before it stopped may land after ours.
+      const holdIngress = (name: string, ips: string[]) =>
+        eventually(`${name} to hold ${ips.join(', ')}`, async () => {
+          await core.patchNamespacedServiceStatus({ namespace: ns, name, body: ingress(ips) }, mergePatch);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return JSON.stringify(await serviceIps(ns, name)) === JSON.stringify(ips) ? true : undefined;
+        });
+      await holdIngress('alloc', ['198.51.100.20']);
+      await holdIngress('split', [splitOwn!, '203.0.113.20']);
+      const report = await diagnoseLab(Date.now() - 60_000);
+      const orphanReasons = report.findings
+        .filter((f) => f.id === 'orphaned-ip')
+        .map((f) => `${f.objects[0]!.name}: ${String((f.data as { reason: string }).reason)}`)
+        .sort();
+      const seen = JSON.stringify(report.findings.map((f) => f.title));
+      expect(orphanReasons, seen).toEqual(['alloc: service-allocation', 'split: split-across-pools']);
+      // What diagnose tells the operator to run, as it prints it.
+      const targets = report.findings
+        .flatMap((f) => (f.fix?.runbook === 'cleanup-orphans' ? [/--service (\S+)$/.exec(f.fix.command)![1]!] : []))
+        .sort();
+      expect(targets).toEqual([`${ns}/alloc`, `${ns}/split`]);
+
+      const handle = await start(client, 'cleanup-orphans', { services: targets });
+      await waitForStep(handle, 'clear-ingress', 'done');
+      expect(await serviceIps(ns, 'alloc')).toEqual([]);
+      expect(await serviceIps(ns, 'split')).toEqual([]);
+      process.kill(controller.pid!, 'SIGCONT');
+      const run = await finish(handle, 'cleanup-orphans-allocation-and-split');
+      expect(run.failure).toBeUndefined();
+      for (const name of ['alloc', 'split']) {
+        const ips = await serviceIps(ns, name);
+        // op-pool is the only pool that fits: op-team excludes this namespace, op-side does not auto-assign.
+        expect(ips, name).toHaveLength(1);
+        expect(ips[0], name).toMatch(/^192\.0\.2\.(1[6-9]|2\d|3[01])$/);
+      }
+      const after = await allServiceIps();
+      for (const [key, ips] of Object.entries(before))
+        if (![`${ns}/alloc`, `${ns}/split`].includes(key)) expect(after[key], key).toEqual(ips);
+      const again = await diagnoseLab(Date.now() - 1_000);
+      expect(again.findings.filter((f) => f.id === 'orphaned-ip')).toEqual([]);
+    } finally {
+      if (isAlive(controller.pid!)) process.kill(controller.pid!, 'SIGCONT');
+      for (const name of ['op-team', 'op-side'])
+        await custom
+          .deleteNamespacedCustomObject({
+            group: 'metallb.io',
+            version: 'v1beta1',
+            namespace,
+            plural: 'ipaddresspools',
+            name,
+          })
+          .catch(() => undefined);
     }
   });
 });

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   groupLogLines,
+  missingConfigurationState,
   isErrorCause,
   parseMetallbLog,
   parseMetallbLogLine,
   parseRfc3339,
   type LogCause,
 } from '../../domain/metallb-logs.js';
+import { REDACTED, redactLogLine, redactText } from '../../domain/redact.js';
 
 // Realistic lines, shaped like MetalLB v0.13–v0.16 output (go-kit JSON, keys sorted).
 const L = {
@@ -354,7 +356,69 @@ describe('lines seen from the real v0.16.1 controller in the lab', () => {
     const line =
       '{"caller":"pool_controller.go:59","controller":"PoolReconciler","error":"patch metallb-system/controller: configurationstates.metallb.io \\"controller\\" not found","level":"error","message":"failed to report condition","ts":"2026-11-23T22:42:06Z"}';
     const parsed = parseMetallbLogLine(line);
-    expect(parsed.cause).toBe('other-error');
+    expect(parsed.cause).toBe('configuration-state-race');
+    expect(missingConfigurationState(parsed)).toBe('controller');
     expect(parsed.component).toBe('controller');
+  });
+});
+
+describe('credentials in log lines are redacted before anything keeps them', () => {
+  const password = 'hunter2-bgp-secret';
+  const encoded = Buffer.from(password).toString('base64');
+  // v0.13's "reload failed, retry" carries MetalLB's dump of every CR and Secret it read, as a JSON string.
+  const dump = JSON.stringify({
+    bgppeers: [{ kind: 'BGPPeer', metadata: { name: 'p1' }, spec: { peerAddress: '192.0.2.1', password } }],
+    passwordSecrets: { 'bgp-auth': { kind: 'Secret', metadata: { name: 'bgp-auth' }, data: { password: encoded } } },
+  });
+  const reloadFailed = JSON.stringify({
+    caller: 'pool_controller.go:103',
+    controller: 'PoolReconciler',
+    event: 'reload failed, retry',
+    level: 'error',
+    'metallb CRs and Secrets': dump,
+    ts: '2026-11-23T22:48:05Z',
+  });
+  const peerError = JSON.stringify({
+    level: 'error',
+    msg: 'Reconciler error',
+    error: `peer p1: {"password":"${password}","peerAddress":"192.0.2.1"}`,
+    ts: '2026-11-23T22:48:05Z',
+  });
+
+  it('drops the dump of CRs and Secrets, keeping the classification', () => {
+    const line = parseMetallbLogLine(`2026-11-23T22:48:05.1Z ${reloadFailed}`, 'controller');
+    expect(line.raw).not.toContain(password);
+    expect(line.raw).not.toContain(encoded);
+    expect(JSON.stringify(line.fields)).not.toContain(password);
+    expect(line.fields['metallb CRs and Secrets']).toBe(REDACTED);
+    expect(line.raw.startsWith('2026-11-23T22:48:05.1Z {')).toBe(true);
+    expect(line.cause).toBe('legacy-config-incompatible');
+  });
+
+  it('redacts a password inside an error text, and in lines that are not JSON', () => {
+    const line = parseMetallbLogLine(peerError);
+    expect(line.raw).not.toContain(password);
+    expect(line.summary).not.toContain(password);
+    expect(line.summary).toContain('peerAddress');
+    expect(redactLogLine(`E1123 10:00:00.000000 1 main.go:1] bad peer password=${password} asn=1`)).toBe(
+      `E1123 10:00:00.000000 1 main.go:1] bad peer password=${REDACTED} asn=1`,
+    );
+    expect(redactText(`peers:\n- password: ${password}\n  peer-asn: 64512`)).toBe(
+      `peers:\n- password: ${REDACTED}\n  peer-asn: 64512`,
+    );
+  });
+
+  it('leaves lines without a credential exactly as they were', () => {
+    const plain = '{"caller":"main.go:1","event":"ipAllocated","ip":["192.0.2.1"],"level":"info","passwordSecret":{}}';
+    expect(redactLogLine(plain)).toBe(plain);
+    const ordinary = '{"event":"config reloaded","level":"info"}';
+    expect(parseMetallbLogLine(ordinary).raw).toBe(ordinary);
+  });
+
+  it('keeps them out of the diagnosis report, examples included', () => {
+    const groups = groupLogLines(parseMetallbLog([reloadFailed, peerError].join('\n'), 'controller'));
+    expect(groups.length).toBe(2);
+    expect(JSON.stringify(groups)).not.toContain(password);
+    expect(JSON.stringify(groups)).not.toContain(encoded);
   });
 });

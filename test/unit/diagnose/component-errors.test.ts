@@ -141,7 +141,7 @@ describe('errors a later successful reload shows are over', () => {
       logsSince: '2026-11-23T11:00:00.000Z',
     });
     const errors = report.findings.filter((f) => f.check === 'component-errors');
-    expect(errors.map((f) => [f.id, f.severity])).toEqual([['controller-error', 'info']]);
+    expect(errors.map((f) => [f.id, f.severity])).toEqual([['controller-configuration-state-missing', 'info']]);
     expect(errors[0]!.title).toMatch(/^\(since resolved\)/);
   });
 
@@ -157,5 +157,41 @@ describe('errors a later successful reload shows are over', () => {
     expect(report.findings.filter((f) => f.check === 'component-errors').map((f) => [f.id, f.severity])).toEqual([
       ['controller-error', 'warning'],
     ]);
+  });
+
+  describe('the v0.16 ConfigurationState start-up race', () => {
+    const race = (ts: string) =>
+      line({
+        caller: 'pool_controller.go:59',
+        controller: 'PoolReconciler',
+        error: 'patch metallb-system/controller: configurationstates.metallb.io "controller" not found',
+        level: 'error',
+        message: 'failed to report condition',
+        ts,
+      });
+    const created = (ts: string) =>
+      line({
+        caller: 'configuration_state_controller.go:77',
+        controller: 'ConfigurationStateReconciler',
+        event: 'ConfigurationState created',
+        level: 'info',
+        name: 'controller',
+        ts,
+      });
+
+    it('is no finding once the ConfigurationState was created, even within the same second', () => {
+      expect(withLogs([race(ago(30)), created(ago(30))])).toEqual([]);
+    });
+
+    it('is a warning when the ConfigurationState never appeared', () => {
+      expect(withLogs([race(ago(30))]).map(brief)).toEqual([
+        {
+          id: 'controller-configuration-state-missing',
+          severity: 'warning',
+          objects: [],
+          fix: 'metallb-runbooks fix restart-controller',
+        },
+      ]);
+    });
   });
 });

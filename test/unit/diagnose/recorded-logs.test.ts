@@ -45,4 +45,34 @@ describe('recorded controller logs', () => {
     expect(withId(report, 'controller-allocation-failed').map((f) => f.severity)).toEqual(['warning']);
     expect(withId(report, 'controller-ip-cleared').length).toBe(1);
   });
+
+  it('v0.16.1 start-up: the ConfigurationState race the controller recovers from is no finding', () => {
+    const log = fixture('metallb-v0.16/pool-shrunk.controller.log');
+    const startUp = log.split('\n').slice(0, 40).join('\n');
+    expect(startUp).toContain('configurationstates.metallb.io \\"controller\\" not found');
+    const report = diagnoseRecorded('v0.16.1', startUp, [pool('p', ['192.0.2.0/28'])]);
+    expect(report.findings.filter((f) => JSON.stringify(f).includes('configurationstates'))).toEqual([]);
+    expect(report.findings.filter((f) => f.check === 'component-errors' && f.severity !== 'info')).toEqual([]);
+  });
+
+  it('v0.13.12 with a BGPPeer password: the report (examples included) never carries it or the Secret data', () => {
+    const password = 'recorded-peer-password-91c';
+    const peer = `{\\"kind\\":\\"BGPPeer\\",\\"spec\\":{\\"password\\":\\"${password}\\"}}`;
+    // Only the "reload failed, retry" lines, so one of them is the finding's example.
+    const reloads = fixture('metallb-v0.13/pool-shrunk.controller.log')
+      .split('\n')
+      .filter((line) => line.includes('reload failed'))
+      .join('\n');
+    const log = reloads.replaceAll('\\"bgppeers\\":[]', `\\"bgppeers\\":[${peer}]`);
+    expect(log).toContain(password);
+    const report = diagnoseRecorded('v0.13.12', log, [
+      pool('legacy-pool', ['198.51.100.8/29']),
+      allocated('default/web', ['198.51.100.0'], 'legacy-pool'),
+    ]);
+    const examples = report.findings.flatMap((f) =>
+      typeof f.data?.['example'] === 'string' ? [f.data['example']] : [],
+    );
+    expect(examples.length).toBeGreaterThan(0);
+    expect(JSON.stringify(report)).not.toContain(password);
+  });
 });

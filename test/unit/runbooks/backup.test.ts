@@ -4,10 +4,16 @@ import {
   creationOrder,
   deletionOrder,
   entryRef,
+  hasSecretFields,
+  passwordStashName,
   referencedSecrets,
   sameSpec,
+  sameSpecAsBackup,
+  secretFieldsOf,
+  stashRunLabel,
   type BackupEntry,
 } from '../../../domain/runbooks/backup.js';
+import { backupYaml } from '../../../client/commands/fix-backup.js';
 
 const entry = (kind: BackupEntry['kind'], name: string): BackupEntry => ({
   kind,
@@ -122,5 +128,59 @@ describe('referencedSecrets', () => {
     expect(referencedSecrets(peers, 'metallb-system')).toEqual([
       { namespace: 'metallb-system', name: 'bgp-auth', usedBy: 'BGPPeer/peer1' },
     ]);
+  });
+});
+
+describe('credentials never enter a backup', () => {
+  const password = 'hunter2-never-in-history';
+  const peer = {
+    apiVersion: 'metallb.io/v1beta2',
+    kind: 'BGPPeer',
+    metadata: {
+      name: 'peer1',
+      namespace: 'metallb-system',
+      annotations: {
+        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ spec: { password } }),
+        note: 'keep',
+      },
+    },
+    spec: { myASN: 64512, peerASN: 64513, peerAddress: '192.0.2.1', password },
+  };
+
+  it('drops an inline BGPPeer password and last-applied-configuration, and records only which field held it', () => {
+    const manifest = cleanManifest(peer);
+    expect(JSON.stringify(manifest)).not.toContain(password);
+    expect(manifest.metadata.annotations).toEqual({ note: 'keep' });
+    expect(manifest.spec).toEqual({ myASN: 64512, peerASN: 64513, peerAddress: '192.0.2.1' });
+    expect(secretFieldsOf(peer)).toEqual(['password']);
+    expect(secretFieldsOf({ ...peer, spec: { ...peer.spec, password: '' } })).toEqual([]);
+    expect(secretFieldsOf({ ...peer, kind: 'IPAddressPool' })).toEqual([]);
+  });
+
+  it('compares a live peer with its backup without the password, and knows when the password went missing', () => {
+    const backedUp = { ...entry('BGPPeer', 'peer1'), secretFields: ['password'] };
+    const live = peer.spec;
+    const { password: _password, ...withoutPassword } = live;
+    expect(sameSpecAsBackup(backedUp, live, cleanManifest(peer).spec)).toBe(true);
+    expect(hasSecretFields(backedUp, live)).toBe(true);
+    expect(hasSecretFields(backedUp, withoutPassword)).toBe(false);
+    expect(hasSecretFields(entry('BGPPeer', 'peer1'), withoutPassword)).toBe(true);
+  });
+
+  it('names the password stash after the run and the peer: stable, distinct, a valid Secret name', () => {
+    const name = passwordStashName('metallb-change.lab/run-1', 'peer1');
+    expect(name).toBe(passwordStashName('metallb-change.lab/run-1', 'peer1'));
+    expect(name).not.toBe(passwordStashName('metallb-change.lab/run-2', 'peer1'));
+    expect(name).not.toBe(passwordStashName('metallb-change.lab/run-1', 'peer2'));
+    expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(stashRunLabel('metallb-change.lab/run-1')).toMatch(/^[0-9a-f]{8}$/);
+  });
+
+  it('writes --backup-file YAML without a password even from a backup recorded before redaction existed', () => {
+    const old = { ...entry('BGPPeer', 'peer1'), manifest: peer as unknown as BackupEntry['manifest'] };
+    const yaml = backupYaml({ namespace: 'metallb-system', exportedAt: 'then', objects: [old], secrets: [] }, 'test');
+    expect(yaml).not.toContain(password);
+    expect(yaml).not.toContain('last-applied-configuration');
+    expect(yaml).toContain('# Inline passwords (not included, they stay on the cluster): BGPPeer/peer1');
   });
 });
