@@ -43,6 +43,10 @@ export const failureTypes = {
   },
   ServiceNotOrphaned: { retryable: false, meaning: 'the Service named is healthy; cleanup-orphans refuses it' },
   RunbookStepFailed: { retryable: false, meaning: 'a step failed for a reason without a type of its own' },
+  PeerPasswordMissing: {
+    retryable: false,
+    meaning: "a BGPPeer had an inline password, but neither the live peer nor this run's stash holds it",
+  },
   RestartRefused: {
     retryable: false,
     meaning: 'the workload cannot be rolled (an OnDelete DaemonSet); nothing written',

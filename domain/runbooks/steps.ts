@@ -300,9 +300,11 @@ export const cleanupOrphansSteps = {
   }),
   clear: step({
     id: 'clear-ingress',
-    title: 'Clear ingress IPs that lie in no pool',
+    title: 'Clear ingress IPs outside every pool the Service may use',
     waitsFor: null,
-    does: "clear an orphan's status.loadBalancer when its IP still lies in no pool",
+    does:
+      "clear an orphan's status.loadBalancer while its IP is still outside every pool it may use " +
+      '(pool gone or narrowed, serviceAllocation, split across pools, shared without agreement)',
     detail: (cleared: Refs) => `${cleared.length} Service(s) cleared`,
   }),
   waitIps: step({
