@@ -4,14 +4,13 @@ import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
 import {
-  createL2Advertisement,
   createLoadBalancer,
-  createNamespace,
   createPool,
   eventually,
   lab,
   labClients,
   uniqueName,
+  createServedPool,
 } from './helpers.js';
 import {
   allServiceIps,
@@ -45,14 +44,13 @@ describe('fix cleanup-orphans on the lab', () => {
     (await labClients().core.readNamespacedService({ namespace: ns, name })).metadata?.annotations ?? {};
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool('op-pool', ['192.0.2.16/28']);
-    await createL2Advertisement('op-l2', ['op-pool']);
-    for (const name of ['web', 'api']) {
-      await createLoadBalancer(ns, name);
-      await waitForIp(ns, name);
-    }
+    await createServedPool({
+      namespace: ns,
+      pool: 'op-pool',
+      addresses: ['192.0.2.16/28'],
+      advertisement: 'op-l2',
+      services: ['web', 'api'],
+    });
     ({ worker, client, connection } = await openRunbookSession());
   });
 

@@ -3,16 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compensationSteps, recreateSteps, restartControllerSteps } from '../../domain/runbooks/steps.js';
 import {
-  createL2Advertisement,
-  createLoadBalancer,
-  createNamespace,
-  createPool,
   deleteAllMetallbConfig,
   lab,
   labClients,
   removeNamespace,
   uniqueName,
   waitForIp,
+  createServedPool,
 } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../bin/metallb-runbooks.js', import.meta.url));
@@ -40,12 +37,13 @@ describe('fix --dry-run', () => {
   const pool = uniqueName('dry-pool');
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool(pool, ['192.0.2.0/28']);
-    await createL2Advertisement(uniqueName('dry-l2'), [pool]);
-    await createLoadBalancer(ns, 'web');
-    await waitForIp(ns, 'web');
+    await createServedPool({
+      namespace: ns,
+      pool: pool,
+      addresses: ['192.0.2.0/28'],
+      advertisement: uniqueName('dry-l2'),
+      services: ['web'],
+    });
   });
   afterAll(async () => {
     await removeNamespace(ns);

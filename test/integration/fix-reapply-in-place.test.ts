@@ -2,16 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { labConfig } from '../../lab/config.js';
-import {
-  createL2Advertisement,
-  createLoadBalancer,
-  createNamespace,
-  createPool,
-  eventually,
-  lab,
-  labClients,
-  uniqueName,
-} from './helpers.js';
+import { eventually, lab, labClients, uniqueName, createServedPool } from './helpers.js';
 import {
   allServiceIps,
   configSpecs,
@@ -21,7 +12,6 @@ import {
   labToken,
   deleteAllMetallbConfig,
   start,
-  waitForIp,
   removeNamespace,
   type RunningWorker,
 } from './fix-helpers.js';
@@ -70,12 +60,13 @@ describe('fix reapply-config (in place) on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool('ip-pool', ['203.0.113.0/28']);
-    await createL2Advertisement('ip-l2', ['ip-pool']);
-    await createLoadBalancer(ns, 'web');
-    await waitForIp(ns, 'web');
+    await createServedPool({
+      namespace: ns,
+      pool: 'ip-pool',
+      addresses: ['203.0.113.0/28'],
+      advertisement: 'ip-l2',
+      services: ['web'],
+    });
     ({ worker, client, connection } = await openRunbookSession());
   });
 

@@ -3,15 +3,13 @@ import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
 import {
-  createL2Advertisement,
   createLoadBalancer,
-  createNamespace,
-  createPool,
   eventually,
   lab,
   labClients,
   serviceEvents,
   uniqueName,
+  createServedPool,
 } from './helpers.js';
 import {
   allServiceIps,
@@ -34,14 +32,13 @@ describe('fix restart-controller on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool('rc-pool', ['192.0.2.0/28']);
-    await createL2Advertisement('rc-l2', ['rc-pool']);
-    await createLoadBalancer(ns, 'web');
-    await createLoadBalancer(ns, 'api');
-    await waitForIp(ns, 'web');
-    await waitForIp(ns, 'api');
+    await createServedPool({
+      namespace: ns,
+      pool: 'rc-pool',
+      addresses: ['192.0.2.0/28'],
+      advertisement: 'rc-l2',
+      services: ['web', 'api'],
+    });
     ({ worker, client, connection } = await openRunbookSession());
   });
 

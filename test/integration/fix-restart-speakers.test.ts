@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
-import {
-  createL2Advertisement,
-  createLoadBalancer,
-  createNamespace,
-  createPool,
-  lab,
-  labClients,
-  uniqueName,
-} from './helpers.js';
+import { lab, labClients, uniqueName, createServedPool } from './helpers.js';
 import {
   allServiceIps,
   expectClusterClean,
@@ -17,7 +9,6 @@ import {
   labToken,
   deleteAllMetallbConfig,
   start,
-  waitForIp,
   removeNamespace,
   type RunningWorker,
 } from './fix-helpers.js';
@@ -60,12 +51,13 @@ describe('fix restart-speakers on the lab', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool('rs-pool', ['198.51.100.0/28']);
-    await createL2Advertisement('rs-l2', ['rs-pool']);
-    await createLoadBalancer(ns, 'web');
-    await waitForIp(ns, 'web');
+    await createServedPool({
+      namespace: ns,
+      pool: 'rs-pool',
+      addresses: ['198.51.100.0/28'],
+      advertisement: 'rs-l2',
+      services: ['web'],
+    });
     ({ worker, client, connection } = await openRunbookSession());
   });
 

@@ -5,15 +5,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import {
-  createL2Advertisement,
-  createLoadBalancer,
-  createNamespace,
-  createPool,
-  lab,
-  labClients,
-  uniqueName,
-} from './helpers.js';
+import { createLoadBalancer, lab, labClients, uniqueName, createServedPool } from './helpers.js';
 import {
   closeRunbookSession,
   deleteAllMetallbConfig,
@@ -39,14 +31,13 @@ describe('final checks are scoped to what the runbook touched', () => {
   let connection: Connection;
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool('sc-pool', ['192.0.2.32/28']);
-    await createL2Advertisement('sc-l2', ['sc-pool']);
-    for (const name of ['web', 'stray', 'stale']) {
-      await createLoadBalancer(ns, name);
-      await waitForIp(ns, name);
-    }
+    await createServedPool({
+      namespace: ns,
+      pool: 'sc-pool',
+      addresses: ['192.0.2.32/28'],
+      advertisement: 'sc-l2',
+      services: ['web', 'stray', 'stale'],
+    });
     ({ worker, client, connection } = await openRunbookSession());
   });
 

@@ -2,15 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
-import {
-  createL2Advertisement,
-  createLoadBalancer,
-  createNamespace,
-  createPool,
-  eventually,
-  labClients,
-  uniqueName,
-} from './helpers.js';
+import { createLoadBalancer, eventually, labClients, uniqueName, createServedPool } from './helpers.js';
 import {
   allServiceIps,
   finish,
@@ -192,14 +184,13 @@ describe('timings: runbooks vs the popular script on the lab', () => {
     });
 
   beforeAll(async () => {
-    await deleteAllMetallbConfig();
-    await createNamespace(ns);
-    await createPool('tm-pool', ['203.0.113.0/28']);
-    await createL2Advertisement('tm-l2', ['tm-pool']);
-    for (const name of ['a', 'b', 'c']) {
-      await createLoadBalancer(ns, name);
-      await waitForIp(ns, name);
-    }
+    await createServedPool({
+      namespace: ns,
+      pool: 'tm-pool',
+      addresses: ['203.0.113.0/28'],
+      advertisement: 'tm-l2',
+      services: ['a', 'b', 'c'],
+    });
     ({ worker, client, connection } = await openRunbookSession());
   });
 

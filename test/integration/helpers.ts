@@ -208,3 +208,25 @@ export async function serviceEvents(namespace: string, name: string): Promise<Co
   });
   return list.items;
 }
+
+/** One pool announced by one L2Advertisement, on a lab cleared of other MetalLB config. */
+export interface ServedPool {
+  namespace: string;
+  pool: string;
+  addresses: string[];
+  advertisement: string;
+  /** LoadBalancer Services created in `namespace`, each waited for until it holds an IP. */
+  services: string[];
+}
+
+/** The usual fixture: a clean config, one served pool, and Services that hold an IP from it. */
+export async function createServedPool(fixture: ServedPool): Promise<void> {
+  await deleteAllMetallbConfig();
+  await createNamespace(fixture.namespace);
+  await createPool(fixture.pool, fixture.addresses);
+  await createL2Advertisement(fixture.advertisement, [fixture.pool]);
+  for (const name of fixture.services) {
+    await createLoadBalancer(fixture.namespace, name);
+    await waitForIp(fixture.namespace, name);
+  }
+}
