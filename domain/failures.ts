@@ -1,5 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
-
 // Every failure type a runbook can end with, in one table: whether retrying can help and what it means.
 // Activity retry policies derive their non-retryable list from it, so a new type cannot be forgotten there.
 
@@ -70,8 +68,3 @@ export const isFailureType = (type: string): type is FailureType => Object.hasOw
 export const nonRetryableFailureTypes: FailureType[] = (Object.keys(failureTypes) as FailureType[]).filter(
   (type) => !failureTypes[type].retryable,
 );
-
-/** A failure retrying cannot fix, with a type from the table; `cause` keeps the failure that led to it. */
-export function nonRetryableFailure(type: FailureType, message: string, cause?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ message, type, nonRetryable: true, ...(cause instanceof Error ? { cause } : {}) });
-}

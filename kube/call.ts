@@ -2,7 +2,7 @@
 // classifyKubeError, 409/429/5xx/network stay retryable, everything else fails at once with the
 // API server's reason in the message.
 import { ApplicationFailure } from '@temporalio/common';
-import { nonRetryableFailure, type FailureType } from '../domain/failures.js';
+import type { FailureType } from '../domain/failures.js';
 import { classifyKubeError } from '../domain/kube-errors.js';
 
 export interface KubeFailureDetails {
@@ -75,5 +75,5 @@ export const isAlreadyExists = (error: unknown): boolean =>
 
 /** A runbook-level failure that retrying cannot fix (verification failed, deadline missed...). */
 export function runbookFailure(type: FailureType, message: string): ApplicationFailure {
-  return nonRetryableFailure(type, message);
+  return ApplicationFailure.create({ message, type, nonRetryable: true });
 }

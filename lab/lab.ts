@@ -4,7 +4,6 @@ import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { Connection } from '@temporalio/client';
 import { ensureBuilt, type BuiltComponent } from './build.js';
 import { metallbComponentFor } from './components.js';
 import { apiServerUrl, labConfig, temporalAddress, temporalUiUrl, type LabConfig, type LabOptions } from './config.js';
@@ -186,6 +185,8 @@ function metallbArgs(config: LabConfig, version: string): string[] {
 }
 
 async function waitTemporal(address: string): Promise<void> {
+  // Imported here: diagnose reads the lab's record through this module and must not load Temporal.
+  const { Connection } = await import('@temporalio/client');
   await waitFor(
     `Temporal server on ${address}`,
     async () => {

@@ -1,4 +1,4 @@
-import { nonRetryableFailure } from '../domain/failures.js';
+import { nonRetryableFailure } from './failures.js';
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { creationOrder, type BackupEntry } from '../domain/runbooks/backup.js';
 import { pinMarker, type ServicePin } from '../domain/runbooks/pins.js';

@@ -1,4 +1,4 @@
-import { nonRetryableFailure } from '../domain/failures.js';
+import { nonRetryableFailure } from './failures.js';
 import { workflowInfo } from '@temporalio/workflow';
 import { creationOrder, deletionOrder, entryRef } from '../domain/runbooks/backup.js';
 import { pinMarker, pinMechanismFor, planPins, type ServicePin } from '../domain/runbooks/pins.js';

@@ -1,6 +1,6 @@
 // Shared by restart-controller and restart-speakers: roll the workload the way `kubectl rollout
 // restart` does, wait for the rollout as observed on the cluster, verify, report the Service IPs.
-import { nonRetryableFailure } from '../domain/failures.js';
+import { nonRetryableFailure } from './failures.js';
 import { workflowInfo } from '@temporalio/workflow';
 import type { MetallbWorkloads } from '../kube/metallb-workloads.js';
 import type { RolloutDone } from '../activities/wait-for-rollout.js';

@@ -65,6 +65,12 @@ describe('start-up loads only what the command line needs', () => {
     },
   );
 
+  it('diagnose loads no Temporal code (its protobufs alone cost ~100 ms of start-up)', () => {
+    const loaded = modulesLoadedBy('diagnose', '--output', 'json', '--from-file', 'nothing.yaml');
+    expect(loaded).toContain('client/commands/diagnose-run.ts');
+    expect(loaded.filter((module) => /node_modules\/(@temporalio|protobufjs)\//.test(module))).toEqual([]);
+  });
+
   it('a command that runs loads its implementation (the hook sees node_modules)', () => {
     const loaded = modulesLoadedBy('diagnose', '--output', 'xml', '--from-file', 'nothing.yaml');
     expect(loaded).toContain('client/commands/diagnose-run.ts');
