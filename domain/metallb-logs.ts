@@ -74,19 +74,31 @@ export function isErrorCause(c: LogCause): boolean {
 // RFC3339 / RFC3339Nano, plus zap's ISO8601 encoder which writes offsets without a colon.
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})$/;
 
+/** Month 1-12, day 1-28 (valid in every month), hour, minute and second in range: Date would not roll over. */
+function inRange(...fields: (string | undefined)[]): boolean {
+  const [month, day, hour, minute, second] = fields.map(Number) as [number, number, number, number, number];
+  return month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60;
+}
+
 /** Parses RFC3339 by hand: Date.parse is implementation-defined beyond 3 fraction digits. */
 export function parseRfc3339(s: string): string | null {
   const m = RFC3339.exec(s);
   if (!m) return null;
-  const [, y, mo, d, h, mi, sec, frac, zone] = m;
-  const ms = Number(((frac ?? '') + '000').slice(0, 3));
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), ms);
-  if (zone && zone !== 'Z' && zone !== 'z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-  }
+  const [, y, mo, d, h, mi, sec, frac, zone = 'Z'] = m;
+  const fraction = ((frac ?? '') + '000').slice(0, 3);
+  const utc = zone === 'Z' || zone === 'z';
+  // UTC with fields in range (every log line): the ISO text is the fields themselves, no Date needed.
+  if (utc && inRange(mo, d, h, mi, sec)) return `${y}-${mo}-${d}T${h}:${mi}:${sec}.${fraction}Z`;
+  const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), Number(fraction));
+  const t = utc ? local : local - offsetMinutes(zone) * 60_000;
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
+
+/** "+02:00", "-0430": minutes east of UTC. */
+function offsetMinutes(zone: string): number {
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
 }
 
 /** go-kit writes RFC3339 strings; zap (controller-runtime) writes epoch seconds as a float. */
@@ -358,12 +370,22 @@ export function parseMetallbLogLine(line: string, defaultComponent?: 'controller
   };
 }
 
-/** Splits on newlines, skipping blank lines. */
-export function parseMetallbLog(text: string, defaultComponent?: 'controller' | 'speaker'): MetallbLogLine[] {
-  return String(text ?? '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '')
-    .map((l) => parseMetallbLogLine(l, defaultComponent));
+/**
+ * Splits on newlines, skipping blank lines. `keep` drops the lines a caller has no use for as they are
+ * parsed, so a long log (tens of thousands of lines in an hour) is never held as parsed lines all at once.
+ */
+export function parseMetallbLog(
+  text: string,
+  defaultComponent?: 'controller' | 'speaker',
+  keep: (line: MetallbLogLine) => boolean = () => true,
+): MetallbLogLine[] {
+  const lines: MetallbLogLine[] = [];
+  for (const rawLine of String(text ?? '').split(/\r?\n/)) {
+    if (rawLine.trim() === '') continue;
+    const line = parseMetallbLogLine(rawLine, defaultComponent);
+    if (keep(line)) lines.push(line);
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -298,7 +298,13 @@ function recoveredRace(group: LogGroup, existing: ReadonlySet<string>): boolean 
 }
 
 function componentFindings(ctx: DiagnoseContext, component: Component): Finding[] {
-  const lines = parseMetallbLog(ctx.snapshot.logs[component], component);
+  // Only what the findings read: reported causes, reloads, and ConfigurationStates logged as created.
+  const lines = parseMetallbLog(
+    ctx.snapshot.logs[component],
+    component,
+    (line) =>
+      REPORTED.includes(line.cause) || line.cause === 'config-reloaded' || createdConfigurationState(line) !== null,
+  );
   const reloadedAt = lastReload(lines);
   const since = ctx.snapshot.logsSince ?? undefined;
   const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: REPORTED });

@@ -168,6 +168,18 @@ describe('parseMetallbLogLine: shapes and robustness', () => {
     expect(parseRfc3339('yesterday')).toBeNull();
   });
 
+  it('the UTC fast path gives what Date gives, rolling over out-of-range fields as Date does', () => {
+    for (const [text, expected] of [
+      ['2026-12-01T19:55:51.123456789Z', '2026-12-01T19:55:51.123Z'],
+      ['2026-12-01t00:00:00z', '2026-12-01T00:00:00.000Z'],
+      ['2026-12-28 23:59:59.9Z', '2026-12-28T23:59:59.900Z'],
+      ['2026-02-30T10:00:00Z', '2026-03-02T10:00:00.000Z'],
+      ['2026-12-31T23:59:59.999Z', '2026-12-31T23:59:59.999Z'],
+    ] as const) {
+      expect(parseRfc3339(text)).toBe(expected);
+    }
+  });
+
   it('uses a CRI/--timestamps prefix when the JSON has no ts', () => {
     const noTs = '{"caller":"main.go:1","event":"config reloaded","level":"info"}';
     const line = parseMetallbLogLine(`2026-11-23T10:00:00.123456789Z ${noTs}`);
