@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
-import { eventually, lab, labClients } from './helpers.js';
+import { eventually, labClients } from './helpers.js';
 import {
   cluster,
   finish,
@@ -12,6 +12,7 @@ import {
   startRunbookAs,
   waitForStep,
   type RunningWorker,
+  labCliArgs,
 } from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
@@ -55,8 +56,7 @@ interface CliRun {
 }
 
 function cli(args: string[], onStdout?: (text: string) => void): Promise<CliRun> {
-  const common = ['--kubeconfig', lab().kubeconfig, '--context', cluster, '--temporal-address', lab().temporalAddress];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', 'fix', ...args, ...common], {
+  const child = spawn(process.execPath, labCliArgs(['fix', ...args]), {
     cwd: root,
   });
   const out = { stdout: '', stderr: '' };

@@ -32,6 +32,16 @@ import {
 export { deleteAllMetallbConfig, removeNamespace, waitForIp } from './helpers.js';
 
 export const cluster = 'metallb-lab';
+
+/**
+ * Node arguments that run the CLI from its sources (tsx) against the lab: `command`, then the lab's
+ * kubeconfig, context and Temporal address (a command that takes no cluster passes `cluster: false`).
+ */
+export function labCliArgs(command: string[], { cluster: withCluster = true } = {}): string[] {
+  const record = lab();
+  const target = withCluster ? ['--kubeconfig', record.kubeconfig, '--context', cluster] : [];
+  return ['--import', 'tsx', 'client/main.ts', ...command, ...target, '--temporal-address', record.temporalAddress];
+}
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const historiesDir = path.join(root, 'test/replay/histories');
 const metallb = { group: 'metallb.io' };
@@ -74,19 +84,7 @@ export async function startWorker(workflowBundle: WorkflowBundle): Promise<Runni
 
 /** `metallb-runbooks worker` as a child process (so a test can SIGKILL it); resolves once it polls. */
 export async function spawnCliWorker(): Promise<ChildProcess> {
-  const record = lab();
-  const args = [
-    '--import',
-    'tsx',
-    'client/main.ts',
-    'worker',
-    '--kubeconfig',
-    record.kubeconfig,
-    '--context',
-    cluster,
-    '--temporal-address',
-    record.temporalAddress,
-  ];
+  const args = labCliArgs(['worker']);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));

@@ -23,6 +23,7 @@ import {
   removeNamespace,
   serviceIps,
   type RunningWorker,
+  labCliArgs,
 } from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 
@@ -144,19 +145,8 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
   });
 
   it("the failed run's backup can still be written as YAML from its history", async () => {
-    const args = [
-      '--import',
-      'tsx',
-      'client/main.ts',
-      'fix',
-      'reapply-config',
-      '--backup-of',
-      changeWorkflowId(cluster),
-      '--backup-file',
-      backupFile,
-      '--temporal-address',
-      lab().temporalAddress,
-    ];
+    const command = ['fix', 'reapply-config', '--backup-of', changeWorkflowId(cluster), '--backup-file', backupFile];
+    const args = labCliArgs(command, { cluster: false });
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
     expect(stdout).toContain(`wrote 7 object(s) to ${backupFile}`);
     expect(readFileSync(backupFile, 'utf8')).toContain('name: rp-b');

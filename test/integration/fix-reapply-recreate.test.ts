@@ -21,6 +21,7 @@ import {
   timings,
   removeNamespace,
   type RunningWorker,
+  labCliArgs,
 } from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
 import { progressQuery } from '../../workflows/messages.js';
@@ -51,26 +52,10 @@ describe('fix reapply-config --recreate on the lab', () => {
   it('through the CLI: objects re-created identical, healthy Services keep their IPs, the pending none', async () => {
     const [ipsBefore, specsBefore] = [await allServiceIps(), await configSpecs()];
     expect(ipsBefore[`${ns}/waiting`]).toEqual([]);
-    const args = [
-      '--import',
-      'tsx',
-      'client/main.ts',
-      'fix',
-      'reapply-config',
-      '--recreate',
-      '--backup-file',
-      backupFile,
-      '--kubeconfig',
-      lab().kubeconfig,
-      '--context',
-      cluster,
-      '--temporal-address',
-      lab().temporalAddress,
-      '--temporal-ui',
-      lab().temporalUi,
-      '--requested-by',
-      'alice',
-    ];
+    const args = labCliArgs([
+      ...['fix', 'reapply-config', '--recreate', '--backup-file', backupFile],
+      ...['--temporal-ui', lab().temporalUi, '--requested-by', 'alice'],
+    ]);
     const { stdout } = await run(process.execPath, args, { cwd: root, timeout: 170_000 });
 
     expect(stdout).toContain(`workflow ${changeWorkflowId(cluster)}`);

@@ -6,7 +6,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { stashLabel } from '../../kube/password-stash.js';
-import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, lab, labClients } from './helpers.js';
+import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, labClients } from './helpers.js';
 import { uniqueName } from './helpers.js';
 import {
   closeRunbookSession,
@@ -17,6 +17,7 @@ import {
   root,
   waitForIp,
   type RunningWorker,
+  labCliArgs,
 } from './fix-helpers.js';
 
 const run = promisify(execFile);
@@ -92,24 +93,15 @@ describe('fix reapply-config --recreate with an inline BGPPeer password', () => 
 
   it('re-creates the peer with its password, which is in no history event, file or output', async () => {
     const before = await readPeer();
-    const args = [
-      '--import',
-      'tsx',
-      'client/main.ts',
+    const args = labCliArgs([
       'fix',
       'reapply-config',
       '--recreate',
       '--backup-file',
       backupFile,
-      '--kubeconfig',
-      lab().kubeconfig,
-      '--context',
-      cluster,
-      '--temporal-address',
-      lab().temporalAddress,
       '--requested-by',
       'alice',
-    ];
+    ]);
     const { stdout, stderr } = await run(process.execPath, args, { cwd: root, timeout: 170_000 });
     expect(stdout).toContain('re-created');
 
