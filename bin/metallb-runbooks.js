@@ -3,7 +3,7 @@
 // `prepare` script) on Node 24. Under an older node it runs itself again as a child of the project's own Node 24
 // (the `node` package), passes signals on, and exits as the child did.
 import { spawn } from 'node:child_process';
-import { enableCompileCache } from 'node:module';
+import nodeModule from 'node:module';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
@@ -58,6 +58,8 @@ if (major < 24) {
   if (!existsSync(compiledMain)) fail(`not built: run \`npm install\` (or \`npm run build\`) in ${checkout}`);
   warnIfStale();
   // V8's code cache on disk (Node's own, in the temp dir): later runs skip compiling the CLI's modules.
-  enableCompileCache();
+  // Looked up on the module object: a named import of it is a link error on the older node this file
+  // also starts under.
+  nodeModule.enableCompileCache?.();
   await import(compiledMain.href);
 }
