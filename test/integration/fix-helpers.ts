@@ -1,5 +1,6 @@
 // Shared by the fix-*.test.ts files: the lab as a cluster named after its kube context, workers
 // (in-process or as the CLI child process), running runbooks, and reading back what changed.
+import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -353,7 +354,21 @@ export async function openRunbookSession(): Promise<RunbookSession> {
   return { worker, client, connection };
 }
 
+/**
+ * Stops the file's worker. A change run its tests left open (a failed test) is terminated first, so one
+ * failure cannot hold the cluster's change slot and fail every file after it.
+ */
 export async function closeRunbookSession(session: Partial<RunbookSession>): Promise<void> {
+  if (session.client) await terminateOpenChange(session.client);
   await session.worker?.stop();
   await session.connection?.close();
+}
+
+async function terminateOpenChange(client: Client): Promise<void> {
+  const handle = client.workflow.getHandle(changeWorkflowId(cluster));
+  const status = await handle.describe().then(
+    (description) => description.status.name,
+    () => 'NONE',
+  );
+  if (status === 'RUNNING') await handle.terminate('the test file ended with this run still open');
 }

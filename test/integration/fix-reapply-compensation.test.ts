@@ -1,3 +1,4 @@
+import { progressQuery } from '../../workflows/messages.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -16,7 +17,6 @@ import {
   expectClusterClean,
   finish,
   leftoverPins,
-  progressOf,
   deleteAllMetallbConfig,
   root,
   start,
@@ -109,19 +109,19 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await blockPoolCreation();
     const handle = await start(client, 'reapply-config', { mode: 'recreate' });
     // Compensation keeps retrying the restore while the policy still blocks rp-b; lift it then.
+    // The query's own error (not swallowed) goes into the timeout message, should it never answer.
     const compensating = await eventually(
       'the run to compensate',
       async () => {
-        const p = await progressOf(handle);
-        return p?.phase === 'compensating' && p.current === 'restore-config' ? p : undefined;
+        const p = await handle.query(progressQuery);
+        return p.phase === 'compensating' && p.current === 'restore-config' ? p : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 100 },
-    );
+    ).finally(unblockPoolCreation);
     expect(compensating.steps.find((s) => s.id === 'recreate-config')).toMatchObject({ status: 'failed' });
     expect(compensating.steps.find((s) => s.id === 'recreate-config')?.detail).toContain(
       'creating pool rp-b is blocked by the test policy',
     );
-    await unblockPoolCreation();
 
     const run = await finish(handle, 'reapply-config-recreate-compensated');
     expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: /);
