@@ -2,6 +2,7 @@
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { RunbookActivities } from '../activities/index.js';
 import { nonRetryableFailureTypes as nonRetryableErrorTypes } from '../domain/failures.js';
+import { compensationActivitySeconds } from '../domain/runbooks/time-budget.js';
 
 // 409 / 429 / 5xx / network errors are retried with exponential backoff.
 const kubeRetry: RetryPolicy = {
@@ -28,6 +29,7 @@ export const waitActivities = proxyActivities<RunbookActivities>({
  */
 export const compensationActivities = proxyActivities<RunbookActivities>({
   startToCloseTimeout: '2m',
-  scheduleToCloseTimeout: '10m',
+  // The re-create's time budget (domain/runbooks/time-budget.ts) counts on this bound.
+  scheduleToCloseTimeout: compensationActivitySeconds * 1000,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
 });

@@ -78,12 +78,6 @@ function secondsLeftInRun(): number | null {
   return expires ? (expires.getTime() - Date.now()) / 1000 : null;
 }
 
-/** Why the re-create must not start: the MetalLB version cannot hold IPs, or too little time is left. */
-function recreateRefusal(run: ReapplyRun, mechanism: ReturnType<typeof pinMechanismFor>): string | null {
-  if ('refusal' in mechanism) return mechanism.refusal;
-  return recreateTimeRefusal(secondsLeftInRun(), run.limits);
-}
-
 /** Fails the pin step before any write: pins cannot hold the IPs, or the run could not finish in time. */
 async function refusePins(run: ReapplyRun, refusal: string): Promise<never> {
   const refused = nonRetryableFailure('PinRefused', refusal);
@@ -94,8 +88,9 @@ async function refusePins(run: ReapplyRun, refusal: string): Promise<never> {
 /** Delete and re-create every object without changing any healthy Service's IP. */
 export async function reapplyRecreate(run: ReapplyRun): Promise<RunbookResult> {
   const mechanism = pinMechanismFor(run.metallb.version);
-  const refusal = recreateRefusal(run, mechanism);
-  if (refusal !== null || 'refusal' in mechanism) return refusePins(run, refusal ?? 'no pin mechanism');
+  if ('refusal' in mechanism) return refusePins(run, mechanism.refusal);
+  const tooLittleTime = recreateTimeRefusal(secondsLeftInRun(), run.limits);
+  if (tooLittleTime !== null) return refusePins(run, tooLittleTime);
   const pins = await pinAll(run, mechanism.annotations).catch((error: unknown) => unpinBeforeAnyDelete(run, error));
   let evidence: string;
   try {

@@ -3,7 +3,7 @@
 // only start when the time left covers it and its compensation at their worst.
 import type { WaitLimits } from './types.js';
 
-/** Worst case of one compensation activity (its schedule-to-close timeout in workflows/activity-options.ts). */
+/** Worst case of one compensation activity: workflows/activity-options.ts uses it as its schedule-to-close timeout. */
 export const compensationActivitySeconds = 600;
 
 /**

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import { metallbAt } from './stub-activities.js';
 import { namesOf, openTestBed, runWorkflow, type WorkflowTestBed } from './workflow-env.js';
 
 const timedOut = (what: string) => ApplicationFailure.nonRetryable(`timed out waiting for ${what}`, 'DeadlineExceeded');
@@ -148,13 +149,7 @@ describe('reapply-config on stub activities', () => {
   it('on MetalLB v0.13.12: pins with metallb.universe.tf/loadBalancerIPs, the only one it reads', async () => {
     const run = await runWorkflow(bed, 'reapplyConfig', recreate, {
       stubs: {
-        findMetallbWorkloads: async () => ({
-          namespace: 'metallb-system',
-          controller: 'controller',
-          speaker: 'speaker',
-          lbClass: null,
-          version: 'v0.13.12',
-        }),
+        findMetallbWorkloads: metallbAt('v0.13.12'),
       },
     });
     expect(run.error).toBeUndefined();
@@ -166,13 +161,7 @@ describe('reapply-config on stub activities', () => {
   it('on a MetalLB that reads no pin annotation (v0.12.1): refuses before any write', async () => {
     const run = await runWorkflow(bed, 'reapplyConfig', recreate, {
       stubs: {
-        findMetallbWorkloads: async () => ({
-          namespace: 'metallb-system',
-          controller: 'controller',
-          speaker: 'speaker',
-          lbClass: null,
-          version: 'v0.12.1',
-        }),
+        findMetallbWorkloads: metallbAt('v0.12.1'),
       },
     });
     expect(namesOf(run.calls).filter((name) => writes.includes(name) || name === 'unpinServiceIps')).toEqual([]);

@@ -46,14 +46,17 @@ export const backup: ConfigBackup = {
 
 type Stubs = { [Name in keyof RunbookActivities]: (input: never) => Promise<unknown> };
 
+/** findMetallbWorkloads stubbed to report MetalLB at this version in metallb-system. */
+export const metallbAt = (version: string) => async () => ({
+  namespace: 'metallb-system',
+  controller: 'controller',
+  speaker: 'speaker',
+  lbClass: null,
+  version,
+});
+
 const healthy: Stubs = {
-  findMetallbWorkloads: async () => ({
-    namespace: 'metallb-system',
-    controller: 'controller',
-    speaker: 'speaker',
-    lbClass: null,
-    version: 'v0.16.1',
-  }),
+  findMetallbWorkloads: metallbAt('v0.16.1'),
   readClusterFacts: async () => facts,
   restartWorkload: async () => ({ generation: 2, changed: true }),
   waitForRolloutComplete: async () => ({
