@@ -18,6 +18,7 @@ import {
   labClients,
   removeNamespace,
   uniqueName,
+  restartLabController,
 } from './helpers.js';
 import { applyObjects, readManifestDir } from '../../lab/kube.js';
 
@@ -235,5 +236,8 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
     );
     await removeNamespace(ns);
     await deleteAllMetallbConfig();
+    // Its watches survived a CRD deletion, but were slow to see deletions afterwards (a run after this file
+    // waited ~60 s for "config reloaded"): the next file gets a freshly started controller.
+    await restartLabController();
   });
 });

@@ -9,7 +9,9 @@ import {
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { Connection, Client } from '@temporalio/client';
-import type { LabRecord } from '../../lab/record.js';
+import { readControllerState, type LabRecord } from '../../lab/record.js';
+import { mergePatch } from '../../kube/apis.js';
+import { deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
 
 export function lab(): LabRecord {
   return inject('lab');
@@ -229,4 +231,34 @@ export async function createServedPool(fixture: ServedPool): Promise<void> {
     await createLoadBalancer(fixture.namespace, name);
     await waitForIp(fixture.namespace, name);
   }
+}
+
+/**
+ * `kubectl rollout restart deployment/controller` on the lab, waiting until the supervisor runs the new pod:
+ * for a test that broke the controller's watches (deleted its CRDs, say) to hand the next test a fresh one.
+ */
+export async function restartLabController(): Promise<void> {
+  const { apps, namespace } = labClients();
+  const body = restartPatch(`test-${Date.now()}`);
+  const patched = await apps.patchNamespacedDeployment({ name: 'controller', namespace, body }, mergePatch);
+  const generation = patched.metadata?.generation ?? 0;
+  await eventually(
+    'the controller rollout to complete',
+    async () => {
+      const deployment = await apps.readNamespacedDeployment({ name: 'controller', namespace });
+      const observed = (deployment.status?.observedGeneration ?? 0) >= generation;
+      return observed && deploymentRolloutStatus(deployment).phase === 'done' ? true : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  const { items } = await labClients().core.listNamespacedPod({ namespace, labelSelector: 'component=controller' });
+  const current = new Set(items.filter((pod) => !pod.metadata?.deletionTimestamp).map((pod) => pod.metadata?.name));
+  await eventually(
+    'the supervisor to run the controller as the new pod',
+    () => {
+      const state = readControllerState(lab().stateDir);
+      return state?.running && current.has(state.podName ?? '') ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
