@@ -9,6 +9,7 @@ import {
   createNamespace,
   createPool,
   deleteAllMetallbConfig,
+  eventually,
   lab,
   labClients,
   removeNamespace,
@@ -85,7 +86,8 @@ describe('the global setup clears what an aborted run left on a reused lab', () 
     await createLoadBalancer(ns, 'web');
     controllerPid = readControllerState(lab().stateDir)!.pid!;
     process.kill(controllerPid, 'SIGSTOP');
-    expect(processState(controllerPid)).toBe('T');
+    // The signal is delivered asynchronously: /proc can still say "R" for a moment.
+    await eventually('the controller to be stopped', () => (processState(controllerPid) === 'T' ? true : undefined));
 
     await clearLeftovers(lab(), () => undefined);
 
