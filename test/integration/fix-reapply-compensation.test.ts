@@ -1,3 +1,4 @@
+import { defaultWaitLimits } from '../../domain/runbooks/types.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { execFile } from 'node:child_process';
@@ -104,45 +105,56 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     await deleteAllMetallbConfig();
   });
 
-  it('the API server rejects a re-created pool: the backup and every IP come back before the run fails', async () => {
-    const before = { ips: await allServiceIps(), specs: await configSpecs() };
-    await blockPoolCreation();
-    const handle = await start(client, 'reapply-config', { mode: 'recreate' });
-    // Compensation keeps retrying the restore while the policy still blocks rp-b; lift it then.
-    // The query's own error (not swallowed) goes into the timeout message, should it never answer.
-    const compensating = await eventually(
-      'the run to compensate',
-      async () => {
-        const p = await handle.query(progressQuery);
-        return p.phase === 'compensating' && p.current === 'restore-config' ? p : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    ).finally(unblockPoolCreation);
-    expect(compensating.steps.find((s) => s.id === 'recreate-config')).toMatchObject({ status: 'failed' });
-    expect(compensating.steps.find((s) => s.id === 'recreate-config')?.detail).toContain(
-      'creating pool rp-b is blocked by the test policy',
-    );
+  it(
+    'the API server rejects a re-created pool: the backup and every IP come back before the run fails',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const before = { ips: await allServiceIps(), specs: await configSpecs() };
+      await blockPoolCreation();
+      const handle = await start(client, 'reapply-config', { mode: 'recreate' });
+      // Compensation keeps retrying the restore while the policy still blocks rp-b; lift it then.
+      // The server's history says when compensation started restoring (no worker needed to answer); the run may
+      // first wait its own deadline for the deletions to be processed.
+      const compensating = await eventually(
+        'the run to compensate',
+        async () => {
+          const { events } = await handle.fetchHistory();
+          const restoring = (events ?? []).some(
+            (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'restoreConfigObject',
+          );
+          const progress = restoring ? await handle.query(progressQuery) : undefined;
+          return progress?.phase === 'compensating' ? progress : undefined;
+        },
+        { timeoutMs: (defaultWaitLimits.configProcessedSeconds + 90) * 1000, intervalMs: 200 },
+      ).finally(unblockPoolCreation);
+      expect(compensating.steps.find((s) => s.id === 'recreate-config')).toMatchObject({ status: 'failed' });
+      expect(compensating.steps.find((s) => s.id === 'recreate-config')?.detail).toContain(
+        'creating pool rp-b is blocked by the test policy',
+      );
 
-    const run = await finish(handle, 'reapply-config-recreate-compensated');
-    expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: /);
-    expect(run.failure).toMatch(/create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; /);
-    expect(run.failure).toMatch(
-      /; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/,
-    );
-    expect(run.progress.phase).toBe('failed');
-    expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
-      ['restore-config', 'done'],
-      ['restore-wait-ips', 'done'],
-      ['restore-auto-assign', 'done'],
-      ['restore-unpin', 'done'],
-    ]);
-    const specs = await configSpecs();
-    expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
-    for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
-    expect(await allServiceIps()).toEqual(before.ips);
-    expect(await leftoverPins(ns)).toEqual([]);
-    await expectClusterClean();
-  });
+      const run = await finish(handle, 'reapply-config-recreate-compensated');
+      expect(run.failure).toMatch(/^reapply-config --recreate failed: Re-create the objects from the backup .*: /);
+      expect(run.failure).toMatch(/create IPAddressPool\/rp-b: .*creating pool rp-b is blocked by the test policy; /);
+      expect(run.failure).toMatch(
+        /; restored the backup \(7 object\(s\)\) and every pinned Service has its previous IP$/,
+      );
+      expect(run.progress.phase).toBe('failed');
+      expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
+        ['restore-config', 'done'],
+        ['restore-wait-ips', 'done'],
+        ['restore-auto-assign', 'done'],
+        ['restore-unpin', 'done'],
+      ]);
+      const specs = await configSpecs();
+      expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
+      for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
+      expect(await allServiceIps()).toEqual(before.ips);
+      expect(await leftoverPins(ns)).toEqual([]);
+      await expectClusterClean();
+    },
+  );
 
   it("the failed run's backup can still be written as YAML from its history", async () => {
     const command = ['fix', 'reapply-config', '--backup-of', changeWorkflowId(cluster), '--backup-file', backupFile];
