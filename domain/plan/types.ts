@@ -88,9 +88,23 @@ export interface PlannedPin {
 
 /** One write of the plan, applied and verified before the next. */
 export type PlanStep =
-  | { action: 'create' | 'update'; kind: ConfigKind; name: string; manifest: Record<string, unknown>; why: string }
-  | { action: 'delete'; kind: ConfigKind; name: string; why: string }
+  | (ObjectWrite & { action: 'create' | 'update'; manifest: Record<string, unknown> })
+  | (ObjectWrite & { action: 'delete' })
   | { action: 'pin-services' | 'unpin-services'; pins: PlannedPin[]; why: string };
+
+/** What every object write of a plan carries. */
+export interface ObjectWrite {
+  kind: ConfigKind;
+  name: string;
+  /** One line for progress and the plan output. */
+  why: string;
+  /**
+   * true: the next step is written right after this one, without waiting for the controller in
+   * between: the two halves of a swap whose overlap the webhook forbids (delete old, create new),
+   * so the controller most likely sees both at once and the pinned Services keep their IPs.
+   */
+  followedImmediately?: boolean;
+}
 
 /** What the change does to one LoadBalancer Service. */
 export type ServiceOutcome = 'keeps' | 'changes' | 'loses' | 'gets' | 'stays-pending';
