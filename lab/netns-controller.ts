@@ -63,6 +63,12 @@ async function main(): Promise<void> {
   process.stdin.resume();
 }
 
+// Nothing of ours may reach the pod log: an unexpected error is reported on fd 3 and ends the controller too.
+process.on('uncaughtException', (error) => {
+  report({ event: 'error', message: error.stack ?? error.message });
+  process.exit(1);
+});
+
 main().catch((error: unknown) => {
   report({ event: 'error', message: (error as Error).message });
   process.exit(1);

@@ -10,11 +10,17 @@ import {
   deleteAllMetallbConfig,
   eventually,
   ingressIps,
+  lab,
   labClients,
   removeNamespace,
   serviceEvents,
   uniqueName,
+  waitWebhookServing,
 } from './helpers.js';
+import { classifyKubeError } from '../../domain/kube-errors.js';
+import { readControllerState } from '../../lab/record.js';
+import { restartPatch } from '../../domain/rollout.js';
+import { mergePatch } from '../../kube/apis.js';
 import { buildPoolIndex, parsePoolAddresses } from '../../domain/addresses.js';
 import { parseMetallbLog } from '../../domain/metallb-logs.js';
 
@@ -140,5 +146,97 @@ describe('the lab runs the real MetalLB controller', () => {
       }));
       writeFileSync(path.join(fixturesDir, 'pool-shrunk.events.json'), JSON.stringify(slim, null, 2) + '\n');
     }
+  });
+});
+
+/** The pools on the lab, by name and spec (what a dry run must leave unchanged). */
+async function storedPools(): Promise<{ name: string; addresses: unknown }[]> {
+  const { custom, namespace } = labClients();
+  const list = (await custom.listNamespacedCustomObject({
+    group: 'metallb.io',
+    version: 'v1beta1',
+    namespace,
+    plural: 'ipaddresspools',
+  })) as { items: { metadata: { name: string }; spec: { addresses: unknown } }[] };
+  return list.items.map((item) => ({ name: item.metadata.name, addresses: item.spec.addresses })).sort();
+}
+
+/** Creates a pool (server-side dry run when asked) and returns the API server's error message, or 'created'. */
+async function tryCreatePool(name: string, addresses: string[], dryRun: boolean): Promise<string> {
+  const { custom, namespace } = labClients();
+  try {
+    await custom.createNamespacedCustomObject({
+      group: 'metallb.io',
+      version: 'v1beta1',
+      namespace,
+      plural: 'ipaddresspools',
+      body: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec: { addresses } },
+      ...(dryRun ? { dryRun: 'All' } : {}),
+    });
+    return 'created';
+  } catch (error) {
+    return classifyKubeError(error).message;
+  }
+}
+
+describe("the lab serves MetalLB's real validating webhook", () => {
+  beforeAll(async () => {
+    await deleteAllMetallbConfig();
+  });
+  afterAll(async () => {
+    await deleteAllMetallbConfig();
+  });
+
+  it("denies a dry run of an overlapping pool and of a bare IP with the webhook's message; nothing is stored", async () => {
+    expect(lab().webhook).not.toBeNull();
+    await createPool('webhook-base', ['198.51.100.0/26']);
+    const before = await storedPools();
+
+    const overlap = await tryCreatePool('webhook-overlap', ['198.51.100.32/27'], true);
+    expect(overlap).toBe(
+      'admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: ' +
+        'CIDR "198.51.100.32/27" in pool "webhook-overlap" overlaps with already defined CIDR "198.51.100.0/26"',
+    );
+    const bare = await tryCreatePool('webhook-bare', ['203.0.113.77'], true);
+    expect(bare).toBe(
+      'admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: ' +
+        'parsing address pool webhook-bare: invalid CIDR "203.0.113.77" in pool "webhook-bare": invalid CIDR "203.0.113.77"',
+    );
+    // A valid dry run is admitted and not stored either.
+    expect(await tryCreatePool('webhook-valid', ['203.0.113.0/28'], true)).toBe('created');
+    expect(await storedPools()).toEqual(before);
+  });
+
+  it('fails creates with "failed calling webhook" while the controller restarts, and admits them once it is back', async () => {
+    const { apps, namespace } = labClients();
+    const before = readControllerState(lab().stateDir)!;
+    await apps.patchNamespacedDeployment(
+      { name: 'controller', namespace, body: restartPatch(`webhook-test-${Date.now()}`) },
+      mergePatch,
+    );
+    let attempt = 0;
+    const next = () => `webhook-restart-${(attempt += 1)}`;
+    // Observed, no sleeps: keep creating until one fails for want of the webhook...
+    const failure = await eventually(
+      'a create to fail while the old controller is gone',
+      async () => {
+        const result = await tryCreatePool(next(), [`198.51.100.${64 + (attempt % 16) * 4}/30`], true);
+        return result.includes('failed calling webhook') ? result : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
+    console.log(`[webhook] during the restart: ${failure}`);
+    expect(failure).toMatch(/failed calling webhook "ipaddresspoolvalidationwebhook\.metallb\.io"/);
+    // ...then until the new controller admits one, for real this time.
+    const name = uniqueName('after-restart');
+    await eventually(
+      'a create to be admitted by the new controller',
+      async () => ((await tryCreatePool(name, ['198.51.100.128/28'], false)) === 'created' ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const after = readControllerState(lab().stateDir)!;
+    expect(after.pid).not.toBe(before.pid);
+    expect((await storedPools()).map((pool) => pool.name)).toContain(name);
+    await waitWebhookServing();
   });
 });
