@@ -24,7 +24,10 @@ export function describeEndpoint(endpoint: Endpoint): string {
 }
 
 function dial(target: Endpoint): Socket {
-  return 'port' in target ? createConnection({ host: loopback, port: target.port }) : createConnection(target.socket);
+  // Half-open both ways: a client that finishes sending still gets the whole answer.
+  return 'port' in target
+    ? createConnection({ host: loopback, port: target.port, allowHalfOpen: true })
+    : createConnection({ path: target.socket, allowHalfOpen: true });
 }
 
 /**
@@ -50,7 +53,9 @@ function pipeConnection(accepted: Socket, target: Endpoint, acceptedOnTcp: boole
 
 /** Starts one forward; resolves once it listens. A stale socket file from a killed process is replaced. */
 export function startForward(forward: Forward): Promise<Server> {
-  const server = createServer((accepted) => pipeConnection(accepted, forward.target, 'port' in forward.listen));
+  const server = createServer({ allowHalfOpen: true }, (accepted) =>
+    pipeConnection(accepted, forward.target, 'port' in forward.listen),
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     const ready = () => {

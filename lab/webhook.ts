@@ -99,36 +99,49 @@ export function labWebhookConfiguration(webhooks: readonly DerivedWebhook[], end
   };
 }
 
-/** A pool whose two CIDRs overlap: MetalLB's webhook denies it, so a dry run of it shows whether the webhook is called. */
-function overlappingProbePool() {
+/**
+ * A pool outside MetalLB's namespace: the webhook denies it before it validates anything, and
+ * without logging an error (an overlapping pool would be denied too, but with an error line in
+ * the controller's log that diagnosis then reports).
+ */
+function probePool() {
   return {
     apiVersion: 'metallb.io/v1beta1',
     kind: 'IPAddressPool',
     metadata: { name: `lab-webhook-probe-${randomBytes(3).toString('hex')}` },
-    spec: { addresses: ['192.0.2.248/30', '192.0.2.248/31'] },
+    spec: { addresses: ['192.0.2.248/30'] },
   };
 }
+
+/** Where the probe goes: any namespace but MetalLB's. */
+const probeNamespace = 'default';
 
 /** What a dry-run create of the probe pool shows about the webhook. */
 export type WebhookProbe = 'denied' | 'allowed' | 'unreachable';
 
 const deniedByMetallb = /admission webhook "ipaddresspoolvalidationwebhook\.metallb\.io" denied the request/;
 
-/** Server-side dry run (nothing stored) of an overlapping pool: denied by the webhook, allowed (not called), or neither. */
-export async function probeWebhook(kc: KubeConfig, namespace: string): Promise<WebhookProbe> {
+/**
+ * Server-side dry run (nothing stored) of a pool outside `metallbNamespace`: denied by the webhook,
+ * allowed (the webhook is not called), or neither (it is called but does not answer).
+ */
+export async function probeWebhook(kc: KubeConfig, metallbNamespace: string): Promise<WebhookProbe> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   try {
     await custom.createNamespacedCustomObject({
       group: 'metallb.io',
       version: 'v1beta1',
-      namespace,
+      namespace: probeNamespace,
       plural: 'ipaddresspools',
-      body: overlappingProbePool(),
+      body: probePool(),
       dryRun: 'All',
     });
     return 'allowed';
   } catch (error) {
-    return deniedByMetallb.test(classifyKubeError(error).message) ? 'denied' : 'unreachable';
+    const message = classifyKubeError(error).message;
+    return deniedByMetallb.test(message) && message.includes(`must be created in ${metallbNamespace} namespace`)
+      ? 'denied'
+      : 'unreachable';
   }
 }
 
@@ -140,7 +153,7 @@ export interface LabWebhook {
 }
 
 /**
- * On: applies the configuration and waits until a dry run of an overlapping pool is denied.
+ * On: applies the configuration and waits until a dry run of a pool outside MetalLB's namespace is denied.
  * Off: deletes it and waits until the same dry run is allowed (the API server no longer calls the webhook).
  */
 export async function setLabWebhook(lab: LabWebhook, enabled: boolean, timeoutMs = 60_000): Promise<void> {
@@ -154,7 +167,9 @@ export async function setLabWebhook(lab: LabWebhook, enabled: boolean, timeoutMs
   const wanted: WebhookProbe = enabled ? 'denied' : 'allowed';
   let seen: WebhookProbe | undefined;
   await waitFor(
-    enabled ? 'the MetalLB webhook to deny an overlapping pool' : 'the API server to stop calling the MetalLB webhook',
+    enabled
+      ? 'the MetalLB webhook to deny a pool outside its namespace'
+      : 'the API server to stop calling the MetalLB webhook',
     async () => (seen = await probeWebhook(lab.kc, lab.namespace)) === wanted,
     { timeoutMs, intervalMs: 200 },
   ).catch((error: Error) => {

@@ -268,7 +268,8 @@ export async function restartLabController(): Promise<void> {
 
 /**
  * Switches the lab's MetalLB validating webhook on or off, waiting for the observed effect: on,
- * a server-side dry run of an overlapping pool is denied; off, the same dry run is allowed.
+ * a server-side dry run of a pool outside MetalLB's namespace is denied (the webhook's
+ * first check, which logs no error); off, the same dry run is allowed.
  */
 export async function setWebhook(enabled: boolean): Promise<void> {
   const record = lab();
@@ -293,7 +294,7 @@ export async function waitWebhookServing(timeoutMs = 30_000): Promise<void> {
   const { kc, namespace } = labClients();
   if (!lab().webhook || !(await labWebhookPresent(kc))) return;
   await eventually(
-    'the MetalLB webhook to answer (deny an overlapping pool)',
+    'the MetalLB webhook to answer (deny a pool outside its namespace)',
     async () => ((await probeWebhook(kc, namespace)) === 'denied' ? true : undefined),
     { timeoutMs, intervalMs: 100 },
   );
