@@ -397,7 +397,11 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   if (record.metallbHealthUrl) await waitHealthy('MetalLB controller /readyz', record.metallbHealthUrl, 60_000);
   // On by default, as in every MetalLB install; `up` turns it back on after `lab webhook off`.
   if (record.webhook) await setLabWebhook(labWebhook(record), true);
-  else log(`MetalLB ${record.metallbVersion}: the lab serves no validating webhook for this version`);
+  else {
+    // A configuration left by this lab's v0.16 run would point the API server at a webhook nobody serves.
+    await setLabWebhook(labWebhook(record), false);
+    log(`MetalLB ${record.metallbVersion}: the lab serves no validating webhook for this version`);
+  }
   await waitTemporal(record.temporalAddress);
   return record;
 }

@@ -119,7 +119,13 @@ export function ensureWebhookTls(stateDir: string): WebhookTls {
   const extensions = path.join(certDir, 'tls.ext');
   writeFileSync(
     extensions,
-    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n',
+    [
+      'subjectAltName=IP:127.0.0.1',
+      'extendedKeyUsage=serverAuth',
+      'keyUsage=critical,digitalSignature',
+      'basicConstraints=CA:FALSE',
+      '',
+    ].join('\n'),
   );
   openssl([
     ...['req', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],

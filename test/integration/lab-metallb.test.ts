@@ -187,7 +187,7 @@ describe("the lab serves MetalLB's real validating webhook", () => {
     await deleteAllMetallbConfig();
   });
 
-  it("denies a dry run of an overlapping pool and of a bare IP with the webhook's message; nothing is stored", async () => {
+  it("denies dry runs of an overlapping pool and of a bare IP with the webhook's message; stores nothing", async () => {
     expect(lab().webhook).not.toBeNull();
     await createPool('webhook-base', ['198.51.100.0/26']);
     const before = await storedPools();
@@ -200,14 +200,15 @@ describe("the lab serves MetalLB's real validating webhook", () => {
     const bare = await tryCreatePool('webhook-bare', ['203.0.113.77'], true);
     expect(bare).toBe(
       'admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: ' +
-        'parsing address pool webhook-bare: invalid CIDR "203.0.113.77" in pool "webhook-bare": invalid CIDR "203.0.113.77"',
+        'parsing address pool webhook-bare: ' +
+        'invalid CIDR "203.0.113.77" in pool "webhook-bare": invalid CIDR "203.0.113.77"',
     );
     // A valid dry run is admitted and not stored either.
     expect(await tryCreatePool('webhook-valid', ['203.0.113.0/28'], true)).toBe('created');
     expect(await storedPools()).toEqual(before);
   });
 
-  it('fails creates with "failed calling webhook" while the controller restarts, and admits them once it is back', async () => {
+  it('fails creates with "failed calling webhook" while the controller restarts, admits them once back', async () => {
     const { apps, namespace } = labClients();
     const before = readControllerState(lab().stateDir)!;
     await apps.patchNamespacedDeployment(
