@@ -88,7 +88,10 @@ describe('the lab runs the real MetalLB controller', () => {
     expect(json.every((l) => l.level !== null && l.time !== null)).toBe(true);
     expect(goKit.some((l) => l.cause === 'ip-allocated' && l.fields.controller === undefined)).toBe(true);
     expect(goKit.some((l) => l.fields.controller === 'PoolReconciler')).toBe(true);
-    expect(lines.filter((l) => l.kind === 'unparsed')).toEqual([]);
+    // Go's net/http logs a connection that closed before its TLS handshake (a webhook call the API server
+    // gave up on while a test had the controller SIGSTOPped): plain text, as in a cluster.
+    const abandonedTls = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d http: TLS handshake error from 127\.0\.0\.1:\d+: EOF$/;
+    expect(lines.filter((l) => l.kind === 'unparsed' && !abandonedTls.test(l.raw))).toEqual([]);
   });
 
   it('clears and reassigns (or fails to allocate) when the pool shrinks away from the IP (v0.16 behaviour)', async () => {
