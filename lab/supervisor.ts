@@ -7,7 +7,7 @@
  * Run by the lab as a detached process: `node --import tsx lab/supervisor.ts <state dir>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,10 +172,10 @@ function writeState(): void {
         running: !current.exited && current.pid !== undefined,
       }
     : { pid: null, podName: null, startedAt: null, logFile: null, restarts, running: false };
-  writeFileSync(
-    path.join(stateDir, 'controller.json'),
-    JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2),
-  );
+  // Written whole then renamed: tests and `lab status` read it at any moment.
+  const file = path.join(stateDir, 'controller.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2));
+  renameSync(`${file}.tmp`, file);
 }
 
 /** Every MetalLB pod gets a kwok Logs object pointing at its file, created once. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import path from 'node:path';
 import {
@@ -238,9 +239,56 @@ describe("the lab serves MetalLB's real validating webhook", () => {
       async () => ((await tryCreatePool(name, ['198.51.100.128/28'], false)) === 'created' ? true : undefined),
       { timeoutMs: 60_000, intervalMs: 100 },
     );
-    const after = readControllerState(lab().stateDir)!;
-    expect(after.pid).not.toBe(before.pid);
+    const after = await eventually('controller.json to name the new controller', () => {
+      const state = readControllerState(lab().stateDir);
+      return state?.running && state.pid !== before.pid ? state : undefined;
+    });
+    expect(after.podName).not.toBe(before.podName);
     expect((await storedPools()).map((pool) => pool.name)).toContain(name);
     await waitWebhookServing();
+  });
+});
+
+/** GET over HTTPS without verifying the (self-signed) certificate: status and body. */
+function httpsGet(url: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += String(chunk)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
+/** TCP ports in LISTEN state in this (the host's) network namespace. */
+function hostListeningPorts(): Set<number> {
+  const rows = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+    readFileSync(file, 'utf8').trim().split('\n').slice(1),
+  );
+  return new Set(
+    rows
+      .map((row) => row.trim().split(/\s+/))
+      .filter((fields) => fields[3] === '0A')
+      .map((fields) => parseInt(fields[1]!.split(':').pop()!, 16)),
+  );
+}
+
+describe("the controller runs in its own network namespace, reached through the lab's ports", () => {
+  it('serves /readyz and authenticated metrics on the lab ports; nothing on the host listens on 9443', async () => {
+    const record = lab();
+    const metricsForward = record.metallbIsolation!.hostForwards.find(
+      (forward) => 'socket' in forward.target && forward.target.socket.endsWith('metrics.sock'),
+    )!;
+    const metricsPort = (metricsForward.listen as { port: number }).port;
+    const token = labClients().kc.getCurrentUser()!.token!;
+    const metrics = await httpsGet(`https://127.0.0.1:${metricsPort}/metrics`, token);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^metallb_/m);
+    const ready = await fetch(record.metallbHealthUrl!);
+    expect(ready.status).toBe(200);
+    const listening = hostListeningPorts();
+    expect(listening.has(record.webhook!.port)).toBe(true);
+    expect(listening.has(9443), 'a process on the host listens on 9443').toBe(false);
   });
 });
