@@ -71,8 +71,10 @@ async function buildComponent(component: Component, log: (line: string) => void)
     }
     for (const asset of component.assets ?? []) {
       const source = await moduleSourceDir(moduleDir, asset.module);
+      mkdirSync(path.dirname(path.join(staging, asset.to)), { recursive: true });
       cpSync(path.join(source, asset.from), path.join(staging, asset.to), { recursive: true });
     }
+    component.afterBuild?.(staging);
     writeFileSync(path.join(staging, '.complete'), `${component.name} ${cached.version}\n`);
     rmSync(cached.dir, { recursive: true, force: true });
     mkdirSync(path.dirname(cached.dir), { recursive: true });

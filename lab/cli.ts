@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { table as newTable } from '../client/terminal.js';
 import { labConfig } from './config.js';
-import { labDown, labEnv, labStatus, labUp } from './lab.js';
+import { labDown, labEnv, labStatus, labUp, labWebhook } from './lab.js';
+import { setLabWebhook } from './webhook.js';
 import { cacheReport } from './build.js';
 import { readDaemon } from './processes.js';
 import type { LabRecord } from './record.js';
@@ -17,6 +18,12 @@ function printWhere(record: LabRecord): void {
     ['Temporal gRPC', record.temporalAddress],
     ['Temporal Web UI', record.temporalUi],
     ['MetalLB', `${record.metallbVersion} controller in ${record.namespace}`],
+    [
+      'MetalLB webhook',
+      record.webhook
+        ? `https://127.0.0.1:${record.webhook.port} (9443 in the controller's network namespace)`
+        : `not served for ${record.metallbVersion}`,
+    ],
     ['fake nodes', record.nodes.join(', ')],
     ['state', record.stateDir],
   );
@@ -93,6 +100,18 @@ program
         : (readDaemon(config.stateDir, name)?.logFile ?? path.join(config.stateDir, 'logs', `${name}.log`));
     if (!file || !existsSync(file)) throw new Error(`no log for "${name}" in ${config.stateDir}`);
     console.log(readFileSync(file, 'utf8').trimEnd().split('\n').slice(-Number(opts.lines)).join('\n'));
+  });
+
+program
+  .command('webhook')
+  .description("switch MetalLB's validating webhook on (the default) or off: off, the API server no longer calls it")
+  .argument('<state>', 'on or off')
+  .action(async (state: string) => {
+    if (state !== 'on' && state !== 'off') throw new Error(`webhook takes "on" or "off", not "${state}"`);
+    const record = labStatus({ name: labName() }).record;
+    if (!record) throw new Error('the lab was never started: run `npm run lab -- up` first');
+    await setLabWebhook(labWebhook(record), state === 'on');
+    console.log(`[lab] MetalLB webhook ${state}`);
   });
 
 program

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { manifestAsset, writeDerivedWebhooks } from './webhook.js';
 
 /**
  * The lab's server programs. Versions are pinned in exactly one place: each component's wrapper
@@ -18,6 +19,8 @@ export interface Component {
   ldflags: (version: string) => string[];
   /** Files copied from the module source into the cache next to the binaries (CRDs, kwok stages). */
   assets?: { module: string; from: string; to: string }[];
+  /** Run on the staging directory once binaries and assets are in place (derives data kept in the cache). */
+  afterBuild?: (dir: string) => void;
   /** Built only when asked for (e.g. the legacy MetalLB used to reproduce fail-static stale config). */
   onDemand?: boolean;
 }
@@ -41,7 +44,11 @@ const metallbComponent = (name: string, dir: string): Component => ({
   versionModule: 'go.universe.tf/metallb',
   packages: [{ pkg: 'go.universe.tf/metallb/controller', binary: 'metallb-controller' }],
   ldflags: () => [],
-  assets: [{ module: 'go.universe.tf/metallb', from: 'config/crd/bases', to: 'crds' }],
+  assets: [
+    { module: 'go.universe.tf/metallb', from: 'config/crd/bases', to: 'crds' },
+    { module: 'go.universe.tf/metallb', from: 'config/manifests/metallb-native.yaml', to: manifestAsset },
+  ],
+  afterBuild: writeDerivedWebhooks,
   onDemand: name !== 'metallb',
 });
 

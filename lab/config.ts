@@ -13,6 +13,8 @@ const portOffsets = {
   temporalMetrics: 8,
   metallbMetrics: 9,
   metallbHealth: 10,
+  /** The host end of the controller's webhook (9443 inside its own network namespace). */
+  metallbWebhook: 11,
 } as const;
 export type LabPort = keyof typeof portOffsets;
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
@@ -9,9 +9,17 @@ import { metallbComponentFor } from './components.js';
 import { apiServerUrl, labConfig, temporalAddress, temporalUiUrl, type LabConfig, type LabOptions } from './config.js';
 import { applyObjects, labKubeConfig, readManifestDir } from './kube.js';
 import { controllerDeployment, fakeNode, namespace, speakerDaemonSet } from './manifests.js';
-import { ensurePki, writeKubeconfig } from './pki.js';
+import { ensurePki, ensureWebhookTls, writeKubeconfig } from './pki.js';
 import { listDaemons, runningDaemon, startDaemon, stopDaemon, stopPid, waitFor, type DaemonSpec } from './processes.js';
-import { podNamePlaceholder, readControllerState, readLabRecord, writeLabRecord, type LabRecord } from './record.js';
+import {
+  podNamePlaceholder,
+  readControllerState,
+  readLabRecord,
+  writeLabRecord,
+  type ControllerIsolation,
+  type LabRecord,
+} from './record.js';
+import { labWebhookConfiguration, readDerivedWebhooks, setLabWebhook, type LabWebhook } from './webhook.js';
 import { deploymentRolloutStatus, daemonSetRolloutStatus } from '../domain/rollout.js';
 
 export type Log = (line: string) => void;
@@ -171,17 +179,85 @@ function temporalSpec(config: LabConfig, bins: Map<string, BuiltComponent>): Dae
 
 function metallbArgs(config: LabConfig, version: string): string[] {
   const common = [`--kubeconfig=${config.kubeconfig}`, `--namespace=${config.namespace}`, '--log-level=info'];
-  if (version.startsWith('v0.13.')) {
-    // v0.13 has neither --pod-name nor a separate health port; metrics are plain HTTP.
+  if (isLegacyMetallb(version)) {
+    // v0.13 has neither --pod-name nor a separate health port; metrics are plain HTTP. Its webhook stays off.
     return [...common, '--webhook-mode=disabled', '--disable-cert-rotation', `--port=${config.ports.metallbMetrics}`];
   }
   return [
     ...common,
-    '--webhook-mode=disabled',
+    // The webhook serves on 9443 (fixed) with the lab CA's certificate from $TMPDIR; no rotator, no Secret.
+    '--webhook-mode=enabled',
+    '--disable-cert-rotation',
     `--port=${config.ports.metallbMetrics}`,
     `--health-probe-port=${config.ports.metallbHealth}`,
     `--pod-name=${podNamePlaceholder}`,
   ];
+}
+
+const isLegacyMetallb = (version: string) => version.startsWith('v0.13.');
+
+/** MetalLB's webhook port: `internal/k8s/k8s.go` webhookServer() has `Port: 9443` and no flag. */
+const metallbWebhookPort = 9443;
+
+/**
+ * The controller's own network namespace and the forwards across it: the API server's port inside
+ * leads to the host's API server; the lab's webhook, metrics and health ports on the host lead to
+ * the controller's ports inside.
+ */
+function controllerIsolation(config: LabConfig, withWebhook: boolean): ControllerIsolation {
+  const socketDir = path.join(config.stateDir, 'netns');
+  const socket = (name: string) => ({ socket: path.join(socketDir, `${name}.sock`) });
+  const p = config.ports;
+  const outward: [string, number, number][] = [
+    ['metrics', p.metallbMetrics, p.metallbMetrics],
+    ...(withWebhook
+      ? ([
+          ['health', p.metallbHealth, p.metallbHealth],
+          ['webhook', p.metallbWebhook, metallbWebhookPort],
+        ] as [string, number, number][])
+      : []),
+  ];
+  return {
+    socketDir,
+    hostForwards: [
+      { listen: socket('api'), target: { port: p.apiServer } },
+      ...outward.map(([name, hostPort]) => ({ listen: { port: hostPort }, target: socket(name) })),
+    ],
+    namespaceForwards: [
+      { listen: { port: p.apiServer }, target: socket('api') },
+      ...outward.map(([name, , insidePort]) => ({ listen: socket(name), target: { port: insidePort } })),
+    ],
+  };
+}
+
+/** Derives and writes the lab's ValidatingWebhookConfiguration; null for a MetalLB the lab serves no webhook for. */
+function prepareWebhook(config: LabConfig, metallb: BuiltComponent): LabRecord['webhook'] {
+  if (isLegacyMetallb(metallb.version)) return null;
+  const webhooks = readDerivedWebhooks(metallb.dir);
+  if (!webhooks.length) {
+    throw new Error(
+      `the MetalLB ${metallb.version} build in ${metallb.dir} has no derived webhooks; remove it to rebuild`,
+    );
+  }
+  const tls = ensureWebhookTls(config.stateDir);
+  const configuration = labWebhookConfiguration(webhooks, {
+    port: config.ports.metallbWebhook,
+    caPem: readFileSync(tls.caCert, 'utf8'),
+  });
+  const configurationFile = path.join(config.stateDir, 'webhook-configuration.json');
+  writeFileSync(configurationFile, `${JSON.stringify(configuration, null, 2)}\n`);
+  return { port: config.ports.metallbWebhook, configurationFile };
+}
+
+/** What `setLabWebhook` needs for a recorded lab. */
+export function labWebhook(record: LabRecord): LabWebhook {
+  return {
+    kc: labKubeConfig(record.kubeconfig),
+    namespace: record.namespace,
+    configuration: record.webhook
+      ? (JSON.parse(readFileSync(record.webhook.configurationFile, 'utf8')) as KubernetesObject)
+      : null,
+  };
 }
 
 async function waitTemporal(address: string): Promise<void> {
@@ -277,6 +353,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     speakerDaemonSet(config.namespace, metallbBuild.version),
   ]);
 
+  const webhook = prepareWebhook(config, metallbBuild);
   const record: LabRecord = {
     name: config.name,
     stateDir: config.stateDir,
@@ -289,9 +366,12 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     metallbVersion: metallbBuild.version,
     metallbBinary: metallbBuild.binary('metallb-controller'),
     metallbArgs: metallbArgs(config, metallbBuild.version),
-    metallbHealthUrl: metallbBuild.version.startsWith('v0.13.')
+    metallbHealthUrl: isLegacyMetallb(metallbBuild.version)
       ? null
       : `http://${config.host}:${config.ports.metallbHealth}/readyz`,
+    metallbEnv: { TMPDIR: path.join(config.stateDir, 'controller-tmp') },
+    metallbIsolation: controllerIsolation(config, webhook !== null),
+    webhook,
     kubernetesVersion: bins.get('kubernetes')!.version,
     nodes: Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i).metadata!.name!),
   };
@@ -315,15 +395,24 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     { timeoutMs: 60_000 },
   );
   if (record.metallbHealthUrl) await waitHealthy('MetalLB controller /readyz', record.metallbHealthUrl, 60_000);
+  // On by default, as in every MetalLB install; `up` turns it back on after `lab webhook off`.
+  if (record.webhook) await setLabWebhook(labWebhook(record), true);
+  else {
+    // A configuration left by this lab's v0.16 run would point the API server at a webhook nobody serves.
+    await setLabWebhook(labWebhook(record), false);
+    log(`MetalLB ${record.metallbVersion}: the lab serves no validating webhook for this version`);
+  }
   await waitTemporal(record.temporalAddress);
   return record;
 }
 
-/** Switching MetalLB versions restarts the supervisor so the new binary takes over. */
+/** Switching MetalLB versions (or how the controller runs) restarts the supervisor so the new setup takes over. */
 async function switchMetallbIfChanged(stateDir: string, next: LabRecord): Promise<void> {
   if (!existsSync(path.join(stateDir, 'lab.json'))) return;
   const previous = readLabRecord(stateDir);
-  if (previous.metallbBinary !== next.metallbBinary) await stopDaemon(stateDir, 'metallb-supervisor');
+  const howItRuns = (record: LabRecord) =>
+    JSON.stringify([record.metallbBinary, record.metallbArgs, record.metallbEnv, record.metallbIsolation]);
+  if (howItRuns(previous) !== howItRuns(next)) await stopDaemon(stateDir, 'metallb-supervisor');
 }
 
 export interface DownOptions {

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 
@@ -70,4 +71,72 @@ export function writeKubeconfig(file: string, server: string, pki: LabPki): void
     'current-context': labContext('admin'),
   };
   writeFileSync(file, stringify(config), { mode: 0o600 });
+}
+
+/** The lab CA and the webhook's serving certificate, where MetalLB's controller reads it. */
+export interface WebhookTls {
+  caCert: string;
+  /** The controller's TMPDIR: controller-runtime serves `$TMPDIR/k8s-webhook-server/serving-certs/tls.{crt,key}`. */
+  tmpDir: string;
+  servingCert: string;
+  servingKey: string;
+}
+
+const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+
+/** A self-signed P-256 CA (ten years), made once per lab. */
+function ensureLabCa(dir: string): { cert: string; key: string } {
+  const ca = { cert: path.join(dir, 'lab-ca.crt'), key: path.join(dir, 'lab-ca.key') };
+  if (existsSync(ca.cert) && existsSync(ca.key)) return ca;
+  openssl([
+    ...['req', '-x509', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+    ...['-keyout', ca.key, '-out', ca.cert, '-days', '3650', '-subj', '/CN=metallb-runbooks lab CA'],
+    ...['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+  ]);
+  chmodSync(ca.key, 0o600);
+  return ca;
+}
+
+/**
+ * Issues (once) a serving certificate for IP:127.0.0.1 from the lab CA, for MetalLB's webhook. The
+ * API server checks it against the caBundle of the ValidatingWebhookConfiguration, as in a cluster.
+ */
+export function ensureWebhookTls(stateDir: string): WebhookTls {
+  const dir = path.join(stateDir, 'pki');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ca = ensureLabCa(dir);
+  const tmpDir = path.join(stateDir, 'controller-tmp');
+  const certDir = path.join(tmpDir, 'k8s-webhook-server', 'serving-certs');
+  const tls: WebhookTls = {
+    caCert: ca.cert,
+    tmpDir,
+    servingCert: path.join(certDir, 'tls.crt'),
+    servingKey: path.join(certDir, 'tls.key'),
+  };
+  if (existsSync(tls.servingCert) && existsSync(tls.servingKey)) return tls;
+  mkdirSync(certDir, { recursive: true, mode: 0o700 });
+  const csr = path.join(certDir, 'tls.csr');
+  const extensions = path.join(certDir, 'tls.ext');
+  writeFileSync(
+    extensions,
+    [
+      'subjectAltName=IP:127.0.0.1',
+      'extendedKeyUsage=serverAuth',
+      'keyUsage=critical,digitalSignature',
+      'basicConstraints=CA:FALSE',
+      '',
+    ].join('\n'),
+  );
+  openssl([
+    ...['req', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+    ...['-keyout', tls.servingKey, '-out', csr, '-subj', '/CN=127.0.0.1'],
+  ]);
+  openssl([
+    ...['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial'],
+    ...['-out', tls.servingCert, '-days', '3650', '-extfile', extensions],
+  ]);
+  chmodSync(tls.servingKey, 0o600);
+  rmSync(csr, { force: true });
+  rmSync(extensions, { force: true });
+  return tls;
 }

@@ -2,6 +2,29 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+const EndpointSchema = z.union([z.object({ port: z.number().int() }), z.object({ socket: z.string() })]);
+/** One TCP-to-socket (or socket-to-TCP) forward of lab/bridge.ts. */
+export const ForwardSchema = z.object({ listen: EndpointSchema, target: EndpointSchema });
+
+/**
+ * The controller runs in its own user + network namespace (MetalLB's webhook port 9443 is fixed, so
+ * each lab needs its own loopback); these forwards cross it over Unix sockets in `socketDir`.
+ */
+export const ControllerIsolationSchema = z.object({
+  socketDir: z.string(),
+  /** Run by the supervisor on the host: the API server socket in, the webhook/metrics/health ports out. */
+  hostForwards: z.array(ForwardSchema),
+  /** Run inside the namespace, next to the controller. */
+  namespaceForwards: z.array(ForwardSchema),
+});
+export type ControllerIsolation = z.infer<typeof ControllerIsolationSchema>;
+
+/** The webhook the lab serves: the host port the API server calls and the configuration that points at it. */
+export const LabWebhookRecordSchema = z.object({
+  port: z.number().int(),
+  configurationFile: z.string(),
+});
+
 /** What `lab up` decided, saved in the state dir for `status`, `env`, `down`, the supervisor and tests. */
 export const LabRecordSchema = z.object({
   name: z.string(),
@@ -16,6 +39,12 @@ export const LabRecordSchema = z.object({
   metallbBinary: z.string(),
   metallbArgs: z.array(z.string()),
   metallbHealthUrl: z.string().nullable(),
+  /** Extra environment of the controller process (TMPDIR: where it reads the webhook's serving certificate). */
+  metallbEnv: z.record(z.string(), z.string()).default({}),
+  /** Null on a lab recorded before the controller got its own network namespace: it then runs on the host. */
+  metallbIsolation: ControllerIsolationSchema.nullable().default(null),
+  /** Null when the lab's MetalLB runs without its webhook (the v0.13 lab). */
+  webhook: LabWebhookRecordSchema.nullable().default(null),
   kubernetesVersion: z.string(),
   nodes: z.array(z.string()),
 });

@@ -7,18 +7,24 @@
  * Run by the lab as a detached process: `node --import tsx lab/supervisor.ts <state dir>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubernetesObjectApi, type V1Pod } from '@kubernetes/client-node';
 import { applyObjects, labKubeConfig } from './kube.js';
 import { podLogs } from './manifests.js';
 import { delay } from './processes.js';
-import { podNamePlaceholder, readLabRecord, type LabRecord } from './record.js';
+import { startForwards } from './bridge.js';
+import type { NetnsLaunch } from './netns-controller.js';
+import { podNamePlaceholder, readLabRecord, type ControllerIsolation, type LabRecord } from './record.js';
 
 interface RunningController {
   podName: string;
+  /** What the supervisor spawned: the controller itself, or `unshare` running lab/netns-controller.ts. */
   child: ChildProcess;
+  /** The real controller process (the one tests signal); known once the namespace side reports it. */
+  pid: number | undefined;
   startedAt: string;
   exited: boolean;
 }
@@ -65,47 +71,111 @@ function pipeToCriLog(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', 
   });
 }
 
+/** Node arguments to run a sibling lab script: compiled (dist/lab/*.js) directly, from sources through tsx. */
+function nodeScript(name: string): string[] {
+  const compiled = import.meta.url.endsWith('.js');
+  const script = fileURLToPath(new URL(`./${name}.${compiled ? 'js' : 'ts'}`, import.meta.url));
+  return compiled ? [script] : ['--import', 'tsx', script];
+}
+
+/** Spawns the controller: in its own user + network namespace when the lab records one, else on the host. */
+function spawnController(args: string[], isolation: ControllerIsolation | null): ChildProcess {
+  const env = { ...process.env, ...lab.metallbEnv, KUBECONFIG: lab.kubeconfig, METALLB_NAMESPACE: lab.namespace };
+  if (!isolation) return spawn(lab.metallbBinary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const launch: NetnsLaunch = {
+    forwards: isolation.namespaceForwards,
+    command: lab.metallbBinary,
+    args,
+    env: { ...lab.metallbEnv, KUBECONFIG: lab.kubeconfig, METALLB_NAMESPACE: lab.namespace },
+  };
+  return spawn('unshare', ['-rn', process.execPath, ...nodeScript('netns-controller'), JSON.stringify(launch)], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: process.env,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Reads the namespace side's fd-3 reports: the real controller's pid, its exit, setup errors. */
+function followNamespaceReports(running: RunningController): void {
+  const reports = running.child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+  if (!reports) return;
+  createInterface({ input: reports }).on('line', (line) => {
+    const report = JSON.parse(line) as {
+      event: string;
+      pid?: number;
+      code?: number;
+      signal?: string;
+      message?: string;
+    };
+    if (report.event === 'started') running.pid = report.pid;
+    if (report.event === 'started') writeState();
+    if (report.event === 'exited') console.log(`controller pid ${running.pid} exited: ${report.signal ?? report.code}`);
+    if (report.event === 'error') console.error(`controller namespace for ${running.podName}: ${report.message}`);
+  });
+}
+
 function startController(podName: string): RunningController {
   const file = logFileFor(podName);
   const args = lab.metallbArgs.map((arg) => arg.replace(podNamePlaceholder, podName));
-  const child = spawn(lab.metallbBinary, args, {
-    env: { ...process.env, KUBECONFIG: lab.kubeconfig, METALLB_NAMESPACE: lab.namespace },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pipeToCriLog(child.stdout, 'stdout', file);
-  pipeToCriLog(child.stderr, 'stderr', file);
-  const running: RunningController = { podName, child, startedAt: new Date().toISOString(), exited: false };
+  const child = spawnController(args, lab.metallbIsolation);
+  pipeToCriLog(child.stdout!, 'stdout', file);
+  pipeToCriLog(child.stderr!, 'stderr', file);
+  const running: RunningController = {
+    podName,
+    child,
+    pid: lab.metallbIsolation ? undefined : child.pid,
+    startedAt: new Date().toISOString(),
+    exited: false,
+  };
+  followNamespaceReports(running);
   child.on('exit', (code, signal) => {
     running.exited = true;
-    console.log(`controller for ${podName} (pid ${child.pid}) exited: ${signal ?? code}`);
+    console.log(`controller for ${podName} (spawned pid ${child.pid}) exited: ${signal ?? code}`);
   });
-  console.log(`started controller pid ${child.pid} as pod ${podName}`);
+  console.log(`started controller (spawned pid ${child.pid}) as pod ${podName}`);
   return running;
 }
 
-async function stopController(running: RunningController): Promise<void> {
-  if (!running.exited) running.child.kill('SIGTERM');
-  const deadline = Date.now() + 10_000;
+function signalPid(pid: number | undefined, signal: NodeJS.Signals): void {
+  try {
+    if (pid) process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function waitExited(running: RunningController, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   while (!running.exited && Date.now() < deadline) await delay(50);
-  if (!running.exited) running.child.kill('SIGKILL');
-  while (!running.exited) await delay(50);
+  return running.exited;
+}
+
+/** SIGTERM to the real controller (its namespace side exits with it), SIGKILL after 10 s, as the kubelet would. */
+async function stopController(running: RunningController): Promise<void> {
+  const controllerPid = running.pid ?? running.child.pid;
+  if (!running.exited) signalPid(controllerPid, 'SIGTERM');
+  if (await waitExited(running, 10_000)) return;
+  signalPid(controllerPid, 'SIGKILL');
+  if (await waitExited(running, 5_000)) return;
+  running.child.kill('SIGKILL');
+  await waitExited(running, 60_000);
 }
 
 function writeState(): void {
   const state = current
     ? {
-        pid: current.child.pid,
+        pid: current.pid ?? null,
         podName: current.podName,
         startedAt: current.startedAt,
         logFile: logFileFor(current.podName),
         restarts,
-        running: !current.exited,
+        running: !current.exited && current.pid !== undefined,
       }
     : { pid: null, podName: null, startedAt: null, logFile: null, restarts, running: false };
-  writeFileSync(
-    path.join(stateDir, 'controller.json'),
-    JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2),
-  );
+  // Written whole then renamed: tests and `lab status` read it at any moment.
+  const file = path.join(stateDir, 'controller.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify({ ...state, supervisorPid: process.pid }, null, 2));
+  renameSync(`${file}.tmp`, file);
 }
 
 /** Every MetalLB pod gets a kwok Logs object pointing at its file, created once. */
@@ -167,6 +237,23 @@ async function shutdown(): Promise<void> {
 
 process.on('SIGTERM', () => void shutdown());
 process.on('SIGINT', () => void shutdown());
+
+/** The host ends of the namespace's forwards; retried while a previous controller still holds a port. */
+async function startHostForwards(isolation: ControllerIsolation): Promise<void> {
+  mkdirSync(isolation.socketDir, { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await startForwards(isolation.hostForwards);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await delay(500);
+    }
+  }
+}
+
+if (lab.metallbIsolation) await startHostForwards(lab.metallbIsolation);
 
 for (;;) {
   if (stopping) break;

@@ -7,6 +7,21 @@ import { kubeApis } from '../../kube/apis.js';
 import { exportMetallbConfig } from '../../kube/export-config.js';
 import { createPool, deleteAllMetallbConfig, eventually, labClients } from './helpers.js';
 
+/**
+ * Retries a retryable failure as Temporal would for the activity. Needed for 409s: the webhook call
+ * sits between an activity's read and its write, and the controller writes pool status at any time.
+ */
+async function asTemporalRetries<T>(activity: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await activity();
+    } catch (error) {
+      const conflict = error instanceof ApplicationFailure && error.type === 'KubeConflict' && !error.nonRetryable;
+      if (!conflict || attempt >= attempts) throw error;
+    }
+  }
+}
+
 const metallb = { group: 'metallb.io', version: 'v1beta1', plural: 'ipaddresspools' };
 
 async function readPool(name: string) {
@@ -94,7 +109,7 @@ describe('deleteConfigObject deletes only the object that was backed up (UID pre
     await deleteConfigObject(kube, entry);
     await createConfigObject(kube, { entry, holdAutoAssign: true });
     expect((await readPool('id-pool')).spec).toMatchObject({ autoAssign: false });
-    expect(await restoreConfigObject(kube, { entry, holdAutoAssign: false })).toEqual({
+    expect(await asTemporalRetries(() => restoreConfigObject(kube, { entry, holdAutoAssign: false }))).toEqual({
       ref: 'IPAddressPool/id-pool',
       action: 'replaced',
     });

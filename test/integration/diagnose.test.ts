@@ -12,6 +12,7 @@ import {
   serviceEvents,
   uniqueName,
   waitForIp,
+  withWebhookOff,
 } from './helpers.js';
 import {
   createMetallbObject,
@@ -65,42 +66,43 @@ describe('diagnose on the lab', () => {
     expect(report.summary.servicesChecked).toBeGreaterThanOrEqual(2);
   });
 
-  it('1. finds IPs left outside every pool while the controller is down (pool narrowed, pool deleted)', async () => {
-    const narrowed = await healthyPool(uniqueName('narrowed'), ['192.0.2.0/28']);
-    const doomed = await healthyPool(uniqueName('doomed'), ['198.51.100.0/28']);
-    await createLoadBalancer(ns, 'web', { metadata: { annotations: { 'metallb.io/address-pool': narrowed } } });
-    await createLoadBalancer(ns, 'db', { metadata: { annotations: { 'metallb.io/address-pool': doomed } } });
-    const [webIp] = await waitForIp(ns, 'web');
-    await waitForIp(ns, 'db');
-    await scaleController(0);
-    try {
-      await patchPool(narrowed, { addresses: ['192.0.2.64/28'] });
-      await deleteMetallbObject('ipaddresspools', doomed);
-      const report = await diagnoseLab(started);
-      const orphans = findingsWithId(report, 'orphaned-ip');
-      expect(orphans.map((f) => f.objects.find((o) => o.kind === 'Service')?.name).sort()).toEqual(['db', 'web']);
-      const web = orphans.find((f) => f.objects.some((o) => o.name === 'web'))!;
-      expect(web.title).toContain(webIp);
-      expect(web.title).toMatch(/narrowed/);
-      expect(web.fix?.command).toBe(`metallb-runbooks fix cleanup-orphans --service ${ns}/web`);
-      expect(orphans.find((f) => f.objects.some((o) => o.name === 'db'))!.title).toMatch(/deleted/);
-      // db's address-pool annotation and the advertisement of the deleted pool dangle too.
-      expect(problems(report)).toEqual([
-        'error:address-pool-missing',
-        'error:controller-scaled-to-zero',
-        'error:orphaned-ip',
-        'error:orphaned-ip',
-        'warning:advertisement-unknown-pool',
-      ]);
-    } finally {
-      await scaleController(1);
-    }
-    // v0.16 behaviour: once running again the controller clears and reassigns by itself.
-    await eventually('web to get an address inside the narrowed pool', async () => {
-      const ips = ingressIps(await labClients().core.readNamespacedService({ namespace: ns, name: 'web' }));
-      return ips[0]?.startsWith('192.0.2.') && ips[0] !== webIp ? ips : undefined;
-    });
-  });
+  it('1. finds IPs left outside every pool while the controller is down (pool narrowed, pool deleted)', () =>
+    withWebhookOff(async () => {
+      const narrowed = await healthyPool(uniqueName('narrowed'), ['192.0.2.0/28']);
+      const doomed = await healthyPool(uniqueName('doomed'), ['198.51.100.0/28']);
+      await createLoadBalancer(ns, 'web', { metadata: { annotations: { 'metallb.io/address-pool': narrowed } } });
+      await createLoadBalancer(ns, 'db', { metadata: { annotations: { 'metallb.io/address-pool': doomed } } });
+      const [webIp] = await waitForIp(ns, 'web');
+      await waitForIp(ns, 'db');
+      await scaleController(0);
+      try {
+        await patchPool(narrowed, { addresses: ['192.0.2.64/28'] });
+        await deleteMetallbObject('ipaddresspools', doomed);
+        const report = await diagnoseLab(started);
+        const orphans = findingsWithId(report, 'orphaned-ip');
+        expect(orphans.map((f) => f.objects.find((o) => o.kind === 'Service')?.name).sort()).toEqual(['db', 'web']);
+        const web = orphans.find((f) => f.objects.some((o) => o.name === 'web'))!;
+        expect(web.title).toContain(webIp);
+        expect(web.title).toMatch(/narrowed/);
+        expect(web.fix?.command).toBe(`metallb-runbooks fix cleanup-orphans --service ${ns}/web`);
+        expect(orphans.find((f) => f.objects.some((o) => o.name === 'db'))!.title).toMatch(/deleted/);
+        // db's address-pool annotation and the advertisement of the deleted pool dangle too.
+        expect(problems(report)).toEqual([
+          'error:address-pool-missing',
+          'error:controller-scaled-to-zero',
+          'error:orphaned-ip',
+          'error:orphaned-ip',
+          'warning:advertisement-unknown-pool',
+        ]);
+      } finally {
+        await scaleController(1);
+      }
+      // v0.16 behaviour: once running again the controller clears and reassigns by itself.
+      await eventually('web to get an address inside the narrowed pool', async () => {
+        const ips = ingressIps(await labClients().core.readNamespacedService({ namespace: ns, name: 'web' }));
+        return ips[0]?.startsWith('192.0.2.') && ips[0] !== webIp ? ips : undefined;
+      });
+    }));
 
   it('2. finds requests no pool can meet and stale pool annotations', async () => {
     const pool = await healthyPool();
@@ -173,82 +175,84 @@ describe('diagnose on the lab', () => {
     ]);
   });
 
-  it('4 + 5. catches overlapping pools the controller refused: parse errors in its log, ConfigurationState Invalid, pool never loaded', async () => {
-    const first = await healthyPool(uniqueName('a-first'), ['192.0.2.0/28']);
-    await createLoadBalancer(ns, 'web');
-    await waitForIp(ns, 'web');
-    // With the webhook disabled nothing stops an overlapping pool; the controller rejects the whole config.
-    const second = uniqueName('b-overlap');
-    await createPool(second, ['192.0.2.8/29']);
-    await eventually('ConfigurationState controller to turn Invalid', async () => {
-      const state = (await labClients().custom.getNamespacedCustomObject({
-        group: 'metallb.io',
-        version: 'v1beta1',
-        namespace: 'metallb-system',
-        plural: 'configurationstates',
-        name: 'controller',
-      })) as { status?: { result?: string } };
-      return state.status?.result === 'Invalid' ? state : undefined;
-    });
-    // While the controller is stuck on the old config, widen the first pool: its status keeps the old count.
-    await patchPool(first, { addresses: ['192.0.2.0/27'] });
-    // v0.16 writes status for every pool it loads; the rejected one never gets any.
-    const report = await eventually(
-      'the rejected pool to count as never loaded',
-      async () => {
-        const r = await diagnoseLab(started);
-        return findingsWithId(r, 'pool-not-loaded').length ? r : undefined;
-      },
-      { timeoutMs: 40_000, intervalMs: 2_000 },
-    );
-    // Two distinct rejections in the log: before and after the widening.
-    expect(problems(report)).toEqual([
-      'error:configuration-state-invalid',
-      'error:controller-config-parse-error',
-      'error:controller-config-parse-error',
-      'error:pool-overlap',
-      'warning:pool-not-advertised',
-      'warning:pool-not-loaded',
-    ]);
-    expect(findingsWithId(report, 'pool-not-loaded')[0]!.objects.map((o) => o.name)).toEqual([second]);
-    const mismatch = findingsWithId(report, 'pool-status-mismatch');
-    expect(mismatch.map((f) => [f.severity, f.objects[0]!.name])).toEqual([['info', first]]);
-    expect(mismatch[0]!.title).toContain('counts 16 IPv4 addresses but spec.addresses holds 32');
-    const overlap = findingsWithId(report, 'pool-overlap')[0]!;
-    expect(overlap.title + overlap.detail).toContain(second);
-    expect(overlap.objects.map((o) => o.name).sort()).toEqual([first, second].sort());
-  });
+  it('4 + 5. catches overlapping pools the controller refused: parse errors in its log, ConfigurationState Invalid, pool never loaded', () =>
+    withWebhookOff(async () => {
+      const first = await healthyPool(uniqueName('a-first'), ['192.0.2.0/28']);
+      await createLoadBalancer(ns, 'web');
+      await waitForIp(ns, 'web');
+      // With the webhook disabled nothing stops an overlapping pool; the controller rejects the whole config.
+      const second = uniqueName('b-overlap');
+      await createPool(second, ['192.0.2.8/29']);
+      await eventually('ConfigurationState controller to turn Invalid', async () => {
+        const state = (await labClients().custom.getNamespacedCustomObject({
+          group: 'metallb.io',
+          version: 'v1beta1',
+          namespace: 'metallb-system',
+          plural: 'configurationstates',
+          name: 'controller',
+        })) as { status?: { result?: string } };
+        return state.status?.result === 'Invalid' ? state : undefined;
+      });
+      // While the controller is stuck on the old config, widen the first pool: its status keeps the old count.
+      await patchPool(first, { addresses: ['192.0.2.0/27'] });
+      // v0.16 writes status for every pool it loads; the rejected one never gets any.
+      const report = await eventually(
+        'the rejected pool to count as never loaded',
+        async () => {
+          const r = await diagnoseLab(started);
+          return findingsWithId(r, 'pool-not-loaded').length ? r : undefined;
+        },
+        { timeoutMs: 40_000, intervalMs: 2_000 },
+      );
+      // Two distinct rejections in the log: before and after the widening.
+      expect(problems(report)).toEqual([
+        'error:configuration-state-invalid',
+        'error:controller-config-parse-error',
+        'error:controller-config-parse-error',
+        'error:pool-overlap',
+        'warning:pool-not-advertised',
+        'warning:pool-not-loaded',
+      ]);
+      expect(findingsWithId(report, 'pool-not-loaded')[0]!.objects.map((o) => o.name)).toEqual([second]);
+      const mismatch = findingsWithId(report, 'pool-status-mismatch');
+      expect(mismatch.map((f) => [f.severity, f.objects[0]!.name])).toEqual([['info', first]]);
+      expect(mismatch[0]!.title).toContain('counts 16 IPv4 addresses but spec.addresses holds 32');
+      const overlap = findingsWithId(report, 'pool-overlap')[0]!;
+      expect(overlap.title + overlap.detail).toContain(second);
+      expect(overlap.objects.map((o) => o.name).sort()).toEqual([first, second].sort());
+    }));
 
-  it('6. finds advertisements out of step with pools', async () => {
-    const pool = uniqueName('pool');
-    await createPool(pool, ['192.0.2.32/28']);
-    const l2 = uniqueName('l2');
-    await createL2Advertisement(l2, [pool]);
-    await createLoadBalancer(ns, 'web');
-    await waitForIp(ns, 'web');
-    await deleteMetallbObject('l2advertisements', l2);
-    await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-ghost'), {
-      ipAddressPools: ['no-such-pool'],
-    });
-    await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-nowhere'), {
-      ipAddressPools: [pool],
-      nodeSelectors: [{ matchLabels: { 'kubernetes.io/hostname': 'no-such-node' } }],
-    });
-    await createMetallbObject('BGPAdvertisement', 'bgpadvertisements', uniqueName('bgp'), {
-      ipAddressPools: [pool],
-      peers: ['no-such-peer'],
-      aggregationLength: 24,
-    });
-    const report = await diagnoseLab(started);
-    const ids = problems(report);
-    expect(ids).toEqual([
-      'error:bgp-aggregation-length-too-short',
-      'warning:advertisement-selector-matches-no-node',
-      'warning:advertisement-unknown-pool',
-      'warning:bgp-advertisement-unknown-peer',
-    ]);
-    expect(report.findings.every((f) => f.check !== 'orphaned-ips')).toBe(true);
-  });
+  it('6. finds advertisements out of step with pools', () =>
+    withWebhookOff(async () => {
+      const pool = uniqueName('pool');
+      await createPool(pool, ['192.0.2.32/28']);
+      const l2 = uniqueName('l2');
+      await createL2Advertisement(l2, [pool]);
+      await createLoadBalancer(ns, 'web');
+      await waitForIp(ns, 'web');
+      await deleteMetallbObject('l2advertisements', l2);
+      await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-ghost'), {
+        ipAddressPools: ['no-such-pool'],
+      });
+      await createMetallbObject('L2Advertisement', 'l2advertisements', uniqueName('l2-nowhere'), {
+        ipAddressPools: [pool],
+        nodeSelectors: [{ matchLabels: { 'kubernetes.io/hostname': 'no-such-node' } }],
+      });
+      await createMetallbObject('BGPAdvertisement', 'bgpadvertisements', uniqueName('bgp'), {
+        ipAddressPools: [pool],
+        peers: ['no-such-peer'],
+        aggregationLength: 24,
+      });
+      const report = await diagnoseLab(started);
+      const ids = problems(report);
+      expect(ids).toEqual([
+        'error:bgp-aggregation-length-too-short',
+        'warning:advertisement-selector-matches-no-node',
+        'warning:advertisement-unknown-pool',
+        'warning:bgp-advertisement-unknown-peer',
+      ]);
+      expect(report.findings.every((f) => f.check !== 'orphaned-ips')).toBe(true);
+    }));
 
   it('7. finds a controller rollout that is stuck', async () => {
     const { apps, namespace } = labClients();

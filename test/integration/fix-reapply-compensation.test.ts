@@ -9,7 +9,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { eventually, lab, labClients, uniqueName } from './helpers.js';
+import { eventually, lab, labClients, uniqueName, withWebhookOff } from './helpers.js';
 import {
   allServiceIps,
   buildFullConfig,
@@ -164,49 +164,51 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
     expect(readFileSync(backupFile, 'utf8')).toContain('name: rp-b');
   });
 
-  it('the IPs do not come back (controller stopped): compensation still restores autoAssign, unpins', async () => {
-    const before = { ips: await allServiceIps(), specs: await configSpecs() };
-    const pinned = ['s1', 's2', 's3', 's4'];
-    const controller = readControllerState(lab().stateDir)!;
-    const handle = await start(client, 'reapply-config', { mode: 'recreate', limits: { serviceIpsSeconds: 4 } });
-    try {
-      // Stop the controller once it has processed the deletions (the pinned Services lost their IPs):
-      // it never sees the re-created pools, so neither the re-create's nor compensation's IP wait succeeds.
+  it('the IPs do not come back (controller stopped): compensation still restores autoAssign, unpins', () =>
+    // Webhook off: with it on, a stopped controller also refuses the re-create itself ("failed calling webhook").
+    withWebhookOff(async () => {
+      const before = { ips: await allServiceIps(), specs: await configSpecs() };
+      const pinned = ['s1', 's2', 's3', 's4'];
+      const controller = readControllerState(lab().stateDir)!;
+      const handle = await start(client, 'reapply-config', { mode: 'recreate', limits: { serviceIpsSeconds: 4 } });
+      try {
+        // Stop the controller once it has processed the deletions (the pinned Services lost their IPs):
+        // it never sees the re-created pools, so neither the re-create's nor compensation's IP wait succeeds.
+        await eventually(
+          'the controller to clear the pinned Services',
+          async () => {
+            const ips = await Promise.all(pinned.map((name) => serviceIps(ns, name)));
+            return ips.every((list) => list.length === 0) ? true : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 20 },
+        );
+        process.kill(controller.pid!, 'SIGSTOP');
+        const run = await finish(handle, 'reapply-config-recreate-compensation-timeout');
+        expect(run.progress.steps.find((s) => s.id === 'wait-ips-back')?.status).toBe('failed');
+        expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
+          ['restore-config', 'done'],
+          ['restore-wait-ips', 'failed'],
+          ['restore-auto-assign', 'done'],
+          ['restore-unpin', 'done'],
+        ]);
+        expect(run.failure).toMatch(/compensation ran every step .* but 1 did not succeed: Compensate: wait for every/);
+        expect(run.failure).toContain('timed out');
+        expect(run.failure).toContain('--backup-of');
+        const specs = await configSpecs();
+        expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
+        for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
+        expect(await leftoverPins(ns)).toEqual([]);
+      } finally {
+        if (isAlive(controller.pid!)) process.kill(controller.pid!, 'SIGCONT');
+      }
+      // Unpinned, the five Services of pool rp-a (4 IPs) race for its addresses: any four get one.
       await eventually(
-        'the controller to clear the pinned Services',
+        'four of the five Services of rp-a to get an IP again',
         async () => {
-          const ips = await Promise.all(pinned.map((name) => serviceIps(ns, name)));
-          return ips.every((list) => list.length === 0) ? true : undefined;
+          const ips = await Promise.all([...pinned, 'waiting'].map((name) => serviceIps(ns, name)));
+          return ips.filter((list) => list.length > 0).length === 4 ? true : undefined;
         },
-        { timeoutMs: 60_000, intervalMs: 20 },
+        { timeoutMs: 60_000 },
       );
-      process.kill(controller.pid!, 'SIGSTOP');
-      const run = await finish(handle, 'reapply-config-recreate-compensation-timeout');
-      expect(run.progress.steps.find((s) => s.id === 'wait-ips-back')?.status).toBe('failed');
-      expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([
-        ['restore-config', 'done'],
-        ['restore-wait-ips', 'failed'],
-        ['restore-auto-assign', 'done'],
-        ['restore-unpin', 'done'],
-      ]);
-      expect(run.failure).toMatch(/compensation ran every step .* but 1 did not succeed: Compensate: wait for every/);
-      expect(run.failure).toContain('timed out');
-      expect(run.failure).toContain('--backup-of');
-      const specs = await configSpecs();
-      expect(Object.keys(specs)).toEqual(Object.keys(before.specs));
-      for (const [key, { spec }] of Object.entries(specs)) expect(spec, key).toEqual(before.specs[key]!.spec);
-      expect(await leftoverPins(ns)).toEqual([]);
-    } finally {
-      if (isAlive(controller.pid!)) process.kill(controller.pid!, 'SIGCONT');
-    }
-    // Unpinned, the five Services of pool rp-a (4 IPs) race for its addresses: any four get one.
-    await eventually(
-      'four of the five Services of rp-a to get an IP again',
-      async () => {
-        const ips = await Promise.all([...pinned, 'waiting'].map((name) => serviceIps(ns, name)));
-        return ips.filter((list) => list.length > 0).length === 4 ? true : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
-  });
+    }));
 });

@@ -12,6 +12,8 @@ import { Connection, Client } from '@temporalio/client';
 import { readControllerState, type LabRecord } from '../../lab/record.js';
 import { mergePatch } from '../../kube/apis.js';
 import { deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
+import { labWebhook } from '../../lab/lab.js';
+import { labWebhookPresent, probeWebhook, setLabWebhook } from '../../lab/webhook.js';
 
 export function lab(): LabRecord {
   return inject('lab');
@@ -260,5 +262,40 @@ export async function restartLabController(): Promise<void> {
       return state?.running && current.has(state.podName ?? '') ? true : undefined;
     },
     { timeoutMs: 30_000 },
+  );
+  await waitWebhookServing();
+}
+
+/**
+ * Switches the lab's MetalLB validating webhook on or off, waiting for the observed effect: on,
+ * a server-side dry run of a pool outside MetalLB's namespace is denied (the webhook's
+ * first check, which logs no error); off, the same dry run is allowed.
+ */
+export async function setWebhook(enabled: boolean): Promise<void> {
+  const record = lab();
+  if (enabled && !record.webhook) {
+    throw new Error(`the lab "${record.name}" serves no MetalLB webhook (MetalLB ${record.metallbVersion})`);
+  }
+  await setLabWebhook(labWebhook(record), enabled);
+}
+
+/** Runs `fn` with the webhook off (for states the webhook forbids: overlaps, bare IPs) and switches it back on. */
+export async function withWebhookOff<T>(fn: () => Promise<T>): Promise<T> {
+  await setWebhook(false);
+  try {
+    return await fn();
+  } finally {
+    await setWebhook(true);
+  }
+}
+
+/** When the webhook is on: waits until the (re)started controller answers it, so the next write is admitted. */
+export async function waitWebhookServing(timeoutMs = 30_000): Promise<void> {
+  const { kc, namespace } = labClients();
+  if (!lab().webhook || !(await labWebhookPresent(kc))) return;
+  await eventually(
+    'the MetalLB webhook to answer (deny a pool outside its namespace)',
+    async () => ((await probeWebhook(kc, namespace)) === 'denied' ? true : undefined),
+    { timeoutMs, intervalMs: 100 },
   );
 }
