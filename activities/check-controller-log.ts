@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import {
   controllerAllocationCauses,
   controllerConfigErrorCauses,
@@ -14,7 +15,16 @@ export interface ControllerLogCheck {
   /** The controller pods the rollout produced. */
   pods: string[];
   deadline: string;
+  /**
+   * Services pending before the run. After loading its config the new controller tries each of them
+   * once (an "IP allocation failed" or "IP address assigned" line); the check waits for that many
+   * outcomes, for at most {@link pendingGraceMs}, so their errors are in the report.
+   */
+  pendingServices?: number;
 }
+
+/** How long to wait, after "config reloaded", for the pending Services' allocation outcomes. */
+export const pendingGraceMs = 10_000;
 
 /** One new controller pod, checked. */
 export interface LogCheckResult {
@@ -24,16 +34,40 @@ export interface LogCheckResult {
   allocationErrors?: string[];
 }
 
-async function checkPod(kube: KubeApis, namespace: string, pod: string, deadline: string): Promise<LogCheckResult> {
+interface PodCheck {
+  kube: KubeApis;
+  namespace: string;
+  pod: string;
+  deadline: string;
+}
+
+const readLog = ({ kube, namespace, pod }: PodCheck) =>
+  readPodLog(kube, namespace, pod, 'controller').catch((e: Error) => ({ error: e.message }));
+
+/** The log once the controller has logged `expected` allocation outcomes, or as it is at the (soft) deadline. */
+async function awaitAllocationOutcomes(check: PodCheck, text: string, expected: number): Promise<string> {
+  const graceEnd = Math.min(Date.now() + pendingGraceMs, Date.parse(check.deadline));
+  let latest = text;
+  while (judgeComponentLog(latest, 'controller', []).allocationResults < expected && Date.now() < graceEnd) {
+    await Context.current().sleep(250);
+    const read = await readLog(check);
+    if (typeof read === 'string') latest = read;
+  }
+  return latest;
+}
+
+async function checkPod(check: PodCheck, pendingServices: number): Promise<LogCheckResult> {
+  const { pod } = check;
   const what = `the new controller ${pod} to load its configuration (a "config reloaded" log line)`;
-  const text = await pollUntil({ what, deadline, intervalMs: 1000 }, async () => {
-    const read = await readPodLog(kube, namespace, pod, 'controller').catch((e: Error) => ({ error: e.message }));
+  const loaded = await pollUntil({ what, deadline: check.deadline, intervalMs: 1000 }, async () => {
+    const read = await readLog(check);
     if (typeof read !== 'string') return { done: false, seen: read.error };
     const verdict = judgeComponentLog(read, 'controller', controllerConfigErrorCauses);
     return verdict.configProcessed
       ? { done: true, value: read }
       : { done: false, seen: `${verdict.lines} log lines, no "config reloaded" yet` };
   });
+  const text = await awaitAllocationOutcomes(check, loaded, pendingServices);
   const config = judgeComponentLog(text, 'controller', controllerConfigErrorCauses);
   if (config.errors.length > 0) {
     throw runbookFailure(
@@ -49,6 +83,9 @@ async function checkPod(kube: KubeApis, namespace: string, pod: string, deadline
 /** Waits until each new controller has loaded its config; fails on a configuration error, reports allocation errors. */
 export async function checkControllerLog(kube: KubeApis, check: ControllerLogCheck): Promise<LogCheckResult[]> {
   const results: LogCheckResult[] = [];
-  for (const pod of check.pods) results.push(await checkPod(kube, check.namespace, pod, check.deadline));
+  for (const pod of check.pods) {
+    const podCheck = { kube, namespace: check.namespace, pod, deadline: check.deadline };
+    results.push(await checkPod(podCheck, check.pendingServices ?? 0));
+  }
   return results;
 }

@@ -28,6 +28,8 @@ export interface RestartRun {
   steps: RunbookSteps;
   metallb: MetallbWorkloads;
   limits: WaitLimits;
+  /** MetalLB Services pending before the run: the new controller retries each once. */
+  pendingBefore: number;
 }
 
 function workloadName(metallb: MetallbWorkloads, component: Component): string {
@@ -70,7 +72,8 @@ async function restart(component: Component, input: RunbookInput, steps: Runbook
   const metallb = await steps.run(component.steps.locate, () => clusterActivities.findMetallbWorkloads());
   const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
   const before = await steps.run(component.steps.recordIps, () => clusterActivities.readClusterFacts(scope));
-  const run: RestartRun = { steps, metallb, limits: withLimits(input) };
+  const pendingBefore = before.services.filter((service) => service.served && service.ips.length === 0).length;
+  const run: RestartRun = { steps, metallb, limits: withLimits(input), pendingBefore };
   const name = workloadName(metallb, component);
   const rollout = await rollOut(run, component, name);
   const newPods = rollout.pods.map((pod) => pod.name);

@@ -5,7 +5,8 @@ import { deadlineIn } from './progress-tracker.js';
 import { restartComponent, type Component, type RestartRun } from './restart-component.js';
 
 async function verifyControllerLog(run: RestartRun, pods: string[]): Promise<string[]> {
-  const check = { namespace: run.metallb.namespace, pods, deadline: deadlineIn(run.limits.logsSeconds) };
+  const deadline = deadlineIn(run.limits.logsSeconds);
+  const check = { namespace: run.metallb.namespace, pods, deadline, pendingServices: run.pendingBefore };
   const checked = await run.steps.run(restartControllerSteps.verifyLogs, () =>
     waitActivities.checkControllerLog(check),
   );

@@ -34,6 +34,8 @@ export interface LogVerdict {
   configProcessed: boolean;
   errors: string[];
   lines: number;
+  /** Allocation outcomes (assigned or failed) logged after the first config load. */
+  allocationResults: number;
 }
 
 function describe(line: MetallbLogLine): string {
@@ -52,7 +54,12 @@ export function judgeComponentLog(
     (l) =>
       l.cause === 'config-reloaded' || l.cause === 'config-parse-error' || l.cause === 'legacy-config-incompatible',
   );
-  return { configProcessed: processed, errors, lines: lines.length };
+  const firstLoad = lines.findIndex((l) => l.cause === 'config-reloaded');
+  const allocationResults =
+    firstLoad < 0
+      ? 0
+      : lines.slice(firstLoad).filter((l) => l.cause === 'allocation-failure' || l.cause === 'ip-allocated').length;
+  return { configProcessed: processed, errors, lines: lines.length, allocationResults };
 }
 
 /** Time of each "config reloaded" line, from the kubelet's timestamp prefix (ms precision). */
@@ -74,7 +81,7 @@ export function judgeSpeakerLog(text: string): LogVerdict {
   const errors = lines
     .filter((l, i) => l.cause === 'config-parse-error' || (speakerErrorCauses.includes(l.cause) && i > lastReload))
     .map(describe);
-  return { configProcessed: lastReload >= 0, errors, lines: lines.length };
+  return { configProcessed: lastReload >= 0, errors, lines: lines.length, allocationResults: 0 };
 }
 
 /** A ConfigurationState object, reduced to what the speaker check reads. */

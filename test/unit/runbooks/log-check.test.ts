@@ -34,12 +34,23 @@ describe('judgeComponentLog (controller)', () => {
       configProcessed: false,
       errors: [],
       lines: 1,
+      allocationResults: 0,
     });
     expect(judgeComponentLog(`${started}\n${reloaded}`, 'controller', controllerErrorCauses)).toEqual({
       configProcessed: true,
       errors: [],
       lines: 2,
+      allocationResults: 0,
     });
+  });
+
+  it('counts the allocation outcomes logged after the first config load (what a restart waits for)', () => {
+    const failed = (at: string) =>
+      line(at, { level: 'error', op: 'allocateIPs', error: 'no available IPs', msg: 'IP allocation failed' });
+    const assigned = line('2026-11-23T10:00:00.400Z', { event: 'ipAllocated', ip: ['192.0.2.1'] });
+    const reloaded = line('2026-11-23T10:00:00.200Z', { event: 'config reloaded' });
+    const text = [failed('2026-11-23T10:00:00.100Z'), reloaded, failed('2026-11-23T10:00:00.300Z'), assigned];
+    expect(judgeComponentLog(text.join('\n'), 'controller', []).allocationResults).toBe(2);
   });
 
   it('reads the kubelet timestamp of each reload, to compare with the time of a delete', () => {
