@@ -288,7 +288,7 @@ describe('plan: versions and prune scope', () => {
   it('basedOn ignores status and resourceVersion but not specs', () => {
     const wanted = [pool('web', ['192.0.2.0/28'])];
     const a = planFor(base(), wanted).plan.basedOn;
-    const withStatus = (base() as Record<string, any>[]).map((o) =>
+    const withStatus = (base() as { kind: string; metadata: object }[]).map((o) =>
       o.kind === 'IPAddressPool'
         ? { ...o, status: { assignedIPv4: 2 }, metadata: { ...o.metadata, resourceVersion: '9' } }
         : o,
