@@ -64,7 +64,9 @@ const remove = (object: { kind: ConfigKind; name: string }, why: string): PlanSt
   why,
 });
 
-const updateWhy = (change: ObjectUpdate): string => `update ${objectKey(change.desired)}: ${change.fields.join(', ')}`;
+const updateWhy = (change: ObjectUpdate): string => `changes ${change.fields.join(', ')}`;
+const NEW = 'in the files, not on the cluster';
+const PRUNED = 'pruned: not in the files';
 
 // ---------------------------------------------------------------------------------------------
 // Advertisements: announce the union of old and new pool references while pools change
@@ -91,8 +93,7 @@ interface AdvertisementSteps {
 
 function advertisementSteps(diff: ConfigDiff): AdvertisementSteps {
   const steps: AdvertisementSteps = { early: [], late: [] };
-  for (const object of ofKinds(diff.creates, ADVERTISEMENTS))
-    steps.early.push(create(object, `create ${objectKey(object)}`));
+  for (const object of ofKinds(diff.creates, ADVERTISEMENTS)) steps.early.push(create(object, NEW));
   for (const change of ofKinds(
     diff.updates.map((entry) => ({ ...entry, kind: entry.desired.kind })),
     ADVERTISEMENTS,
@@ -103,11 +104,7 @@ function advertisementSteps(diff: ConfigDiff): AdvertisementSteps {
       continue;
     }
     steps.early.push(
-      update(
-        change.desired,
-        `update ${objectKey(change.desired)}: announce its old and new pools while they change`,
-        widened,
-      ),
+      update(change.desired, 'first announce its old and new pools together, while the pools change', widened),
     );
     steps.late.push(update(change.desired, updateWhy(change)));
   }
@@ -160,10 +157,10 @@ function swapWriteStep(input: OrderInput, entry: SwapWrite, names: string): Plan
   const { write, shrinkTo } = entry;
   if (shrinkTo === null) {
     const what = write.final === null ? 'delete' : write.live === null ? 'create' : 'update';
-    return writeStep(input, write, `swap ${names}: ${what} IPAddressPool "${write.name}"`);
+    return writeStep(input, write, `swap ${names}: ${what}`);
   }
   const change = input.diff.updates.find((u) => u.desired.kind === 'IPAddressPool' && u.desired.name === write.name)!;
-  const why = `swap ${names}: shrink IPAddressPool "${write.name}" to what it keeps`;
+  const why = `swap ${names}: first shrink to the addresses it keeps`;
   return update(change.desired, why, { ...specOf(change.live), addresses: shrinkTo });
 }
 
@@ -183,10 +180,10 @@ function swapSteps(input: OrderInput, group: SwapGroup): PlanStep[] {
 }
 
 function independentPoolStep(input: OrderInput, write: PoolWrite): PlanStep {
-  if (write.live === null) return writeStep(input, write, `create IPAddressPool "${write.name}"`);
+  if (write.live === null) return writeStep(input, write, NEW);
   const change = input.diff.updates.find((u) => u.desired.kind === 'IPAddressPool' && u.desired.name === write.name);
   if (change) return writeStep(input, write, updateWhy(change));
-  return writeStep(input, write, `delete IPAddressPool "${write.name}" (pruned)`);
+  return writeStep(input, write, PRUNED);
 }
 
 /** The steps in which every intermediate state is valid and keeps every healthy Service's IP. */
@@ -210,7 +207,7 @@ export function orderSteps(input: OrderInput): OrderedPlan {
       kinds,
     ).map((change) => update(change.desired, updateWhy(change)));
   const steps: PlanStep[] = [
-    ...ofKinds(diff.creates, REFERENCED).map((object) => create(object, `create ${objectKey(object)}`)),
+    ...ofKinds(diff.creates, REFERENCED).map((object) => create(object, NEW)),
     ...independent('create'),
     ...advertisements.early,
     ...updatesOf(REFERENCED),
@@ -220,9 +217,9 @@ export function orderSteps(input: OrderInput): OrderedPlan {
     ...ofKinds(
       diff.deletes.filter((o) => o.kind !== 'IPAddressPool'),
       DELETE_ORDER.slice(0, 3),
-    ).map((o) => remove(o, `delete ${objectKey(o)} (pruned)`)),
+    ).map((o) => remove(o, PRUNED)),
     ...independent('delete'),
-    ...ofKinds(diff.deletes, DELETE_ORDER.slice(4)).map((o) => remove(o, `delete ${objectKey(o)} (pruned)`)),
+    ...ofKinds(diff.deletes, DELETE_ORDER.slice(4)).map((o) => remove(o, PRUNED)),
   ];
   return { steps, unsequenceable: swaps.impossible };
 }
