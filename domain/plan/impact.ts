@@ -98,13 +98,15 @@ function deletedPoolRefusals(
 ): PlanRefusal[] {
   if (input.allowIpChanges) return [];
   const byKey = new Map(impact.map((entry) => [`${entry.namespace}/${entry.name}`, entry]));
+  // Services by the pool holding their IPs today, built once (no loop over pools × Services).
+  const holdersOf = new Map<string, Set<string>>();
+  for (const view of assessment.services)
+    for (const pool of view.ips.map(assessment.previousPool))
+      if (pool !== null) holdersOf.set(pool, (holdersOf.get(pool) ?? new Set()).add(view.key));
   return input.diff.deletes
     .filter((object) => object.kind === 'IPAddressPool')
     .flatMap((object) => {
-      const holders = assessment.services.filter((view) =>
-        view.ips.some((ip) => assessment.previousPool(ip) === object.name),
-      );
-      const hurt = holders.map((view) => byKey.get(view.key)!).filter(isMoved);
+      const hurt = [...(holdersOf.get(object.name) ?? [])].map((key) => byKey.get(key)!).filter(isMoved);
       if (hurt.length === 0) return [];
       return [
         {

@@ -106,6 +106,7 @@ interface Projector {
   book: AddressBook;
   sharing: Map<string, string>;
   previousPool: (ip: ServiceIp, view: ServiceView) => string | null;
+  automaticPools: { pinned: PoolView[]; open: PoolView[] };
 }
 
 function whyNoPool(projector: Projector, view: ServiceView, lookups: readonly PoolLookup[]): string {
@@ -187,17 +188,25 @@ const priorityOf = (pool: PoolView): number => pool.pool.spec.serviceAllocation?
 const byPriority = (a: PoolView, b: PoolView): number => priorityOf(a) - priorityOf(b) || (a.name < b.name ? -1 : 1);
 
 function automatic(projector: Projector, view: ServiceView): Allocation {
-  const pools = [...projector.poolsByName.values()].filter((pool) => pool.autoAssign);
-  const pinned = pools.filter((pool) => pool.pool.spec.serviceAllocation && poolAllowsService(pool, view) === true);
-  const open = pools.filter((pool) => !pool.pool.spec.serviceAllocation);
-  for (const pool of [...pinned.sort(byPriority), ...open]) {
+  const { pinned, open } = projector.automaticPools;
+  const allowed = pinned.filter((pool) => poolAllowsService(pool, view) === true);
+  for (const pool of [...allowed, ...open]) {
     const allocation = fromPool(projector, view, pool);
     if (allocation === null) continue;
     const unsure =
-      !pinned.includes(pool) && open.length > 1 ? ' (MetalLB picks among open pools in no fixed order)' : '';
+      !allowed.includes(pool) && open.length > 1 ? ' (MetalLB picks among open pools in no fixed order)' : '';
     return { ...allocation, note: unsure };
   }
   return { pending: 'no pool that allows it has a free address' };
+}
+
+// Sorted once: serviceAllocation pools by priority, then the open autoAssign pools by name.
+function automaticPools(pools: readonly PoolView[]): Projector['automaticPools'] {
+  const automatic = pools.filter((pool) => pool.autoAssign);
+  return {
+    pinned: automatic.filter((pool) => pool.pool.spec.serviceAllocation).sort(byPriority),
+    open: automatic.filter((pool) => !pool.pool.spec.serviceAllocation),
+  };
 }
 
 /** allocateIPs: the request, else the annotated pool, else the automatic choice. */
@@ -240,6 +249,7 @@ export function projectAllocations(input: ProjectionInput): Map<string, Projecte
     book: new AddressBook(),
     sharing: new Map(),
     previousPool: input.previousPool ?? (() => null),
+    automaticPools: automaticPools(valid),
   };
   const result = new Map<string, ProjectedService>();
   const waiting: { view: ServiceView; cleared: string | null }[] = [];
