@@ -133,9 +133,9 @@ function main(): void {
   console.log(`plan on ${SERVICES} Services and ${POOLS} pools (${WIDENED} widened, 1 renamed):`);
   for (const [label, ms] of times) console.log(`  ${label.padEnd(56)} ${ms.toFixed(0).padStart(6)} ms`);
   console.log(`  steps ${plan.steps.length}, refusals ${plan.refusals.length}, replay problems ${replay.length}`);
-  console.log(
-    `  impact: ${['keeps', 'changes', 'loses', 'gets', 'stays-pending'].map((o) => `${o} ${plan.impact.filter((i) => i.outcome === o).length}`).join(', ')}`,
-  );
+  const outcomes = ['keeps', 'changes', 'loses', 'gets', 'stays-pending'];
+  const counts = outcomes.map((o) => `${o} ${plan.impact.filter((entry) => entry.outcome === o).length}`);
+  console.log(`  impact: ${counts.join(', ')}`);
   console.log(`  peak RSS ${(resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
