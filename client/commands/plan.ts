@@ -1,8 +1,9 @@
 // `metallb-runbooks plan`: flags only; plan-run.ts (the cluster reader, zod, the planner) loads when it runs.
 import type { Command } from 'commander';
+import type { ChangePlan } from '../../domain/plan/types.js';
 
 /** Plans with the given flags (as commander names them); loads the implementation on first use. */
-export async function runPlan(raw: unknown): Promise<{ exitCode: number; text: string }> {
+export async function runPlan(raw: unknown): Promise<{ plan: ChangePlan; exitCode: number; text: string }> {
   const implementation = await import('./plan-run.js');
   return implementation.runPlan(raw);
 }
