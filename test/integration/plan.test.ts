@@ -156,6 +156,21 @@ describe('plan on the lab', () => {
     expect(await metallbConfig()).toEqual(before);
   });
 
+  it('the live config itself plans to nothing: API-server defaults are not changes', async () => {
+    const same = path.dirname(
+      file('same/pools.yaml', docs(pool('plan-web', ['192.0.2.0/28']), l2('plan-l2', ['plan-web']))),
+    );
+    const { plan, exitCode } = await runPlan({
+      filename: [same],
+      output: 'json',
+      detailedExitcode: true,
+      kubeconfig: lab().kubeconfig,
+    });
+    expect(plan.steps).toEqual([]);
+    expect(plan.changes.filter((change) => change.action !== 'unchanged')).toEqual([]);
+    expect(exitCode).toBe(0);
+  });
+
   it('exit codes: 3 with --detailed-exitcode and changes, 1 when refused', () => {
     const changes = cli(
       'plan',
