@@ -2,7 +2,7 @@
 // validation (our validator plus the webhook's overlap rule), and at every rest point (a step not
 // followed immediately) every healthy Service must hold the IPs it holds today.
 import { findOverlaps } from '../addresses.js';
-import type { NamespaceIndex } from '../diagnose/pools.js';
+import type { NamespaceIndex, PoolView } from '../diagnose/pools.js';
 import { viewService, type ServiceView } from '../diagnose/services.js';
 import type { Service } from '../kube-schemas.js';
 import { pinAnnotation } from '../runbooks/pins.js';
@@ -65,9 +65,21 @@ function applyPins(services: Map<string, ServiceView>, pins: readonly PlannedPin
   }
 }
 
+// Most pools are the same object from one step to the next: parse each once.
+const poolCache = new WeakMap<ConfigObject, PoolView[]>();
+
+function poolsOf(objects: readonly ConfigObject[], namespaces: NamespaceIndex): PoolView[] {
+  return objects.flatMap((object) => {
+    if (object.kind !== 'IPAddressPool') return [];
+    let views = poolCache.get(object);
+    if (views === undefined) poolCache.set(object, (views = poolViewsOf([object], namespaces)));
+    return views;
+  });
+}
+
 function stateProblems(config: Map<string, ConfigObject>, input: SequenceInput): string[] {
   const objects = [...config.values()];
-  const pools = poolViewsOf(objects, input.namespaces).filter((pool) => pool.error === null);
+  const pools = poolsOf(objects, input.namespaces).filter((pool) => pool.error === null);
   return [
     ...validateConfig(objects, input.target).map((problem) => problem.message),
     ...findOverlaps(pools).map((o) => o.message),
@@ -86,7 +98,7 @@ function settle(
 ): string[] {
   const projected = projectAllocations({
     services: [...services.values()],
-    pools: poolViewsOf([...config.values()], input.namespaces),
+    pools: poolsOf([...config.values()], input.namespaces),
   });
   const original = new Map(input.services.map((view) => [view.key, view.ips.map((ip) => ip.text)]));
   const problems: string[] = [];
@@ -95,7 +107,8 @@ function settle(
       problems.push(
         `${where}, ${key} would hold ${entry.after.join(', ') || 'no IP'} instead of ${original.get(key)!.join(', ')}`,
       );
-    services.set(key, withIps(entry.view, entry.after, entry.view.service.metadata.annotations ?? {}));
+    // Only Services whose IPs moved need a new view.
+    if (!entry.kept) services.set(key, withIps(entry.view, entry.after, entry.view.service.metadata.annotations ?? {}));
   }
   return problems;
 }

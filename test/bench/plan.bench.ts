@@ -18,10 +18,12 @@ import { snapshotFromObjects } from '../../domain/snapshot.js';
 type Obj = Record<string, unknown>;
 
 const NS = 'metallb-system';
-const POOLS = 1_000;
-const SERVICES = 10_000;
+// PLAN_BENCH_SCALE=0.5 runs half the size: the times should halve (no Services x pools loop).
+const SCALE = Number(process.env.PLAN_BENCH_SCALE ?? '1');
+const POOLS = Math.round(1_000 * SCALE);
+const SERVICES = Math.round(10_000 * SCALE);
 const WIDENED = 10;
-const RENAMED = 500;
+const RENAMED = Math.floor(POOLS / 2);
 
 // Pool i: the /26 at 198.18.0.0 + 64 i; widened pools add a /26 from 198.19.128.0 onwards.
 const block = (offset: number): string => {
