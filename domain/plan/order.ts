@@ -41,11 +41,21 @@ const DELETE_ORDER: readonly ConfigKind[] = [
 const ofKinds = <T extends { kind: ConfigKind }>(items: readonly T[], kinds: readonly ConfigKind[]): T[] =>
   kinds.flatMap((kind) => items.filter((item) => item.kind === kind));
 
+// The manifest as written, in the namespace it is planned for (a file may leave the namespace out).
+const manifestOf = (object: ConfigObject, spec?: Record<string, unknown>): Record<string, unknown> => {
+  const metadata = object.manifest.metadata;
+  return {
+    ...object.manifest,
+    metadata: { ...(typeof metadata === 'object' && metadata !== null ? metadata : {}), namespace: object.namespace },
+    ...(spec === undefined ? {} : { spec }),
+  };
+};
+
 const create = (object: ConfigObject, why: string): PlanStep => ({
   action: 'create',
   kind: object.kind,
   name: object.name,
-  manifest: object.manifest,
+  manifest: manifestOf(object),
   why,
 });
 
@@ -53,7 +63,7 @@ const update = (object: ConfigObject, why: string, spec?: Record<string, unknown
   action: 'update',
   kind: object.kind,
   name: object.name,
-  manifest: spec === undefined ? object.manifest : { ...object.manifest, spec },
+  manifest: manifestOf(object, spec),
   why,
 });
 

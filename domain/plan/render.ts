@@ -44,7 +44,7 @@ function humanSections(plan: ChangePlan): string[][] {
     plan.refusals.length
       ? ['Refused:', ...plan.refusals.map((refusal) => `  ${refusal.rule}: ${refusal.message}`)]
       : [],
-    [`Services: ${keeping(plan)} keep their IPs${services.length ? `, ${services.length} do not:` : ''}`, ...services],
+    [`Services: ${keeping(plan)} keep their IPs${services.length ? `, ${services.length} change:` : ''}`, ...services],
     plan.unannouncedPools.length
       ? [`Pools holding IPs that nothing announces: ${plan.unannouncedPools.join(', ')}`]
       : [],
@@ -95,7 +95,7 @@ export function renderPlanMarkdown(plan: ChangePlan): string {
     lines.push('### Problems', '', ...plan.problems.map((problem) => `- ${where(problem)}`), '');
   if (plan.refusals.length)
     lines.push('### Refused', '', ...plan.refusals.map((r) => `- **${r.rule}**: ${r.message}`), '');
-  lines.push('### Services', '', `${keeping(plan)} keep their IPs, ${moved(plan).length} do not.`, '');
+  lines.push('### Services', '', `${keeping(plan)} keep their IPs, ${moved(plan).length} change.`, '');
   if (moved(plan).length) lines.push(...table(header, impactRows(moved(plan))), '');
   if (plan.unannouncedPools.length)
     lines.push(`Pools holding IPs that nothing announces: ${plan.unannouncedPools.join(', ')}`, '');
