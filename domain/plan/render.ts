@@ -84,7 +84,9 @@ const details = (summary: string, body: string[]): string[] => [
 ];
 
 function impactRows(entries: readonly ServiceImpact[]): string[][] {
-  return entries.map((e) => [`${e.namespace}/${e.name}`, e.outcome, ips(e.before), ips(e.after), e.reason]);
+  // "<pending>" would read as an HTML tag in a pull-request comment.
+  const listed = (list: readonly string[]) => (list.length === 0 ? 'pending' : list.join(', '));
+  return entries.map((e) => [`${e.namespace}/${e.name}`, e.outcome, listed(e.before), listed(e.after), e.reason]);
 }
 
 /** The plan as a pull-request comment. */
