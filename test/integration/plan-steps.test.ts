@@ -252,4 +252,22 @@ describe('plan swaps on the real controller', () => {
     expect(plan.steps.some((step) => step.action === 'pin-services')).toBe(true);
     expect(onlyIps(seen)).toEqual(before);
   });
+
+  it('merge: the Service of the deleted pool keeps its IP in the widened one', async () => {
+    // One at a time: MetalLB picks among open pools in no fixed order.
+    await createPool('swap-lo', ['192.0.2.0/32']);
+    await createL2Advertisement('swap-l2', ['swap-lo', 'swap-hi']);
+    await createLoadBalancer(ns, 'a');
+    const before: Record<string, string[]> = { a: await waitForIp(ns, 'a') };
+    await createPool('swap-hi', ['192.0.2.8/29']);
+    await createLoadBalancer(ns, 'b');
+    before['b'] = await waitForIp(ns, 'b');
+    expect(await allocatedFrom(ns)).toEqual({ a: 'swap-lo', b: 'swap-hi' });
+    const { seen, plan } = await planAndApply([poolDoc('swap-lo', ['192.0.2.0/28']), l2Doc(['swap-lo'])], before, {
+      a: 'swap-lo',
+      b: 'swap-lo',
+    });
+    expect(plan.steps.map((step) => step.action)).toContain('pin-services');
+    expect(onlyIps(seen)).toEqual(before);
+  });
 });
