@@ -64,6 +64,8 @@ export function renderPlanHuman(plan: ChangePlan): string {
   return [`Plan: ${verdict(plan)}`, targetLine(plan), ...sections.map((section) => section.join('\n'))].join('\n\n');
 }
 
+const MAX_ROWS = 300;
+
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(header: string[], rows: string[][]): string[] {
@@ -111,6 +113,10 @@ export function renderPlanMarkdown(plan: ChangePlan): string {
     );
   if (plan.steps.length)
     lines.push('### Steps', '', ...plan.steps.map((step, position) => `${position + 1}. ${cell(stepText(step))}`), '');
-  lines.push(...details(`Every Service (${plan.impact.length})`, table(header, impactRows(plan.impact))));
+  // A pull-request comment holds about 65,000 characters: the full list stops at MAX_ROWS.
+  const listed = plan.impact.slice(0, MAX_ROWS);
+  const rest = plan.impact.length - listed.length;
+  const note = rest > 0 ? ['', `(${rest} more: see \`plan -o json\`)`] : [];
+  lines.push(...details(`Every Service (${plan.impact.length})`, [...table(header, impactRows(listed)), ...note]));
   return lines.join('\n');
 }

@@ -65,15 +65,19 @@ function applyPins(services: Map<string, ServiceView>, pins: readonly PlannedPin
   }
 }
 
-// Most pools are the same object from one step to the next: parse each once.
-const poolCache = new WeakMap<ConfigObject, PoolView[]>();
+// Most pools are the same object from one step to the next: parse each once (per namespace index, since
+// namespaceSelectors resolve against it).
+const poolCache = new WeakMap<NamespaceIndex, WeakMap<ConfigObject, PoolView[]>>();
 
 function poolsOf(objects: readonly ConfigObject[], namespaces: NamespaceIndex): PoolView[] {
+  let cache = poolCache.get(namespaces);
+  if (cache === undefined) poolCache.set(namespaces, (cache = new WeakMap()));
+  const views = cache;
   return objects.flatMap((object) => {
     if (object.kind !== 'IPAddressPool') return [];
-    let views = poolCache.get(object);
-    if (views === undefined) poolCache.set(object, (views = poolViewsOf([object], namespaces)));
-    return views;
+    let parsed = views.get(object);
+    if (parsed === undefined) views.set(object, (parsed = poolViewsOf([object], namespaces)));
+    return parsed;
   });
 }
 
