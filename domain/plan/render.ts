@@ -91,16 +91,23 @@ function impactRows(entries: readonly ServiceImpact[]): string[][] {
   return entries.map((e) => [`${e.namespace}/${e.name}`, e.outcome, listed(e.before), listed(e.after), e.reason]);
 }
 
+// A pull-request comment holds about 65,000 characters: a table stops at MAX_ROWS Services.
+function serviceTable(entries: readonly ServiceImpact[]): string[] {
+  const header = ['Service', 'Outcome', 'Before', 'After', 'Why'];
+  const rest = entries.length - MAX_ROWS;
+  const note = rest > 0 ? ['', `(${rest} more: see \`plan -o json\`)`] : [];
+  return [...table(header, impactRows(entries.slice(0, MAX_ROWS))), ...note];
+}
+
 /** The plan as a pull-request comment. */
 export function renderPlanMarkdown(plan: ChangePlan): string {
-  const header = ['Service', 'Outcome', 'Before', 'After', 'Why'];
   const lines = ['## MetalLB change plan', '', `**${verdict(plan)}**: ${targetLine(plan)}`, ''];
   if (plan.problems.length)
     lines.push('### Problems', '', ...plan.problems.map((problem) => `- ${where(problem)}`), '');
   if (plan.refusals.length)
     lines.push('### Refused', '', ...plan.refusals.map((r) => `- **${r.rule}**: ${r.message}`), '');
   lines.push('### Services', '', `${keeping(plan)} keep their IPs, ${moved(plan).length} change.`, '');
-  if (moved(plan).length) lines.push(...table(header, impactRows(moved(plan))), '');
+  if (moved(plan).length) lines.push(...serviceTable(moved(plan)), '');
   if (plan.unannouncedPools.length)
     lines.push(`Pools holding IPs that nothing announces: ${plan.unannouncedPools.join(', ')}`, '');
   if ((plan.projectedFindings ?? []).length)
@@ -113,10 +120,6 @@ export function renderPlanMarkdown(plan: ChangePlan): string {
     );
   if (plan.steps.length)
     lines.push('### Steps', '', ...plan.steps.map((step, position) => `${position + 1}. ${cell(stepText(step))}`), '');
-  // A pull-request comment holds about 65,000 characters: the full list stops at MAX_ROWS.
-  const listed = plan.impact.slice(0, MAX_ROWS);
-  const rest = plan.impact.length - listed.length;
-  const note = rest > 0 ? ['', `(${rest} more: see \`plan -o json\`)`] : [];
-  lines.push(...details(`Every Service (${plan.impact.length})`, [...table(header, impactRows(listed)), ...note]));
+  lines.push(...details(`Every Service (${plan.impact.length})`, serviceTable(plan.impact)));
   return lines.join('\n');
 }
