@@ -62,6 +62,9 @@ describe('plan: pools', () => {
     expect(plan.refusals[0]!.services!.map((s) => [s.name, s.after, s.reason])).toEqual([
       ['zero', ['192.0.2.2'], 'pool "web" skips 192.0.2.0 (avoidBuggyIPs); gets 192.0.2.2 from pool "web"'],
     ]);
+    const allowed = planFor(cluster, wanted, { allowIpChanges: true });
+    expect(allowed.plan.safe).toBe(true);
+    expectEveryPrefixSafe(allowed.input, allowed.plan);
   });
 
   it('delete an unused pool: one delete, safe', () => {
@@ -85,6 +88,7 @@ describe('plan: pools', () => {
       'demo/b changes 192.0.2.9 -> 198.51.100.1',
     ]);
     expect(stepLines(allowed.plan)).toEqual(['update L2Advertisement/l2', 'delete IPAddressPool/web']);
+    expectEveryPrefixSafe(allowed.input, allowed.plan);
   });
 
   it('rename a pool: pin, delete old + create new back to back, unpin; every Service keeps its IP', () => {
@@ -205,6 +209,8 @@ describe('plan: advertisements, serviceAllocation, pending Services', () => {
     const second = planFor(base([l2Adv('l2-b')]), [pool('web', ['192.0.2.0/28']), l2Adv('l2-b')]);
     expect(second.plan.safe).toBe(true);
     expect(stepLines(second.plan)).toEqual(['delete L2Advertisement/l2']);
+    expectEveryPrefixSafe(second.input, second.plan);
+    expectEveryPrefixSafe(added.input, added.plan);
   });
 
   it('serviceAllocation no longer matching a Service: refused with the reason; matching ones keep their IPs', () => {
@@ -222,6 +228,9 @@ describe('plan: advertisements, serviceAllocation, pending Services', () => {
       ],
     ]);
     expect(plan.impact.filter((i) => i.outcome === 'keeps').map((i) => i.name)).toEqual(['a', 'b']);
+    const allowed = planFor(cluster, wanted, { allowIpChanges: true });
+    expect(stepLines(allowed.plan)).toEqual(['update IPAddressPool/web']);
+    expectEveryPrefixSafe(allowed.input, allowed.plan);
   });
 
   it('a pending Service that a new pool serves gets the lowest free address', () => {
