@@ -37,12 +37,24 @@ const PLURALS: Record<string, string> = {
 
 interface Watch {
   seen: Map<string, Set<string>>;
+  /** Milliseconds each Service was seen without an ingress IP (poll resolution). */
+  ipless: Map<string, number>;
   stop: () => Promise<void>;
 }
 
-/** Polls every Service of the namespace until stopped, remembering every IP each one showed. */
+/** Polls every Service of the namespace until stopped, remembering every IP each one showed and when it had none. */
 function watchIps(namespace: string): Watch {
   const seen = new Map<string, Set<string>>();
+  const ipless = new Map<string, number>();
+  const without = new Map<string, number>();
+  const note = (key: string, ips: string[], now: number) => {
+    const since = without.get(key);
+    if (ips.length === 0 && since === undefined) without.set(key, now);
+    if (ips.length > 0 && since !== undefined) {
+      ipless.set(key, (ipless.get(key) ?? 0) + now - since);
+      without.delete(key);
+    }
+  };
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -52,15 +64,18 @@ function watchIps(namespace: string): Watch {
         const ips = seen.get(key) ?? new Set<string>();
         for (const ip of ingressIps(service)) ips.add(ip);
         seen.set(key, ips);
+        note(key, ingressIps(service), Date.now());
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
   return {
     seen,
+    ipless,
     stop: async () => {
       running = false;
       await loop;
+      for (const key of [...without.keys()]) note(key, ['end'], Date.now());
     },
   };
 }
@@ -214,7 +229,8 @@ describe('plan swaps on the real controller', () => {
     } finally {
       await watch.stop();
     }
-    console.log(`swap applied in ${Date.now() - started} ms: ${plan.steps.length} steps`);
+    const ipless = [...watch.ipless].map(([key, ms]) => `${key} ${ms} ms`).join(', ') || 'none';
+    console.log(`swap applied in ${Date.now() - started} ms (${plan.steps.length} steps); IP-less time: ${ipless}`);
     return { plan, seen: watch.seen };
   }
 
