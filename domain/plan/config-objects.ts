@@ -55,7 +55,8 @@ export function changedFields(live: ConfigObject, desired: ConfigObject): string
   const [before, after] = [comparableSpec(live), comparableSpec(desired)];
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const fields = keys.filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key])).map((k) => `spec.${k}`);
-  if (canonicalJson(live.labels) !== canonicalJson(desired.labels)) fields.push('metadata.labels');
+  // Labels the files leave out (a tool's, say) are kept, as kubectl apply keeps them: only set ones count.
+  if (Object.entries(desired.labels).some(([key, value]) => live.labels[key] !== value)) fields.push('metadata.labels');
   return fields;
 }
 

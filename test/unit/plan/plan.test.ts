@@ -294,6 +294,17 @@ describe('plan: versions and prune scope', () => {
     ]);
   });
 
+  it('labels: a label the files set is an update, a live label they leave out is not', () => {
+    const cluster = base([pool('tagged', ['198.51.100.0/24'], { labels: { team: 'x', 'managed-by': 'helm' } })]);
+    const same = [pool('tagged', ['198.51.100.0/24'], { labels: { team: 'x' } })];
+    expect(planFor(cluster, same, { prune: null }).plan.steps).toEqual([]);
+    const relabelled = [pool('tagged', ['198.51.100.0/24'], { labels: { team: 'y' } })];
+    expect(planFor(cluster, relabelled, { prune: null }).plan.changes.find((c) => c.name === 'tagged')).toMatchObject({
+      action: 'update',
+      fields: ['metadata.labels'],
+    });
+  });
+
   it('basedOn ignores status and resourceVersion but not specs', () => {
     const wanted = [pool('web', ['192.0.2.0/28'])];
     const a = planFor(base(), wanted).plan.basedOn;
