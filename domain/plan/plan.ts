@@ -9,7 +9,7 @@ import { configFingerprint } from './fingerprint.js';
 import { assessImpact, type ImpactAssessment } from './impact.js';
 import { orderSteps } from './order.js';
 import { diagnoseProjection, projectSnapshot } from './projected-diagnosis.js';
-import { projectAllocations } from './project.js';
+import { projectAllocations, type ProjectedService } from './project.js';
 import { checkSequence } from './sequence.js';
 import type {
   ChangePlan,
@@ -18,6 +18,7 @@ import type {
   PlanInput,
   PlanRefusal,
   PlanStep,
+  ProjectedFinding,
   ValidationProblem,
 } from './types.js';
 import { validateConfig } from './validate.js';
@@ -62,21 +63,39 @@ export function liveConfigIn(snapshot: ClusterSnapshot, namespace: string): Conf
   return liveConfigObjects(snapshot).filter((object) => object.namespace === namespace);
 }
 
-// Healthy today: the live config itself keeps their IPs (orphans are not promised anything).
-function healthyKeepers(
-  assessment: ImpactAssessment,
-  live: readonly ConfigObject[],
-  snapshot: ClusterSnapshot,
-): Set<string> {
-  const today = projectAllocations({
+/** What the live config itself does to the Services: the baseline "healthy today" is judged against. */
+function projectToday(assessment: ImpactAssessment, live: readonly ConfigObject[], snapshot: ClusterSnapshot) {
+  return projectAllocations({
     services: assessment.services,
     pools: poolViewsOf(live, indexNamespaces(snapshot.namespaces)),
   });
+}
+
+// Healthy today: the live config itself keeps their IPs (orphans are not promised anything).
+function healthyKeepers(assessment: ImpactAssessment, today: ReadonlyMap<string, ProjectedService>): Set<string> {
   return new Set(
     [...assessment.projected.values()]
       .filter((entry) => entry.kept && today.get(entry.view.key)?.kept === true)
       .map((entry) => entry.view.key),
   );
+}
+
+// What speakers would reject (invalid communities, aggregation lengths) that today's config does not show.
+// pool-not-advertised is left to the last-advertisement refusal.
+function speakerRefusals(after: readonly ProjectedFinding[], before: readonly ProjectedFinding[]): PlanRefusal[] {
+  const known = new Set(before.map((finding) => `${finding.id}|${finding.title}`));
+  const fresh = after.filter(
+    (finding) =>
+      finding.severity === 'error' &&
+      finding.check === 'advertisements' &&
+      finding.id !== 'pool-not-advertised' &&
+      !known.has(`${finding.id}|${finding.title}`),
+  );
+  if (fresh.length === 0) return [];
+  const titles = fresh.map((finding) => finding.title).join('; ');
+  return [
+    { rule: 'speakers-would-reject', message: `after the change the speakers would reject the config: ${titles}` },
+  ];
 }
 
 const more = (count: number): string => (count > 0 ? ` (and ${count} more)` : '');
@@ -86,12 +105,8 @@ interface Ordered {
   refusals: PlanRefusal[];
 }
 
-function orderAndCheck(
-  input: PlanInput,
-  live: readonly ConfigObject[],
-  diff: ConfigDiff,
-  assessment: ImpactAssessment,
-): Ordered {
+function orderAndCheck(input: PlanInput, diff: ConfigDiff, assessment: ImpactAssessment, keep: Set<string>): Ordered {
+  const live = liveConfigIn(input.snapshot, input.target.namespace);
   const namespaces = indexNamespaces(input.snapshot.namespaces);
   const ordered = orderSteps({
     diff,
@@ -105,7 +120,7 @@ function orderAndCheck(
     live,
     steps: ordered.steps,
     services: assessment.services,
-    keep: healthyKeepers(assessment, live, input.snapshot),
+    keep,
     target: input.target,
     namespaces,
   });
@@ -134,9 +149,12 @@ export function planChange(input: PlanInput): ChangePlan {
     target: input.target,
     allowIpChanges: input.allowIpChanges,
   });
-  const ordered = problems.length === 0 ? orderAndCheck(input, live, diff, assessment) : { steps: [], refusals: [] };
-  const refusals = [...assessment.refusals, ...ordered.refusals];
-  const projection = projectSnapshot(input.snapshot, diff.resulting, assessment.projected);
+  const today = projectToday(assessment, live, input.snapshot);
+  const keep = healthyKeepers(assessment, today);
+  const ordered = problems.length === 0 ? orderAndCheck(input, diff, assessment, keep) : { steps: [], refusals: [] };
+  const projectedFindings = diagnoseProjection(projectSnapshot(input.snapshot, diff.resulting, assessment.projected));
+  const todayFindings = diagnoseProjection(projectSnapshot(input.snapshot, live, today));
+  const refusals = [...assessment.refusals, ...ordered.refusals, ...speakerRefusals(projectedFindings, todayFindings)];
   return {
     schemaVersion: 1,
     target: input.target,
@@ -149,6 +167,6 @@ export function planChange(input: PlanInput): ChangePlan {
     unannouncedPools: assessment.unannouncedPools,
     steps: ordered.steps,
     basedOn: configFingerprint(live),
-    projectedFindings: diagnoseProjection(projection),
+    projectedFindings,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocated, installation, l2Adv, pool, service } from '../diagnose/builders.js';
+import { allocated, bgpAdv, bgpPeer, installation, l2Adv, pool, service } from '../diagnose/builders.js';
 import { expectEveryPrefixSafe, impactLines, planFor, stepLines } from './helpers.js';
 
 const base = (extra: unknown[] = []) => [
@@ -263,6 +263,20 @@ describe('plan: advertisements, serviceAllocation, pending Services', () => {
       after: [],
       reason: expect.stringContaining('requested 192.0.2.12 is in no pool'),
     });
+  });
+});
+
+describe('plan: what speakers would reject', () => {
+  it('a BGPAdvertisement with an invalid community is refused; one broken today is not blamed on the change', () => {
+    const peer = bgpPeer('peer');
+    const bad = bgpAdv('bgp', { ipAddressPools: ['web'], communities: ['not-a-community'] });
+    const wanted = [pool('web', ['192.0.2.0/28']), l2Adv('l2', { ipAddressPools: ['web'] }), peer, bad];
+    const { plan } = planFor(base([peer]), wanted);
+    expect(plan.refusals.map((r) => r.rule)).toEqual(['speakers-would-reject']);
+    expect(plan.refusals[0]!.message).toContain('uses community "not-a-community"');
+    expect(plan.projectedFindings!.map((f) => f.id)).toContain('bgp-advertisement-invalid-community');
+    const already = planFor(base([peer, bad]), [...wanted, pool('more', ['203.0.113.0/24'])]);
+    expect(already.plan.refusals).toEqual([]);
   });
 });
 
