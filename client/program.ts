@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
+import { registerPlan } from './commands/plan.js';
 import { registerWorker } from './commands/worker.js';
 
 /** Where the CLI writes; tests pass their own to capture it. */
@@ -46,6 +47,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerDemo(program);
   registerDiagnose(program);
   registerFix(program);
+  registerPlan(program);
   registerWorker(program);
   return program;
 }

@@ -156,6 +156,8 @@ export interface ChangePlan {
   steps: PlanStep[];
   /** Fingerprint of the live MetalLB config planned against: apply refuses a plan whose base drifted. */
   basedOn: string;
+  /** Warnings and errors of the diagnosis engine on the projected cluster (absent: not computed). */
+  projectedFindings?: ProjectedFinding[];
 }
 
 /** What a plan is computed from. */
@@ -167,4 +169,13 @@ export interface PlanInput {
   prune: PruneScope | null;
   allowIpChanges: boolean;
   target: PlanTarget;
+}
+
+/** A warning or error the diagnosis engine finds on the projected cluster (added by the planner). */
+export interface ProjectedFinding {
+  severity: 'error' | 'warning';
+  /** The diagnose check, e.g. `advertisements`. */
+  check: string;
+  id: string;
+  title: string;
 }
