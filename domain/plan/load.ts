@@ -1,8 +1,17 @@
-// Loads desired-config files: multi-document YAML of MetalLB kinds, each document remembered with
-// its file, position and line. SEED (lead): parses and identifies documents only; the validator
-// helper owns this file and completes it (zod per kind, every problem at once).
-import { parseAllDocuments } from 'yaml';
-import { configKinds, type ConfigKind, type ConfigObject, type ValidationProblem } from './types.js';
+// Loads desired-config files: multi-document YAML (or JSON, a subset) of MetalLB kinds, each
+// document remembered with its file, position and line. Problems of the documents themselves are
+// found here (malformed YAML, no apiVersion/kind/name, not a MetalLB kind, the same object twice);
+// everything about the objects is validateConfig's job. A document that is not a MetalLB object is
+// never echoed: it may be a Secret.
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { goQuote } from './go-format.js';
+import {
+  configKinds,
+  type ConfigKind,
+  type ConfigObject,
+  type DocumentSource,
+  type ValidationProblem,
+} from './types.js';
 
 /** A file's path as given and its text. */
 export interface DesiredFile {
@@ -21,39 +30,158 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** Reads every document of every file; documents without a MetalLB kind become problems. */
+const documentProblem = (
+  source: DocumentSource,
+  found: Pick<ValidationProblem, 'rule' | 'rejectedBy' | 'kind' | 'name' | 'field' | 'message'>,
+): ValidationProblem => ({ source, ...found });
+
+const labelsOf = (metadata: Record<string, unknown>): Record<string, string> =>
+  isRecord(metadata.labels)
+    ? Object.fromEntries(Object.entries(metadata.labels).map(([key, value]) => [key, String(value)]))
+    : {};
+
+// The identity every object needs before anything else can be said about it.
+function identityProblem(manifest: Record<string, unknown>, source: DocumentSource): ValidationProblem | null {
+  const kind = text(manifest.kind);
+  const metadata = isRecord(manifest.metadata) ? manifest.metadata : {};
+  const name = text(metadata.name);
+  const where = { kind: kind || null, name: name || null };
+  if (text(manifest.apiVersion) === '') {
+    return documentProblem(source, {
+      rule: 'missing-api-version',
+      rejectedBy: 'tool',
+      ...where,
+      field: 'apiVersion',
+      message: 'apiVersion not set',
+    });
+  }
+  if (kind === '') {
+    return documentProblem(source, {
+      rule: 'missing-kind',
+      rejectedBy: 'tool',
+      ...where,
+      field: 'kind',
+      message: 'kind not set',
+    });
+  }
+  if (!(configKinds as readonly string[]).includes(kind)) {
+    const message =
+      `${kind} ${goQuote(name)} (${text(manifest.apiVersion)}) is not a MetalLB config object: plan and apply handle ` +
+      `only ${configKinds.join(', ')}; apply it separately`;
+    return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'tool', ...where, field: 'kind', message });
+  }
+  if (name === '') {
+    const message = 'metadata.name: Required value: name or generateName is required';
+    return documentProblem(source, {
+      rule: 'missing-name',
+      rejectedBy: 'apiserver',
+      ...where,
+      field: 'metadata.name',
+      message,
+    });
+  }
+  return null;
+}
+
+function objectOf(manifest: Record<string, unknown>, source: DocumentSource, namespace: string): ConfigObject {
+  const metadata = isRecord(manifest.metadata) ? manifest.metadata : {};
+  return {
+    kind: text(manifest.kind) as ConfigKind,
+    apiVersion: text(manifest.apiVersion),
+    name: text(metadata.name),
+    namespace: typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : namespace,
+    labels: labelsOf(metadata),
+    manifest,
+    source,
+  };
+}
+
+interface FileDocument {
+  manifest: unknown;
+  source: DocumentSource;
+  errors: string[];
+}
+
+function documentsOf(file: DesiredFile): FileDocument[] {
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: true });
+  const list = Array.isArray(documents) ? documents : [];
+  return list.map((document, index) => {
+    const start = document.contents?.range[0] ?? document.range[0];
+    const source = { file: file.path, document: index, line: lines.linePos(start).line };
+    const errors = document.errors.map((error) => {
+      const line = error.linePos?.[0].line ?? source.line;
+      const column = error.linePos?.[0].col ?? 1;
+      const first = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      return `${file.path}:${line}:${column}: ${first || 'malformed YAML'}`;
+    });
+    return { manifest: errors.length > 0 ? null : (document.toJS() as unknown), source, errors };
+  });
+}
+
+const identity = (object: ConfigObject): string => `${object.kind}/${object.namespace}/${object.name}`;
+
+const describeSource = (source: DocumentSource): string =>
+  `${source.file} document ${source.document + 1} (line ${source.line})`;
+
+/** Reads every document of every file; see the module comment for what becomes a problem. */
 export function loadDesiredFiles(files: readonly DesiredFile[], namespace: string): LoadedConfig {
   const objects: ConfigObject[] = [];
   const problems: ValidationProblem[] = [];
-  for (const file of files) {
-    parseAllDocuments(file.text).forEach((document, index) => {
-      const source = { file: file.path, document: index, line: 1 };
-      const manifest: unknown = document.toJS();
-      if (!isRecord(manifest)) return;
-      const kind = text(manifest.kind);
-      const metadata = isRecord(manifest.metadata) ? manifest.metadata : {};
-      if (!(configKinds as readonly string[]).includes(kind)) {
-        problems.push({
-          rule: 'unknown-kind',
+  const seen = new Map<string, ConfigObject>();
+  for (const { manifest, source, errors } of files.flatMap(documentsOf)) {
+    const malformed = errors.map((message) =>
+      documentProblem(source, {
+        rule: 'malformed-yaml',
+        rejectedBy: 'tool',
+        kind: null,
+        name: null,
+        field: null,
+        message,
+      }),
+    );
+    problems.push(...malformed);
+    // Empty documents (a trailing `---`) are skipped, as kubectl skips them.
+    if (malformed.length > 0 || manifest === null || manifest === undefined) continue;
+    if (!isRecord(manifest)) {
+      const message = `document ${source.document + 1} of ${source.file} is not an object (a mapping with apiVersion, kind and metadata)`;
+      problems.push(
+        documentProblem(source, {
+          rule: 'not-an-object',
           rejectedBy: 'tool',
-          source,
-          kind,
+          kind: null,
           name: null,
-          field: 'kind',
-          message: `not a MetalLB config kind: "${kind}"`,
-        });
-        return;
-      }
-      objects.push({
-        kind: kind as ConfigKind,
-        apiVersion: text(manifest.apiVersion),
-        name: text(metadata.name),
-        namespace: typeof metadata.namespace === 'string' ? metadata.namespace : namespace,
-        labels: isRecord(metadata.labels) ? (metadata.labels as Record<string, string>) : {},
-        manifest,
-        source,
-      });
-    });
+          field: null,
+          message,
+        }),
+      );
+      continue;
+    }
+    const refused = identityProblem(manifest, source);
+    if (refused !== null) {
+      problems.push(refused);
+      continue;
+    }
+    const object = objectOf(manifest, source, namespace);
+    const earlier = seen.get(identity(object));
+    if (earlier?.source) {
+      const message =
+        `${object.kind} ${goQuote(object.name)} is also defined in ${describeSource(earlier.source)}: ` +
+        'kubectl apply would write both, the last one winning; keep one';
+      problems.push(
+        documentProblem(source, {
+          rule: 'duplicate-object',
+          rejectedBy: 'tool',
+          kind: object.kind,
+          name: object.name,
+          field: 'metadata.name',
+          message,
+        }),
+      );
+      continue;
+    }
+    seen.set(identity(object), object);
+    objects.push(object);
   }
   return { objects, problems };
 }

@@ -1,0 +1,131 @@
+// L2Advertisement and BGPAdvertisement rules of their own (config.go l2AdvertisementFromCR,
+// bgpAdvertisementFromCR): their webhooks parse every advertisement of the kind, so they refuse these.
+// References to pools or peers that do not exist MetalLB takes silently; we refuse them (`tool`):
+// such an advertisement announces nothing for that name, which is never what the author meant.
+import { goQuote, goQuoteRune } from '../go-format.js';
+import type { ConfigModel, Entity, Finding } from '../model.js';
+import type { BGPAdvertisementSpec, L2AdvertisementSpec, LabelSelectorSpec } from '../shapes.js';
+import { duplicateSelectors, selectorError } from './selectors.js';
+
+type Advertisement = Entity<L2AdvertisementSpec | BGPAdvertisementSpec>;
+
+const webhookFinding = (on: Advertisement, rule: string, field: string, message: string): Finding => ({
+  on,
+  rule,
+  by: 'webhook',
+  field,
+  message,
+});
+
+/** validateDuplicate over a string list: one finding per repeated item. */
+export function duplicateNames(on: Entity<unknown>, list: readonly string[] | null | undefined, meta: string[]) {
+  const [field, goName] = meta as [string, string];
+  return (list ?? []).flatMap((item, index): Finding[] =>
+    (list ?? []).indexOf(item) === index
+      ? []
+      : [
+          {
+            on,
+            rule: 'duplicate-entry',
+            by: 'webhook',
+            field: `${field}[${index}]`,
+            message: `duplicate definition of ${goName} ${goQuote(item)}`,
+          },
+        ],
+  );
+}
+
+function selectorListFindings(on: Advertisement, listName: string, list: readonly LabelSelectorSpec[]): Finding[] {
+  const name = on.object.name;
+  const parseFailure: Record<string, string> = {
+    nodeSelectors: `failed to parse node selector for ${name}`,
+    serviceSelectors: `failed to parse service selector for ${name}`,
+    ipAddressPoolSelectors: 'invalid label selector',
+  };
+  const duplicates = duplicateSelectors(list, listName).map((dup) =>
+    webhookFinding(on, 'duplicate-selector', `spec.${listName}[${dup.index}]`, dup.message),
+  );
+  const invalid = list.flatMap((selector, index) => {
+    const error = selectorError(selector);
+    const field = `spec.${listName}[${index}]`;
+    return error === null ? [] : [webhookFinding(on, 'invalid-selector', field, `${error}; ${parseFailure[listName]}`)];
+  });
+  return [...duplicates, ...invalid];
+}
+
+function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
+  const spec = on.spec;
+  const lists = {
+    ipAddressPoolSelectors: spec.ipAddressPoolSelectors ?? [],
+    nodeSelectors: spec.nodeSelectors ?? [],
+    serviceSelectors: spec.serviceSelectors ?? [],
+  };
+  const findings = duplicateNames(on, spec.ipAddressPools, ['spec.ipAddressPools', 'ipAddressPools']);
+  for (const [listName, list] of Object.entries(lists)) findings.push(...selectorListFindings(on, listName, list));
+  const poolNames = new Set(model.pools.map((pool) => pool.object.name));
+  (spec.ipAddressPools ?? []).forEach((pool, index) => {
+    if (poolNames.has(pool)) return;
+    const message =
+      `${on.object.kind} ${goQuote(on.object.name)} names IPAddressPool ${goQuote(pool)}, which does not exist: ` +
+      'MetalLB accepts this and announces nothing for that name; create the pool or fix the name';
+    findings.push({ on, rule: 'missing-pool-reference', by: 'tool', field: `spec.ipAddressPools[${index}]`, message });
+  });
+  if (lists.serviceSelectors.length > 0 && isBefore(model.metallbVersion, [0, 16, 0])) {
+    const message = `spec.serviceSelectors is new in MetalLB v0.16.0: the API server of ${model.metallbVersion} drops it`;
+    findings.push({ on, rule: 'field-not-in-version', by: 'tool', field: 'spec.serviceSelectors', message });
+  }
+  return findings;
+}
+
+/** True when `version` (e.g. `v0.14.9`) is older than `than`; an unknown version is the newest. */
+export function isBefore(version: string | null, than: readonly [number, number, number]): boolean {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
+  if (match === null) return false;
+  const parts = match.slice(1, 4).map(Number);
+  for (let i = 0; i < 3; i++) if (parts[i] !== than[i]) return parts[i]! < than[i]!;
+  return false;
+}
+
+function aggregationFindings(on: Entity<BGPAdvertisementSpec>): Finding[] {
+  const { aggregationLength, aggregationLengthV6, localPref } = on.spec;
+  const findings: Finding[] = [];
+  if ((aggregationLength ?? 32) > 32) {
+    const message = `invalid aggregation length ${goQuoteRune(aggregationLength!)} for IPv4`;
+    findings.push(webhookFinding(on, 'invalid-aggregation-length', 'spec.aggregationLength', message));
+  }
+  if ((aggregationLengthV6 ?? 128) > 128) {
+    const message = `invalid aggregation length ${goQuoteRune(aggregationLengthV6!)} for IPv6`;
+    findings.push(webhookFinding(on, 'invalid-aggregation-length', 'spec.aggregationLengthV6', message));
+  }
+  if ((localPref ?? 0) < 0 || (localPref ?? 0) > 4294967295) {
+    const message = `json: cannot unmarshal number ${localPref} into Go struct field BGPAdvertisementSpec.spec.localPref of type uint32`;
+    findings.push(webhookFinding(on, 'invalid-local-pref', 'spec.localPref', message));
+  }
+  return findings;
+}
+
+function bgpFindings(on: Entity<BGPAdvertisementSpec>, model: ConfigModel): Finding[] {
+  const findings = [
+    ...commonFindings(on, model),
+    ...duplicateNames(on, on.spec.communities, ['spec.communities', 'community']),
+    ...duplicateNames(on, on.spec.peers, ['spec.peers', 'peers']),
+    ...aggregationFindings(on),
+  ];
+  const peerNames = new Set(model.peers.map((peer) => peer.object.name));
+  (on.spec.peers ?? []).forEach((peer, index) => {
+    if (peerNames.has(peer)) return;
+    const message =
+      `BGPAdvertisement ${goQuote(on.object.name)} names BGPPeer ${goQuote(peer)}, which does not exist: ` +
+      'MetalLB accepts this and announces to no such peer; create the peer or fix the name';
+    findings.push({ on, rule: 'missing-peer-reference', by: 'tool', field: `spec.peers[${index}]`, message });
+  });
+  return findings;
+}
+
+/** Every advertisement problem that needs no other object than the advertisement (and names of others). */
+export function advertisementRules(model: ConfigModel): Finding[] {
+  return [
+    ...model.l2Advertisements.flatMap((adv) => commonFindings(adv, model)),
+    ...model.bgpAdvertisements.flatMap((adv) => bgpFindings(adv, model)),
+  ];
+}

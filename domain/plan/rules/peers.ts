@@ -1,0 +1,222 @@
+// BGPPeer rules (config.go peerFromCR, parseTimers, peersFor; validation.go DiscardFRROnly and
+// checkFRRPeersCompatible). The BGPPeer webhook parses every peer with bfdProfile and passwordSecret
+// cleared (resetTransientErrorsFields), so problems with those two only the speakers refuse.
+import { parseIp } from '../../addresses.js';
+import { formatGoDuration, goQuote, parseGoDuration } from '../go-format.js';
+import type { ConfigModel, Entity, Finding } from '../model.js';
+import type { BGPPeerSpec } from '../shapes.js';
+import type { RejectedBy } from '../types.js';
+import { duplicateSelectors, selectorError, selectorListKey } from './selectors.js';
+
+type Peer = Entity<BGPPeerSpec>;
+
+const finding = (on: Peer, rule: string, field: string, message: string, by: RejectedBy = 'webhook'): Finding => ({
+  on,
+  rule,
+  by,
+  field,
+  message,
+});
+
+const parsing = (peer: Peer, detail: string) => `parsing peer ${peer.object.name} ${detail}`;
+
+function asnFindings(peer: Peer): Finding[] {
+  const { myASN, peerASN, dynamicASN, ebgpMultiHop } = peer.spec;
+  const findings: Finding[] = [];
+  if ((myASN ?? 0) === 0)
+    findings.push(finding(peer, 'missing-local-asn', 'spec.myASN', parsing(peer, 'missing local ASN')));
+  if ((peerASN ?? 0) === 0 && !dynamicASN) {
+    findings.push(finding(peer, 'missing-peer-asn', 'spec.peerASN', parsing(peer, 'missing peer ASN and dynamicASN')));
+  }
+  if ((peerASN ?? 0) !== 0 && dynamicASN) {
+    findings.push(
+      finding(peer, 'asn-and-dynamic-asn', 'spec.dynamicASN', parsing(peer, 'both peer ASN and dynamicASN specified')),
+    );
+  }
+  if ((peerASN ?? 0) === (myASN ?? 0) && ebgpMultiHop === true) {
+    const message = parsing(peer, 'invalid ebgp-multihop parameter set for an ibgp peer');
+    findings.push(finding(peer, 'ebgp-multihop-ibgp', 'spec.ebgpMultiHop', message));
+  }
+  return findings;
+}
+
+function addressFindings(peer: Peer): Finding[] {
+  const { peerAddress, interface: iface, routerID, sourceAddress } = peer.spec;
+  const findings: Finding[] = [];
+  if (!peerAddress && !iface) {
+    findings.push(
+      finding(peer, 'peer-no-address', 'spec.peerAddress', parsing(peer, 'peer has no Address or Interface specified')),
+    );
+  }
+  if (peerAddress && iface) {
+    const message = parsing(peer, 'peer has both Address and Interface specified');
+    findings.push(finding(peer, 'peer-address-and-interface', 'spec.interface', message));
+  }
+  const checks: [string | null | undefined, string, string, string][] = [
+    [peerAddress, 'spec.peerAddress', 'invalid-peer-address', 'invalid BGPPeer address'],
+    [routerID, 'spec.routerID', 'invalid-router-id', 'invalid router ID'],
+    [sourceAddress, 'spec.sourceAddress', 'invalid-source-address', 'invalid source IP'],
+  ];
+  for (const [text, field, rule, what] of checks) {
+    if (text && parseIp(text) === null)
+      findings.push(finding(peer, rule, field, parsing(peer, `${what} ${goQuote(text)}`)));
+  }
+  return findings;
+}
+
+const quoteDuration = (text: string | null | undefined): string => {
+  const seconds = text ? parseGoDuration(text) : null;
+  return seconds === null ? '<nil>' : goQuote(formatGoDuration(seconds));
+};
+
+function timerFindings(peer: Peer): Finding[] {
+  const { holdTime, keepaliveTime } = peer.spec;
+  const fields: [string | null | undefined, string][] = [
+    [holdTime, 'spec.holdTime'],
+    [keepaliveTime, 'spec.keepaliveTime'],
+  ];
+  const undecodable = fields.filter(([text]) => text !== null && text !== undefined && parseGoDuration(text) === null);
+  // The webhook cannot even decode the object: metav1.Duration is Go's time.ParseDuration.
+  if (undecodable.length > 0) {
+    return undecodable.map(([text, field]) =>
+      finding(peer, 'invalid-duration', field, `time: invalid duration ${goQuote(text!)}`),
+    );
+  }
+  if (!holdTime && !keepaliveTime) return [];
+  const hold = holdTime ? parseGoDuration(holdTime)! : parseGoDuration(keepaliveTime!)! * 3;
+  const keepalive = keepaliveTime ? parseGoDuration(keepaliveTime)! : hold / 3;
+  const prefix = 'invalid BGPPeer timers: ';
+  const rounded = Math.trunc(hold);
+  if (rounded !== 0 && rounded < 3) {
+    const message = parsing(peer, `${prefix}invalid hold time ${quoteDuration(holdTime)}: must be 0 or >=3s`);
+    return [finding(peer, 'invalid-hold-time', 'spec.holdTime', message)];
+  }
+  if (keepalive > hold) {
+    const detail = `invalid keepaliveTime ${quoteDuration(keepaliveTime)}, must be lower than holdTime ${quoteDuration(holdTime)}`;
+    return [finding(peer, 'keepalive-above-hold', 'spec.keepaliveTime', parsing(peer, prefix + detail))];
+  }
+  return [];
+}
+
+function selectorFindings(peer: Peer): Finding[] {
+  const list = peer.spec.nodeSelectors ?? [];
+  const suffix = `; failed to convert peer ${peer.object.name} node selector`;
+  const duplicates = duplicateSelectors(list, 'nodeSelectors').map((dup) =>
+    finding(peer, 'duplicate-selector', `spec.nodeSelectors[${dup.index}]`, parsing(peer, dup.message)),
+  );
+  const invalid = list.flatMap((selector, index) => {
+    const error = selectorError(selector);
+    return error === null
+      ? []
+      : [finding(peer, 'invalid-selector', `spec.nodeSelectors[${index}]`, parsing(peer, error + suffix))];
+  });
+  return [...duplicates, ...invalid];
+}
+
+function referenceFindings(peer: Peer, model: ConfigModel): Finding[] {
+  const findings: Finding[] = [];
+  const { password, passwordSecret, bfdProfile } = peer.spec;
+  if (password && passwordSecret?.name) {
+    const message =
+      `can not have both password and secret ref set in peer config ${goQuote(peer.object.namespace)}/` +
+      goQuote(peer.object.name);
+    findings.push(finding(peer, 'password-and-secret', 'spec.passwordSecret', message, 'speaker'));
+  }
+  const profiles = new Set(model.bfdProfiles.map((profile) => profile.object.name));
+  if (bfdProfile && !profiles.has(bfdProfile)) {
+    const message = `peer ${peer.object.name} referencing non existing bfd profile ${bfdProfile}`;
+    findings.push(finding(peer, 'missing-bfd-profile', 'spec.bfdProfile', message, 'speaker'));
+  }
+  return findings;
+}
+
+// DiscardFRROnly, in MetalLB's order; it names the peer by its address.
+const nativeOnlyFrr: [keyof BGPPeerSpec, string][] = [
+  ['keepaliveTime', 'keepalive-time'],
+  ['vrf', 'vrf'],
+  ['connectTime', 'connect time'],
+  ['enableGracefulRestart', 'EnableGracefulRestart flag'],
+  ['disableMP', 'disable MP flag'],
+  ['dualStackAddressFamily', 'dualstackaddressfamily flag'],
+  ['dynamicASN', 'dynamicASN'],
+  ['interface', 'interface'],
+  ['localASN', 'localASN'],
+];
+
+function nativeFindings(peer: Peer): Finding[] {
+  const spec = peer.spec;
+  const name = spec.peerAddress ?? '';
+  const findings = nativeOnlyFrr
+    .filter(([field]) => Boolean(field === 'keepaliveTime' ? parseGoDuration(spec.keepaliveTime ?? '0') : spec[field]))
+    .map(([field, what]) =>
+      finding(peer, 'native-unsupported', `spec.${field}`, `peer ${name} has ${what} set on native bgp mode`),
+    );
+  if (spec.bfdProfile) {
+    const message = `peer ${name} has bfd-profile set on native bgp mode`;
+    findings.unshift(finding(peer, 'native-unsupported', 'spec.bfdProfile', message, 'speaker'));
+  }
+  return findings;
+}
+
+const identifier = (spec: BGPPeerSpec): string => {
+  const id = spec.peerAddress || (spec.interface ?? '');
+  return spec.vrf ? `${id}-${spec.vrf}` : id;
+};
+
+// Nodes are not part of the input: MetalLB itself assumes peers share a node when it knows no nodes;
+// two peers with different nodeSelectors are taken to select different nodes.
+const mayShareNode = (one: Peer, other: Peer): boolean => {
+  const [a, b] = [one.spec.nodeSelectors ?? [], other.spec.nodeSelectors ?? []];
+  return a.length === 0 || b.length === 0 || selectorListKey(a) === selectorListKey(b);
+};
+
+function frrPairFinding(peer: Peer, earlier: Peer): Finding | null {
+  const [p, q] = [peer.spec, earlier.spec];
+  if ((p.routerID ?? '') !== (q.routerID ?? '')) {
+    const message =
+      `peer ${p.routerID ?? ''} has RouterID different from ${q.routerID ?? ''}, in FRR mode peers selecting the ` +
+      'same node must all have the same RouterID';
+    return finding(peer, 'frr-router-id-mismatch', 'spec.routerID', message);
+  }
+  if (identifier(p) === identifier(q)) {
+    const message = `peer ${identifier(p)} already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node`;
+    return finding(peer, 'frr-duplicate-peer', p.peerAddress ? 'spec.peerAddress' : 'spec.interface', message);
+  }
+  if (p.myASN !== q.myASN && (p.vrf ?? '') === (q.vrf ?? '')) {
+    const message =
+      `peer ${identifier(p)} has myAsn different from ${identifier(q)}, in FRR mode peers selecting the same node ` +
+      'must have the same myAsn within the same VRF';
+    return finding(peer, 'frr-my-asn-mismatch', 'spec.myASN', message);
+  }
+  return null;
+}
+
+function frrFindings(peers: readonly Peer[]): Finding[] {
+  return peers.flatMap((peer, index) =>
+    peers
+      .slice(0, index)
+      .filter((earlier) => mayShareNode(peer, earlier))
+      .map((earlier) => frrPairFinding(peer, earlier))
+      .filter((found): found is Finding => found !== null),
+  );
+}
+
+/** Every BGPPeer problem, and the native mode's refusal of BFD profiles. */
+export function peerRules(model: ConfigModel): Finding[] {
+  const own = model.peers.flatMap((peer) => [
+    ...asnFindings(peer),
+    ...addressFindings(peer),
+    ...timerFindings(peer),
+    ...selectorFindings(peer),
+    ...referenceFindings(peer, model),
+  ]);
+  if (model.bgpType !== 'native') return [...own, ...frrFindings(model.peers)];
+  const bfd = model.bfdProfiles.map((on): Finding => ({
+    on,
+    rule: 'native-bfd-profile',
+    by: 'speaker',
+    field: null,
+    message: 'bfd profiles section set',
+  }));
+  return [...own, ...model.peers.flatMap(nativeFindings), ...bfd];
+}

@@ -1,0 +1,98 @@
+// Label-selector checks MetalLB runs on every selector list: validateLabelSelectorDuplicate (equal
+// selectors, equal match expressions, repeated values) and metav1.LabelSelectorAsSelector (operators,
+// values, label key and value syntax).
+import { compileSelector, selectorMatches } from '../../selectors.js';
+import { goQuote, goSelector } from '../go-format.js';
+import type { LabelSelectorSpec } from '../shapes.js';
+
+/** A problem found in one selector of a list. */
+export interface SelectorFinding {
+  index: number;
+  message: string;
+}
+
+type Requirement = NonNullable<LabelSelectorSpec['matchExpressions']>[number];
+
+const sortedValues = (req: Requirement): Requirement => ({ ...req, values: [...(req.values ?? [])].sort() });
+
+const requirementKey = (req: Requirement): string => JSON.stringify([req.key, req.operator, sortedValues(req).values]);
+
+// The selector's String() after MetalLB sorted each expression's values: labels by key, expressions in order.
+function selectorKey(selector: LabelSelectorSpec): string {
+  const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([labels, (selector.matchExpressions ?? []).map(requirementKey)]);
+}
+
+const goRequirement = (req: Requirement): string =>
+  `{${goQuote(req.key)} ${goQuote(req.operator)} [${(req.values ?? []).map(goQuote).join(' ')}]}`;
+
+function expressionProblem(selector: LabelSelectorSpec): string | null {
+  const expressions = selector.matchExpressions ?? [];
+  for (const [position, req] of expressions.entries()) {
+    const values = sortedValues(req).values ?? [];
+    const repeated = values.find((value, i) => values.indexOf(value) !== i);
+    if (repeated !== undefined) {
+      return `duplicate definition of match expression value in label selector ${goQuote(repeated)}`;
+    }
+    const twin = expressions.slice(position + 1).some((other) => requirementKey(other) === requirementKey(req));
+    if (twin) return `duplicate definition of match expressions ${goQuote(goRequirement(sortedValues(req)))}`;
+  }
+  return null;
+}
+
+/** validateLabelSelectorDuplicate: `kindOfList` is MetalLB's name for the list (e.g. `serviceSelectors`). */
+export function duplicateSelectors(list: readonly LabelSelectorSpec[], kindOfList: string): SelectorFinding[] {
+  const findings: SelectorFinding[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((selector, index) => {
+    const expressions = expressionProblem(selector);
+    if (expressions !== null) findings.push({ index, message: expressions });
+    const key = selectorKey(selector);
+    if (seen.has(key)) {
+      findings.push({ index, message: `duplicate definition of ${kindOfList} ${goQuote(goSelector(selector))}` });
+    } else {
+      seen.set(key, index);
+    }
+  });
+  return findings;
+}
+
+const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function labelKeyError(key: string): string | null {
+  const slash = key.lastIndexOf('/');
+  const [prefix, name] = slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
+  const prefixOk = slash < 0 || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+  if (prefixOk && name.length <= 63 && NAME.test(name)) return null;
+  return `key: Invalid value: ${goQuote(key)}: name part must consist of alphanumeric characters, '-', '_' or '.'`;
+}
+
+const labelValueError = (value: string): string | null =>
+  value === '' || (value.length <= 63 && NAME.test(value))
+    ? null
+    : `values[0]: Invalid value: ${goQuote(value)}: a valid label must be an empty string or consist of ` +
+      `alphanumeric characters, '-', '_' or '.'`;
+
+/** metav1.LabelSelectorAsSelector's error, or null when the selector converts. */
+export function selectorError(selector: LabelSelectorSpec): string | null {
+  const compiled = compileSelector(selector);
+  if (!compiled.ok) return compiled.error;
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    const problem = labelKeyError(key) ?? labelValueError(value);
+    if (problem !== null) return problem;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    const problem = labelKeyError(req.key) ?? (req.values ?? []).map(labelValueError).find((error) => error !== null);
+    if (problem !== undefined && problem !== null) return problem;
+  }
+  return null;
+}
+
+/** True when any selector of the list matches the labels (invalid selectors match nothing). */
+export const anyMatches = (list: readonly LabelSelectorSpec[], labels: Readonly<Record<string, string>>): boolean =>
+  list.some((selector) => selectorMatches(selector, labels));
+
+/** A selector list's canonical text, to tell equal lists apart from different ones. */
+export const selectorListKey = (list: readonly LabelSelectorSpec[] | null | undefined): string =>
+  JSON.stringify((list ?? []).map(selectorKey).sort());
