@@ -40,6 +40,25 @@ const labelsOf = (metadata: Record<string, unknown>): Record<string, string> =>
     ? Object.fromEntries(Object.entries(metadata.labels).map(([key, value]) => [key, String(value)]))
     : {};
 
+// MetalLB's status kinds have CRDs (the API server takes them); any other metallb.io kind has none.
+const metallbStatusKinds = new Set(['ServiceL2Status', 'ServiceBGPStatus', 'ConfigurationState']);
+
+function unknownKind(
+  manifest: Record<string, unknown>,
+  source: DocumentSource,
+  where: Pick<ValidationProblem, 'kind' | 'name'>,
+): ValidationProblem {
+  const [kind, apiVersion] = [text(manifest.kind), text(manifest.apiVersion)];
+  if (apiVersion.startsWith('metallb.io/') && !metallbStatusKinds.has(kind)) {
+    const message = `no matches for kind ${goQuote(kind)} in version ${goQuote(apiVersion)} (not a MetalLB config kind)`;
+    return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'apiserver', ...where, field: 'kind', message });
+  }
+  const message =
+    `${kind} ${goQuote(where.name ?? '')} (${apiVersion}) is not a MetalLB config object: plan and apply handle ` +
+    `only ${configKinds.join(', ')}; apply it separately`;
+  return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'tool', ...where, field: 'kind', message });
+}
+
 // The identity every object needs before anything else can be said about it.
 function identityProblem(manifest: Record<string, unknown>, source: DocumentSource): ValidationProblem | null {
   const kind = text(manifest.kind);
@@ -64,12 +83,7 @@ function identityProblem(manifest: Record<string, unknown>, source: DocumentSour
       message: 'kind not set',
     });
   }
-  if (!(configKinds as readonly string[]).includes(kind)) {
-    const message =
-      `${kind} ${goQuote(name)} (${text(manifest.apiVersion)}) is not a MetalLB config object: plan and apply handle ` +
-      `only ${configKinds.join(', ')}; apply it separately`;
-    return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'tool', ...where, field: 'kind', message });
-  }
+  if (!(configKinds as readonly string[]).includes(kind)) return unknownKind(manifest, source, where);
   if (name === '') {
     const message = 'metadata.name: Required value: name or generateName is required';
     return documentProblem(source, {

@@ -215,7 +215,7 @@ export function peerRules(model: ConfigModel): Finding[] {
     on,
     rule: 'native-bfd-profile',
     by: 'speaker',
-    field: null,
+    field: 'spec',
     message: 'bfd profiles section set',
   }));
   return [...own, ...model.peers.flatMap(nativeFindings), ...bfd];
