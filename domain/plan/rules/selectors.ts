@@ -49,7 +49,9 @@ export function duplicateSelectors(list: readonly LabelSelectorSpec[], kindOfLis
     if (expressions !== null) findings.push({ index, message: expressions });
     const key = selectorKey(selector);
     if (seen.has(key)) {
-      findings.push({ index, message: `duplicate definition of ${kindOfList} ${goQuote(goSelector(selector))}` });
+      // MetalLB sorted each expression's values in place before printing.
+      const printed = goSelector({ ...selector, matchExpressions: (selector.matchExpressions ?? []).map(sortedValues) });
+      findings.push({ index, message: `duplicate definition of ${kindOfList} ${goQuote(printed)}` });
     } else {
       seen.set(key, index);
     }
