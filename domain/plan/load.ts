@@ -50,7 +50,7 @@ function unknownKind(
 ): ValidationProblem {
   const [kind, apiVersion] = [text(manifest.kind), text(manifest.apiVersion)];
   if (apiVersion.startsWith('metallb.io/') && !metallbStatusKinds.has(kind)) {
-    const message = `no matches for kind ${goQuote(kind)} in version ${goQuote(apiVersion)} (not a MetalLB config kind)`;
+    const message = `no matches for kind ${goQuote(kind)} in version ${goQuote(apiVersion)} (no such MetalLB kind)`;
     return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'apiserver', ...where, field: 'kind', message });
   }
   const message =
@@ -158,7 +158,9 @@ export function loadDesiredFiles(files: readonly DesiredFile[], namespace: strin
     // Empty documents (a trailing `---`) are skipped, as kubectl skips them.
     if (malformed.length > 0 || manifest === null || manifest === undefined) continue;
     if (!isRecord(manifest)) {
-      const message = `document ${source.document + 1} of ${source.file} is not an object (a mapping with apiVersion, kind and metadata)`;
+      const message =
+        `document ${source.document + 1} of ${source.file} is not an object ` +
+        '(a mapping with apiVersion, kind and metadata)';
       problems.push(
         documentProblem(source, {
           rule: 'not-an-object',

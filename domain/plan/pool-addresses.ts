@@ -51,7 +51,7 @@ export const formatCidr = (cidr: Cidr): string => `${formatIp(cidr.family, cidr.
 
 // Go compares the 16-byte forms, where IPv4 is ::ffff:a.b.c.d: an IPv6 start above an IPv4 end is
 // "after" it; the other way round ipaddr.Summarize returns nothing and the entry holds no address.
-function mixedRange(text: string): PoolEntry['error'] | 'empty' | null {
+function mixedRange(text: string): { error: string } | 'empty' | null {
   const dash = text.indexOf('-');
   if (dash < 0) return null;
   const start = parseIp(text.slice(0, dash).trim());
@@ -61,13 +61,13 @@ function mixedRange(text: string): PoolEntry['error'] | 'empty' | null {
     ip.family === 'IPv4' ? (0xffffn << 32n) | ip.value : ip.value;
   if (as16(start) <= as16(end)) return 'empty';
   const [from, to] = [formatIp(start.family, start.value), formatIp(end.family, end.value)];
-  return `invalid IP range ${goQuote(text)}: start IP ${goQuote(from)} is after the end IP ${goQuote(to)}`;
+  return { error: `invalid IP range ${goQuote(text)}: start IP ${goQuote(from)} is after the end IP ${goQuote(to)}` };
 }
 
 function parseEntry(text: string, index: number): PoolEntry {
   const mixed = mixedRange(text);
   if (mixed === 'empty') return { index, text, cidrs: [], error: null, emptyMixedRange: true };
-  if (mixed !== null) return { index, text, cidrs: null, error: mixed, emptyMixedRange: false };
+  if (mixed !== null) return { index, text, cidrs: null, error: mixed.error, emptyMixedRange: false };
   const parsed = parsePoolEntry(text);
   if (!parsed.ok) return { index, text, cidrs: null, error: parsed.error, emptyMixedRange: false };
   return { index, text, cidrs: summarize(parsed.value), error: null, emptyMixedRange: false };

@@ -38,30 +38,36 @@ const shown = (field: string, value: unknown): string =>
       ? goQuote(value)
       : String(value);
 
+function invalidType(issue: z.core.$ZodIssueInvalidType, field: string, input: unknown) {
+  if (input === undefined) return { rule: 'schema-required', message: `${field}: Required value` };
+  const [got, expected] = [kubeType(input), typeNames[issue.expected] ?? issue.expected];
+  return {
+    rule: 'schema-type',
+    message: `${field}: Invalid value: "${got}": ${field} in body must be of type ${expected}: "${got}"`,
+  };
+}
+
+const outOfRange = (field: string, input: unknown, bound: string) => ({
+  rule: 'schema-range',
+  message: `${field}: Invalid value: ${shown(field, input)}: ${field} in body should be ${bound}`,
+});
+
 function describe(issue: z.core.$ZodIssue, field: string): { rule: string; message: string } {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case 'invalid_type':
-      if (input === undefined) return { rule: 'schema-required', message: `${field}: Required value` };
-      return {
-        rule: 'schema-type',
-        message: `${field}: Invalid value: "${kubeType(input)}": ${field} in body must be of type ${typeNames[issue.expected] ?? issue.expected}: "${kubeType(input)}"`,
-      };
+      return invalidType(issue, field, input);
     case 'too_small':
-      return {
-        rule: 'schema-range',
-        message: `${field}: Invalid value: ${shown(field, input)}: ${field} in body should be greater than or equal to ${String(issue.minimum)}`,
-      };
+      return outOfRange(field, input, `greater than or equal to ${String(issue.minimum)}`);
     case 'too_big':
-      return {
-        rule: 'schema-range',
-        message: `${field}: Invalid value: ${shown(field, input)}: ${field} in body should be less than or equal to ${String(issue.maximum)}`,
-      };
-    case 'invalid_value':
+      return outOfRange(field, input, `less than or equal to ${String(issue.maximum)}`);
+    case 'invalid_value': {
+      const supported = issue.values.map((value) => goQuote(String(value))).join(', ');
       return {
         rule: 'schema-enum',
-        message: `${field}: Unsupported value: ${shown(field, input)}: supported values: ${issue.values.map((v) => goQuote(String(v))).join(', ')}`,
+        message: `${field}: Unsupported value: ${shown(field, input)}: supported values: ${supported}`,
       };
+    }
     default:
       return { rule: 'schema-cel', message: `${field}: Invalid value: "${kubeType(input)}": ${issue.message}` };
   }
@@ -74,7 +80,7 @@ function unknownFields(issue: z.core.$ZodIssueUnrecognizedKeys, root: string): S
       rule: 'unknown-field',
       by: 'tool',
       field,
-      message: `unknown field ${goQuote(field)}: the API server drops it and MetalLB never sees it (check the spelling)`,
+      message: `unknown field ${goQuote(field)}: the API server drops it, MetalLB never sees it (check the spelling)`,
     };
   });
 }

@@ -17,22 +17,20 @@ const webhookFinding = (on: Advertisement, rule: string, field: string, message:
   message,
 });
 
+/** Where a string list sits and what MetalLB calls it in its messages. */
+export interface NamedList {
+  field: string;
+  goName: string;
+}
+
 /** validateDuplicate over a string list: one finding per repeated item. */
-export function duplicateNames(on: Entity<unknown>, list: readonly string[] | null | undefined, meta: string[]) {
-  const [field, goName] = meta as [string, string];
-  return (list ?? []).flatMap((item, index): Finding[] =>
-    (list ?? []).indexOf(item) === index
-      ? []
-      : [
-          {
-            on,
-            rule: 'duplicate-entry',
-            by: 'webhook',
-            field: `${field}[${index}]`,
-            message: `duplicate definition of ${goName} ${goQuote(item)}`,
-          },
-        ],
-  );
+export function duplicateNames(on: Entity<unknown>, list: readonly string[] | null | undefined, names: NamedList) {
+  const items = list ?? [];
+  return items.flatMap((item, index): Finding[] => {
+    if (items.indexOf(item) === index) return [];
+    const message = `duplicate definition of ${names.goName} ${goQuote(item)}`;
+    return [{ on, rule: 'duplicate-entry', by: 'webhook', field: `${names.field}[${index}]`, message }];
+  });
 }
 
 function selectorListFindings(on: Advertisement, listName: string, list: readonly LabelSelectorSpec[]): Finding[] {
@@ -60,7 +58,7 @@ function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
     nodeSelectors: spec.nodeSelectors ?? [],
     serviceSelectors: spec.serviceSelectors ?? [],
   };
-  const findings = duplicateNames(on, spec.ipAddressPools, ['spec.ipAddressPools', 'ipAddressPools']);
+  const findings = duplicateNames(on, spec.ipAddressPools, { field: 'spec.ipAddressPools', goName: 'ipAddressPools' });
   for (const [listName, list] of Object.entries(lists)) findings.push(...selectorListFindings(on, listName, list));
   const poolNames = new Set(model.pools.map((pool) => pool.object.name));
   (spec.ipAddressPools ?? []).forEach((pool, index) => {
@@ -71,7 +69,7 @@ function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
     findings.push({ on, rule: 'missing-pool-reference', by: 'tool', field: `spec.ipAddressPools[${index}]`, message });
   });
   if (lists.serviceSelectors.length > 0 && isBefore(model.metallbVersion, [0, 16, 0])) {
-    const message = `spec.serviceSelectors is new in MetalLB v0.16.0: the API server of ${model.metallbVersion} drops it`;
+    const message = `spec.serviceSelectors is new in MetalLB v0.16.0: ${model.metallbVersion}'s API server drops it`;
     findings.push({ on, rule: 'field-not-in-version', by: 'tool', field: 'spec.serviceSelectors', message });
   }
   return findings;
@@ -98,7 +96,9 @@ function aggregationFindings(on: Entity<BGPAdvertisementSpec>): Finding[] {
     findings.push(webhookFinding(on, 'invalid-aggregation-length', 'spec.aggregationLengthV6', message));
   }
   if ((localPref ?? 0) < 0 || (localPref ?? 0) > 4294967295) {
-    const message = `json: cannot unmarshal number ${localPref} into Go struct field BGPAdvertisementSpec.spec.localPref of type uint32`;
+    const message =
+      `json: cannot unmarshal number ${localPref} into Go struct field ` +
+      'BGPAdvertisementSpec.spec.localPref of type uint32';
     findings.push(webhookFinding(on, 'invalid-local-pref', 'spec.localPref', message));
   }
   return findings;
@@ -107,8 +107,8 @@ function aggregationFindings(on: Entity<BGPAdvertisementSpec>): Finding[] {
 function bgpFindings(on: Entity<BGPAdvertisementSpec>, model: ConfigModel): Finding[] {
   const findings = [
     ...commonFindings(on, model),
-    ...duplicateNames(on, on.spec.communities, ['spec.communities', 'community']),
-    ...duplicateNames(on, on.spec.peers, ['spec.peers', 'peers']),
+    ...duplicateNames(on, on.spec.communities, { field: 'spec.communities', goName: 'community' }),
+    ...duplicateNames(on, on.spec.peers, { field: 'spec.peers', goName: 'peers' }),
     ...aggregationFindings(on),
   ];
   const peerNames = new Set(model.peers.map((peer) => peer.object.name));

@@ -57,15 +57,20 @@ function familiesOf(pool: Pool): { v4: boolean; v6: boolean } {
   return { v4: cidrs.some((cidr) => cidr.family === 'IPv4'), v6: cidrs.some((cidr) => cidr.family === 'IPv6') };
 }
 
+const aggregationLengths = (adv: Adv) => ({
+  v4: adv.spec.aggregationLength ?? 32,
+  v6: adv.spec.aggregationLengthV6 ?? 128,
+});
+
 // isAggrLengthDifferent: advertisements with different aggregation lengths make different updates.
 function aggregationDiffers(one: Adv, other: Adv, pool: Pool): boolean {
   const { v4, v6 } = familiesOf(pool);
-  const differsV4 = (one.spec.aggregationLength ?? 32) !== (other.spec.aggregationLength ?? 32);
-  const differsV6 = (one.spec.aggregationLengthV6 ?? 128) !== (other.spec.aggregationLengthV6 ?? 128);
+  const [lengths, otherLengths] = [aggregationLengths(one), aggregationLengths(other)];
+  const differsV4 = lengths.v4 !== otherLengths.v4;
+  const differsV6 = lengths.v6 !== otherLengths.v6;
   if (!v4 && !v6) return true;
-  if (differsV4 && !v6) return true;
-  if (differsV6 && !v4) return true;
-  return differsV4 && differsV6;
+  // A family the pool lacks cannot make the two updates differ.
+  return (differsV4 && !v6) || (differsV6 && !v4) || (differsV4 && differsV6);
 }
 
 // Nodes are not part of the input: an advertisement without nodeSelectors covers every node, two
@@ -133,7 +138,8 @@ function nativeIPv6(model: ConfigModel): Finding[] {
     const v6 = firstV6(pool);
     const selecting = model.bgpAdvertisements.filter((adv) => selectedPools(adv, [pool]).length > 0);
     if (v6 === null || selecting.length === 0) return [];
-    const message = `pool ${goQuote(pool.object.name)} has ipv6 CIDR ${formatCidr(v6.cidr)}, native bgp mode does not support ipv6`;
+    const cidr = formatCidr(v6.cidr);
+    const message = `pool ${goQuote(pool.object.name)} has ipv6 CIDR ${cidr}, native bgp mode does not support ipv6`;
     const on = latest(pool, ...selecting) as Pool | Adv;
     const rule = 'ipv6-native-bgp';
     if (on === pool) return [{ on, rule, by: 'speaker', field: `spec.addresses[${v6.entry}]`, message }];

@@ -19,7 +19,8 @@ function sectionError(sections: readonly string[], bits: 16 | 32, text: string):
   for (const section of sections) {
     const error = parseUint(section, bits);
     if (error !== null) {
-      return `invalid community value: invalid section ${goQuote(section)} of community ${goQuote(text)}, err: ${goQuote(error)}`;
+      const where = `invalid section ${goQuote(section)} of community ${goQuote(text)}`;
+      return `invalid community value: ${where}, err: ${goQuote(error)}`;
     }
   }
   return null;

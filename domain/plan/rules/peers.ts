@@ -5,39 +5,54 @@ import { parseIp } from '../../addresses.js';
 import { formatGoDuration, goQuote, parseGoDuration } from '../go-format.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPPeerSpec } from '../shapes.js';
-import type { RejectedBy } from '../types.js';
 import { duplicateSelectors, selectorError, selectorListKey } from './selectors.js';
 
 type Peer = Entity<BGPPeerSpec>;
 
-const finding = (on: Peer, rule: string, field: string, message: string, by: RejectedBy = 'webhook'): Finding => ({
+const finding = (on: Peer, rule: string, field: string, message: string): Finding => ({
   on,
   rule,
-  by,
+  by: 'webhook',
   field,
   message,
 });
 
+const speakerFinding = (on: Peer, rule: string, field: string, message: string): Finding => ({
+  ...finding(on, rule, field, message),
+  by: 'speaker',
+});
+
 const parsing = (peer: Peer, detail: string) => `parsing peer ${peer.object.name} ${detail}`;
 
+/** A peerFromCR check: when `fails`, the rule, field and MetalLB's detail. */
+type PeerCheck = [fails: (spec: BGPPeerSpec) => boolean, rule: string, field: string, detail: string];
+
+const asnChecks: PeerCheck[] = [
+  [(spec) => (spec.myASN ?? 0) === 0, 'missing-local-asn', 'spec.myASN', 'missing local ASN'],
+  [
+    (spec) => (spec.peerASN ?? 0) === 0 && !spec.dynamicASN,
+    'missing-peer-asn',
+    'spec.peerASN',
+    'missing peer ASN and dynamicASN',
+  ],
+  [
+    (spec) => (spec.peerASN ?? 0) !== 0 && Boolean(spec.dynamicASN),
+    'asn-and-dynamic-asn',
+    'spec.dynamicASN',
+    'both peer ASN and dynamicASN specified',
+  ],
+  [
+    (spec) => (spec.peerASN ?? 0) === (spec.myASN ?? 0) && spec.ebgpMultiHop === true,
+    'ebgp-multihop-ibgp',
+    'spec.ebgpMultiHop',
+    'invalid ebgp-multihop parameter set for an ibgp peer',
+  ],
+];
+
 function asnFindings(peer: Peer): Finding[] {
-  const { myASN, peerASN, dynamicASN, ebgpMultiHop } = peer.spec;
-  const findings: Finding[] = [];
-  if ((myASN ?? 0) === 0)
-    findings.push(finding(peer, 'missing-local-asn', 'spec.myASN', parsing(peer, 'missing local ASN')));
-  if ((peerASN ?? 0) === 0 && !dynamicASN) {
-    findings.push(finding(peer, 'missing-peer-asn', 'spec.peerASN', parsing(peer, 'missing peer ASN and dynamicASN')));
-  }
-  if ((peerASN ?? 0) !== 0 && dynamicASN) {
-    findings.push(
-      finding(peer, 'asn-and-dynamic-asn', 'spec.dynamicASN', parsing(peer, 'both peer ASN and dynamicASN specified')),
-    );
-  }
-  if ((peerASN ?? 0) === (myASN ?? 0) && ebgpMultiHop === true) {
-    const message = parsing(peer, 'invalid ebgp-multihop parameter set for an ibgp peer');
-    findings.push(finding(peer, 'ebgp-multihop-ibgp', 'spec.ebgpMultiHop', message));
-  }
-  return findings;
+  return asnChecks
+    .filter(([fails]) => fails(peer.spec))
+    .map(([, rule, field, detail]) => finding(peer, rule, field, parsing(peer, detail)));
 }
 
 function addressFindings(peer: Peer): Finding[] {
@@ -92,7 +107,9 @@ function timerFindings(peer: Peer): Finding[] {
     return [finding(peer, 'invalid-hold-time', 'spec.holdTime', message)];
   }
   if (keepalive > hold) {
-    const detail = `invalid keepaliveTime ${quoteDuration(keepaliveTime)}, must be lower than holdTime ${quoteDuration(holdTime)}`;
+    const detail =
+      `invalid keepaliveTime ${quoteDuration(keepaliveTime)}, ` +
+      `must be lower than holdTime ${quoteDuration(holdTime)}`;
     return [finding(peer, 'keepalive-above-hold', 'spec.keepaliveTime', parsing(peer, prefix + detail))];
   }
   return [];
@@ -120,12 +137,12 @@ function referenceFindings(peer: Peer, model: ConfigModel): Finding[] {
     const message =
       `can not have both password and secret ref set in peer config ${goQuote(peer.object.namespace)}/` +
       goQuote(peer.object.name);
-    findings.push(finding(peer, 'password-and-secret', 'spec.passwordSecret', message, 'speaker'));
+    findings.push(speakerFinding(peer, 'password-and-secret', 'spec.passwordSecret', message));
   }
   const profiles = new Set(model.bfdProfiles.map((profile) => profile.object.name));
   if (bfdProfile && !profiles.has(bfdProfile)) {
     const message = `peer ${peer.object.name} referencing non existing bfd profile ${bfdProfile}`;
-    findings.push(finding(peer, 'missing-bfd-profile', 'spec.bfdProfile', message, 'speaker'));
+    findings.push(speakerFinding(peer, 'missing-bfd-profile', 'spec.bfdProfile', message));
   }
   return findings;
 }
@@ -153,7 +170,7 @@ function nativeFindings(peer: Peer): Finding[] {
     );
   if (spec.bfdProfile) {
     const message = `peer ${name} has bfd-profile set on native bgp mode`;
-    findings.unshift(finding(peer, 'native-unsupported', 'spec.bfdProfile', message, 'speaker'));
+    findings.unshift(speakerFinding(peer, 'native-unsupported', 'spec.bfdProfile', message));
   }
   return findings;
 }
@@ -170,25 +187,34 @@ const mayShareNode = (one: Peer, other: Peer): boolean => {
   return a.length === 0 || b.length === 0 || selectorListKey(a) === selectorListKey(b);
 };
 
-function frrPairFinding(peer: Peer, earlier: Peer): Finding | null {
+function frrRouterIdFinding(peer: Peer, earlier: Peer): Finding | null {
+  const [mine, theirs] = [peer.spec.routerID ?? '', earlier.spec.routerID ?? ''];
+  if (mine === theirs) return null;
+  const message =
+    `peer ${mine} has RouterID different from ${theirs}, in FRR mode peers selecting the ` +
+    'same node must all have the same RouterID';
+  return finding(peer, 'frr-router-id-mismatch', 'spec.routerID', message);
+}
+
+function frrDuplicateFinding(peer: Peer, earlier: Peer): Finding | null {
+  const id = identifier(peer.spec);
+  if (id !== identifier(earlier.spec)) return null;
+  const message = `peer ${id} already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node`;
+  return finding(peer, 'frr-duplicate-peer', peer.spec.peerAddress ? 'spec.peerAddress' : 'spec.interface', message);
+}
+
+function frrMyAsnFinding(peer: Peer, earlier: Peer): Finding | null {
   const [p, q] = [peer.spec, earlier.spec];
-  if ((p.routerID ?? '') !== (q.routerID ?? '')) {
-    const message =
-      `peer ${p.routerID ?? ''} has RouterID different from ${q.routerID ?? ''}, in FRR mode peers selecting the ` +
-      'same node must all have the same RouterID';
-    return finding(peer, 'frr-router-id-mismatch', 'spec.routerID', message);
-  }
-  if (identifier(p) === identifier(q)) {
-    const message = `peer ${identifier(p)} already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node`;
-    return finding(peer, 'frr-duplicate-peer', p.peerAddress ? 'spec.peerAddress' : 'spec.interface', message);
-  }
-  if (p.myASN !== q.myASN && (p.vrf ?? '') === (q.vrf ?? '')) {
-    const message =
-      `peer ${identifier(p)} has myAsn different from ${identifier(q)}, in FRR mode peers selecting the same node ` +
-      'must have the same myAsn within the same VRF';
-    return finding(peer, 'frr-my-asn-mismatch', 'spec.myASN', message);
-  }
-  return null;
+  if (p.myASN === q.myASN || (p.vrf ?? '') !== (q.vrf ?? '')) return null;
+  const message =
+    `peer ${identifier(p)} has myAsn different from ${identifier(q)}, in FRR mode peers selecting the same node ` +
+    'must have the same myAsn within the same VRF';
+  return finding(peer, 'frr-my-asn-mismatch', 'spec.myASN', message);
+}
+
+// peersCanRunOnSameNode: the first failing check, in MetalLB's order.
+function frrPairFinding(peer: Peer, earlier: Peer): Finding | null {
+  return frrRouterIdFinding(peer, earlier) ?? frrDuplicateFinding(peer, earlier) ?? frrMyAsnFinding(peer, earlier);
 }
 
 function frrFindings(peers: readonly Peer[]): Finding[] {

@@ -31,49 +31,43 @@ function entryFindings(pool: Entity<PoolSpec>): Finding[] {
     if (entry.error === null) return [];
     const rule = entryRule(entry);
     const hint = rule === 'bare-ip' ? ` (a single address is written ${entry.text.trim()}/32 or /128)` : '';
-    const message = `${prefix(pool)}: invalid CIDR ${goQuote(entry.text)} in pool ${goQuote(name)}: ${entry.error}${hint}`;
+    const what = `invalid CIDR ${goQuote(entry.text)} in pool ${goQuote(name)}`;
+    const message = `${prefix(pool)}: ${what}: ${entry.error}${hint}`;
     return [{ on: pool, rule, by: 'webhook', field, message }];
   });
+}
+
+function duplicateNamespace(pool: Entity<PoolSpec>, namespaces: readonly string[]): Finding[] {
+  const repeated = namespaces.findIndex((namespace, i) => namespaces.indexOf(namespace) !== i);
+  if (repeated < 0) return [];
+  const message = `${prefix(pool)}: duplicate definition in namespaces field`;
+  const field = `spec.serviceAllocation.namespaces[${repeated}]`;
+  return [{ on: pool, rule: 'duplicate-namespace', by: 'webhook', field, message }];
+}
+
+function selectorListFindings(pool: Entity<PoolSpec>, listName: string, list: readonly LabelSelectorSpec[]) {
+  const duplicates = duplicateSelectors(list, listName).map((dup): Finding => ({
+    on: pool,
+    rule: 'duplicate-selector',
+    by: 'webhook',
+    field: `spec.serviceAllocation.${listName}[${dup.index}]`,
+    message: `${prefix(pool)}: ${dup.message}`,
+  }));
+  return [...duplicates, ...invalidSelectors(pool, listName, list)];
 }
 
 function allocationFindings(pool: Entity<PoolSpec>): Finding[] {
   const allocation = pool.spec.serviceAllocation;
   if (allocation === null || allocation === undefined) return [];
-  const base = 'spec.serviceAllocation';
   const namespaces = allocation.namespaces ?? [];
-  const findings: Finding[] = [];
-  const repeated = namespaces.findIndex((namespace, i) => namespaces.indexOf(namespace) !== i);
-  if (repeated >= 0) {
-    const message = `${prefix(pool)}: duplicate definition in namespaces field`;
-    findings.push({
-      on: pool,
-      rule: 'duplicate-namespace',
-      by: 'webhook',
-      field: `${base}.namespaces[${repeated}]`,
-      message,
-    });
-  }
-  // MetalLB returns before checking selectors when only priority (or nothing) is set.
   const lists = {
     namespaceSelectors: allocation.namespaceSelectors ?? [],
     serviceSelectors: allocation.serviceSelectors ?? [],
   };
-  if (namespaces.length === 0 && lists.namespaceSelectors.length === 0 && lists.serviceSelectors.length === 0)
-    return [];
-  for (const [listName, list] of Object.entries(lists)) {
-    for (const dup of duplicateSelectors(list, listName)) {
-      const field = `${base}.${listName}[${dup.index}]`;
-      findings.push({
-        on: pool,
-        rule: 'duplicate-selector',
-        by: 'webhook',
-        field,
-        message: `${prefix(pool)}: ${dup.message}`,
-      });
-    }
-    findings.push(...invalidSelectors(pool, listName, list));
-  }
-  return findings;
+  const findings = duplicateNamespace(pool, namespaces);
+  // MetalLB returns before checking selectors when only priority (or nothing) is set.
+  if (namespaces.length + lists.namespaceSelectors.length + lists.serviceSelectors.length === 0) return findings;
+  return [...findings, ...Object.entries(lists).flatMap(([name, list]) => selectorListFindings(pool, name, list))];
 }
 
 function invalidSelectors(pool: Entity<PoolSpec>, listName: string, list: readonly LabelSelectorSpec[]): Finding[] {
@@ -107,26 +101,33 @@ function overlapFinding(one: RankedCidr, other: RankedCidr): Finding {
   return { on: later.pool, rule: 'pool-overlap', by: 'webhook', field: `spec.addresses[${later.entry}]`, message };
 }
 
-// Sweep per family by start address, keeping the CIDRs still open; one finding per pair of entries.
+const byStart = (a: RankedCidr, b: RankedCidr): number =>
+  a.cidr.first < b.cidr.first ? -1 : a.cidr.first > b.cidr.first ? 1 : 0;
+
+// Sweep one family by start address, keeping the CIDRs still open; one finding per pair of entries.
+function sweepFamily(items: readonly RankedCidr[], findings: Map<string, Finding>): void {
+  let open: RankedCidr[] = [];
+  for (const current of [...items].sort(byStart)) {
+    open = open.filter((candidate) => candidate.cidr.last >= current.cidr.first);
+    for (const candidate of open) {
+      const finding = overlapFinding(candidate, current);
+      const key = `${finding.on.order}/${finding.field}/${candidate.pool.order}/${current.pool.order}`;
+      if (!findings.has(key)) findings.set(key, finding);
+    }
+    open.push(current);
+  }
+}
+
 function overlapFindings(pools: readonly Entity<PoolSpec>[]): Finding[] {
   const items: RankedCidr[] = pools.flatMap((pool) =>
     poolEntries(pool).flatMap((entry) => (entry.cidrs ?? []).map((cidr) => ({ pool, entry: entry.index, cidr }))),
   );
   const findings = new Map<string, Finding>();
   for (const family of ['IPv4', 'IPv6']) {
-    const sorted = items
-      .filter((item) => item.cidr.family === family)
-      .sort((a, b) => (a.cidr.first < b.cidr.first ? -1 : a.cidr.first > b.cidr.first ? 1 : 0));
-    let open: RankedCidr[] = [];
-    for (const current of sorted) {
-      open = open.filter((candidate) => candidate.cidr.last >= current.cidr.first);
-      for (const candidate of open) {
-        const finding = overlapFinding(candidate, current);
-        const key = `${finding.on.order}/${finding.field}/${candidate.pool.order}/${current.pool.order}`;
-        if (!findings.has(key)) findings.set(key, finding);
-      }
-      open.push(current);
-    }
+    sweepFamily(
+      items.filter((item) => item.cidr.family === family),
+      findings,
+    );
   }
   return [...findings.values()];
 }

@@ -50,7 +50,10 @@ export function duplicateSelectors(list: readonly LabelSelectorSpec[], kindOfLis
     const key = selectorKey(selector);
     if (seen.has(key)) {
       // MetalLB sorted each expression's values in place before printing.
-      const printed = goSelector({ ...selector, matchExpressions: (selector.matchExpressions ?? []).map(sortedValues) });
+      const printed = goSelector({
+        ...selector,
+        matchExpressions: (selector.matchExpressions ?? []).map(sortedValues),
+      });
       findings.push({ index, message: `duplicate definition of ${kindOfList} ${goQuote(printed)}` });
     } else {
       seen.set(key, index);
@@ -76,19 +79,18 @@ const labelValueError = (value: string): string | null =>
     : `values[0]: Invalid value: ${goQuote(value)}: a valid label must be an empty string or consist of ` +
       `alphanumeric characters, '-', '_' or '.'`;
 
+const requirementSyntaxError = (req: { key: string; values?: readonly string[] | null }): string | null =>
+  labelKeyError(req.key) ?? (req.values ?? []).map(labelValueError).find((error) => error !== null) ?? null;
+
 /** metav1.LabelSelectorAsSelector's error, or null when the selector converts. */
 export function selectorError(selector: LabelSelectorSpec): string | null {
   const compiled = compileSelector(selector);
   if (!compiled.ok) return compiled.error;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    const problem = labelKeyError(key) ?? labelValueError(value);
-    if (problem !== null) return problem;
-  }
-  for (const req of selector.matchExpressions ?? []) {
-    const problem = labelKeyError(req.key) ?? (req.values ?? []).map(labelValueError).find((error) => error !== null);
-    if (problem !== undefined && problem !== null) return problem;
-  }
-  return null;
+  const requirements = [
+    ...Object.entries(selector.matchLabels ?? {}).map(([key, value]) => ({ key, values: [value] })),
+    ...(selector.matchExpressions ?? []),
+  ];
+  return requirements.map(requirementSyntaxError).find((error) => error !== null) ?? null;
 }
 
 /** True when any selector of the list matches the labels (invalid selectors match nothing). */

@@ -26,7 +26,8 @@ function validate(text: string, options: { bgpType?: BgpType; version?: string |
 const rules = (problems: readonly ValidationProblem[]) => problems.map((p) => `${p.rule}@${p.field}:${p.rejectedBy}`);
 
 const pool = (name: string, ...addresses: string[]) =>
-  `apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: ${name}}\nspec:\n  addresses: ${JSON.stringify(addresses)}\n`;
+  'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\n' +
+  `metadata: {name: ${name}}\nspec:\n  addresses: ${JSON.stringify(addresses)}\n`;
 const bgpAdv = (name: string, spec: string) =>
   `apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
 const peer = (name: string, spec: string) =>
@@ -89,7 +90,9 @@ describe('loading documents', () => {
   });
 
   it('never echoes a BGP password, even a malformed one', () => {
-    const problems = validate(peer('tor', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.1, password: 123456789}'));
+    const problems = validate(
+      peer('tor', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.1, password: 123456789}'),
+    );
     expect(rules(problems)).toEqual(['schema-type@spec.password:apiserver']);
     expect(JSON.stringify(problems)).not.toContain('123456789');
   });
@@ -123,7 +126,9 @@ describe('pools', () => {
   });
 
   it('accepts ranges, IPv6 and host bits in a CIDR', () => {
-    expect(validate(pool('a', '192.0.2.5/24', '198.51.100.1-198.51.100.1', '2001:db8::/64', '2001:db8:1::1-2001:db8:1::ff'))).toEqual([]);
+    expect(
+      validate(pool('a', '192.0.2.5/24', '198.51.100.1-198.51.100.1', '2001:db8::/64', '2001:db8:1::1-2001:db8:1::ff')),
+    ).toEqual([]);
   });
 
   it('attributes an overlap to the pool that comes later in the input', () => {
@@ -175,10 +180,25 @@ describe('BGP advertisements and pools', () => {
     const base = pool('web', '192.0.2.0/24');
     const conflict = validate(docs(base, bgpAdv('a', '{localPref: 100}'), bgpAdv('b', '{localPref: 200}')));
     expect(rules(conflict)).toEqual(['local-pref-conflict@spec.localPref:webhook']);
-    const tors = docs(peer('tor1', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.254}'), peer('tor2', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.253}'));
-    expect(validate(docs(base, tors, bgpAdv('a', '{localPref: 100, peers: [tor1]}'), bgpAdv('b', '{localPref: 200, peers: [tor2]}')))).toEqual([]);
-    expect(validate(docs(base, bgpAdv('a', '{localPref: 100}'), bgpAdv('b', '{localPref: 200, aggregationLength: 30}')))).toEqual([]);
-    const selectors = (os: string) => `{localPref: ${os === 'linux' ? 100 : 200}, nodeSelectors: [{matchLabels: {os: ${os}}}]}`;
+    const tors = docs(
+      peer('tor1', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.254}'),
+      peer('tor2', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.253}'),
+    );
+    expect(
+      validate(
+        docs(
+          base,
+          tors,
+          bgpAdv('a', '{localPref: 100, peers: [tor1]}'),
+          bgpAdv('b', '{localPref: 200, peers: [tor2]}'),
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      validate(docs(base, bgpAdv('a', '{localPref: 100}'), bgpAdv('b', '{localPref: 200, aggregationLength: 30}'))),
+    ).toEqual([]);
+    const selectors = (os: string) =>
+      `{localPref: ${os === 'linux' ? 100 : 200}, nodeSelectors: [{matchLabels: {os: ${os}}}]}`;
     expect(validate(docs(base, bgpAdv('a', selectors('linux')), bgpAdv('b', selectors('bsd'))))).toEqual([]);
     const withServices = '{localPref: 200, serviceSelectors: [{matchLabels: {app: web}}]}';
     expect(validate(docs(base, bgpAdv('a', '{localPref: 100}'), bgpAdv('b', withServices)))).toEqual([]);
@@ -199,7 +219,8 @@ describe('peers', () => {
   const valid = 'myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.254';
 
   it('accepts FRR-only fields in FRR mode and refuses them in native mode', () => {
-    const spec = `{${valid}, vrf: red, keepaliveTime: 30s, holdTime: 90s, connectTime: 5s, localASN: 64999, bfdProfile: fast}`;
+    const frrOnly = 'vrf: red, keepaliveTime: 30s, holdTime: 90s, connectTime: 5s, localASN: 64999, bfdProfile: fast';
+    const spec = `{${valid}, ${frrOnly}}`;
     const input = docs(bfd('fast', '{receiveInterval: 300}'), peer('tor', spec));
     expect(validate(input, { bgpType: 'frr' })).toEqual([]);
     expect(rules(validate(input, { bgpType: 'native' }))).toEqual([
@@ -214,15 +235,24 @@ describe('peers', () => {
 
   it('FRR mode: peers on the same nodes need one router ID and one myASN per VRF, and no duplicates', () => {
     const frr = { bgpType: 'frr' as const };
-    const routerIds = docs(peer('a', `{${valid}, routerID: 192.0.2.1}`), peer('b', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.253, routerID: 192.0.2.2}'));
+    const routerIds = docs(
+      peer('a', `{${valid}, routerID: 192.0.2.1}`),
+      peer('b', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.253, routerID: 192.0.2.2}'),
+    );
     expect(rules(validate(routerIds, frr))).toEqual(['frr-router-id-mismatch@spec.routerID:webhook']);
-    const duplicate = docs(peer('a', `{${valid}}`), peer('b', '{myASN: 64500, peerASN: 64502, peerAddress: 192.0.2.254}'));
+    const duplicate = docs(
+      peer('a', `{${valid}}`),
+      peer('b', '{myASN: 64500, peerASN: 64502, peerAddress: 192.0.2.254}'),
+    );
     expect(validate(duplicate, frr)[0]!.message).toBe(
       "peer 192.0.2.254 already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node",
     );
     const myAsn = docs(peer('a', `{${valid}}`), peer('b', '{myASN: 64510, peerASN: 64501, peerAddress: 192.0.2.253}'));
     expect(rules(validate(myAsn, frr))).toEqual(['frr-my-asn-mismatch@spec.myASN:webhook']);
-    const otherVrf = docs(peer('a', `{${valid}}`), peer('b', '{myASN: 64510, peerASN: 64501, peerAddress: 192.0.2.254, vrf: red}'));
+    const otherVrf = docs(
+      peer('a', `{${valid}}`),
+      peer('b', '{myASN: 64510, peerASN: 64501, peerAddress: 192.0.2.254, vrf: red}'),
+    );
     expect(validate(otherVrf, frr)).toEqual([]);
     const disjoint = (host: string) => `nodeSelectors: [{matchLabels: {kubernetes.io/hostname: ${host}}}]`;
     const apart = docs(peer('a', `{${valid}, ${disjoint('n1')}}`), peer('b', `{${valid}, ${disjoint('n2')}}`));
@@ -238,8 +268,11 @@ describe('peers', () => {
     expect(hold!.message).toBe('parsing peer tor invalid BGPPeer timers: invalid hold time "2.5s": must be 0 or >=3s');
   });
 
-  it('a peer created with disableMP skips the webhook: its problems are the speakers\'', () => {
-    const problems = validate(peer('tor', '{myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.254, ebgpMultiHop: true, disableMP: true}'), { bgpType: 'frr' });
+  it("a peer created with disableMP skips the webhook: its problems are the speakers'", () => {
+    const problems = validate(
+      peer('tor', '{myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.254, ebgpMultiHop: true, disableMP: true}'),
+      { bgpType: 'frr' },
+    );
     expect(rules(problems)).toEqual(['ebgp-multihop-ibgp@spec.ebgpMultiHop:speaker']);
   });
 });
@@ -251,11 +284,15 @@ describe('communities', () => {
       'spec: {communities: [{name: no-advertise, value: "65535:65282"}]}\n';
     const adv = bgpAdv('adv', '{communities: [no-advertise]}');
     expect(validate(docs(pool('web', '192.0.2.0/24'), community, adv))).toEqual([]);
-    expect(rules(validate(docs(pool('web', '192.0.2.0/24'), adv)))).toEqual(['missing-community@spec.communities[0]:speaker']);
+    expect(rules(validate(docs(pool('web', '192.0.2.0/24'), adv)))).toEqual([
+      'missing-community@spec.communities[0]:speaker',
+    ]);
   });
 
   it('large communities are fine in FRR mode', () => {
-    expect(validate(docs(pool('web', '192.0.2.0/24'), bgpAdv('adv', '{communities: ["large:1:2:3"]}')), { bgpType: 'frr' })).toEqual([]);
+    expect(
+      validate(docs(pool('web', '192.0.2.0/24'), bgpAdv('adv', '{communities: ["large:1:2:3"]}')), { bgpType: 'frr' }),
+    ).toEqual([]);
   });
 });
 
@@ -267,7 +304,9 @@ describe('namespaces and versions', () => {
   });
 
   it('serviceSelectors on advertisements are new in v0.16.0', () => {
-    const l2 = 'apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2}\nspec: {serviceSelectors: [{matchLabels: {app: web}}]}\n';
+    const l2 =
+      'apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2}\n' +
+      'spec: {serviceSelectors: [{matchLabels: {app: web}}]}\n';
     expect(validate(l2, { version: 'v0.16.1' })).toEqual([]);
     expect(validate(l2, { version: null })).toEqual([]);
     expect(rules(validate(l2, { version: 'v0.14.9' }))).toEqual(['field-not-in-version@spec.serviceSelectors:tool']);
