@@ -116,11 +116,26 @@ interface FileDocument {
   errors: string[];
 }
 
+/** What list items need of a parsed document: their nodes' positions. */
+interface ItemLookup {
+  getIn(path: unknown[], keepScalar: true): unknown;
+}
+
+// kubectl's `kind: List`: each item is applied as an object of its own (it keeps the list's document).
+function listItems(document: ItemLookup, manifest: unknown, source: DocumentSource, lines: LineCounter) {
+  if (!isRecord(manifest) || manifest.kind !== 'List' || !Array.isArray(manifest.items)) return null;
+  return manifest.items.map((item: unknown, index): FileDocument => {
+    const node = document.getIn(['items', index], true) as { range?: [number, number, number] } | undefined;
+    const line = node?.range === undefined ? source.line : lines.linePos(node.range[0]).line;
+    return { manifest: item, source: { ...source, line }, errors: [] };
+  });
+}
+
 function documentsOf(file: DesiredFile): FileDocument[] {
   const lines = new LineCounter();
   const documents = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: true });
   const list = Array.isArray(documents) ? documents : [];
-  return list.map((document, index) => {
+  return list.flatMap((document, index) => {
     const start = document.contents?.range[0] ?? document.range[0];
     const source = { file: file.path, document: index, line: lines.linePos(start).line };
     const errors = document.errors.map((error) => {
@@ -129,7 +144,8 @@ function documentsOf(file: DesiredFile): FileDocument[] {
       const first = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
       return `${file.path}:${line}:${column}: ${first || 'malformed YAML'}`;
     });
-    return { manifest: errors.length > 0 ? null : (document.toJS() as unknown), source, errors };
+    const manifest = errors.length > 0 ? null : (document.toJS() as unknown);
+    return listItems(document, manifest, source, lines) ?? [{ manifest, source, errors }];
   });
 }
 
@@ -138,66 +154,48 @@ const identity = (object: ConfigObject): string => `${object.kind}/${object.name
 const describeSource = (source: DocumentSource): string =>
   `${source.file} document ${source.document + 1} (line ${source.line})`;
 
+const anonymous = { kind: null, name: null, field: null };
+
+/** One document's object, or the problem that keeps it out. */
+function readDocument(entry: FileDocument, namespace: string, seen: Map<string, ConfigObject>) {
+  const { manifest, source, errors } = entry;
+  if (errors.length > 0) {
+    return errors.map((message) =>
+      documentProblem(source, { rule: 'malformed-yaml', rejectedBy: 'tool', ...anonymous, message }),
+    );
+  }
+  // Empty documents (a trailing `---`) are skipped, as kubectl skips them.
+  if (manifest === null || manifest === undefined) return [];
+  if (!isRecord(manifest)) {
+    const message =
+      `document ${source.document + 1} of ${source.file} is not an object ` +
+      '(a mapping with apiVersion, kind and metadata)';
+    return [documentProblem(source, { rule: 'not-an-object', rejectedBy: 'tool', ...anonymous, message })];
+  }
+  const refused = identityProblem(manifest, source);
+  if (refused !== null) return [refused];
+  const object = objectOf(manifest, source, namespace);
+  const earlier = seen.get(identity(object))?.source;
+  if (earlier === undefined || earlier === null) {
+    seen.set(identity(object), object);
+    return object;
+  }
+  const message =
+    `${object.kind} ${goQuote(object.name)} is also defined in ${describeSource(earlier)}: ` +
+    'kubectl apply would write both, the last one winning; keep one';
+  const where = { kind: object.kind, name: object.name, field: 'metadata.name' };
+  return [documentProblem(source, { rule: 'duplicate-object', rejectedBy: 'tool', ...where, message })];
+}
+
 /** Reads every document of every file; see the module comment for what becomes a problem. */
 export function loadDesiredFiles(files: readonly DesiredFile[], namespace: string): LoadedConfig {
   const objects: ConfigObject[] = [];
   const problems: ValidationProblem[] = [];
   const seen = new Map<string, ConfigObject>();
-  for (const { manifest, source, errors } of files.flatMap(documentsOf)) {
-    const malformed = errors.map((message) =>
-      documentProblem(source, {
-        rule: 'malformed-yaml',
-        rejectedBy: 'tool',
-        kind: null,
-        name: null,
-        field: null,
-        message,
-      }),
-    );
-    problems.push(...malformed);
-    // Empty documents (a trailing `---`) are skipped, as kubectl skips them.
-    if (malformed.length > 0 || manifest === null || manifest === undefined) continue;
-    if (!isRecord(manifest)) {
-      const message =
-        `document ${source.document + 1} of ${source.file} is not an object ` +
-        '(a mapping with apiVersion, kind and metadata)';
-      problems.push(
-        documentProblem(source, {
-          rule: 'not-an-object',
-          rejectedBy: 'tool',
-          kind: null,
-          name: null,
-          field: null,
-          message,
-        }),
-      );
-      continue;
-    }
-    const refused = identityProblem(manifest, source);
-    if (refused !== null) {
-      problems.push(refused);
-      continue;
-    }
-    const object = objectOf(manifest, source, namespace);
-    const earlier = seen.get(identity(object));
-    if (earlier?.source) {
-      const message =
-        `${object.kind} ${goQuote(object.name)} is also defined in ${describeSource(earlier.source)}: ` +
-        'kubectl apply would write both, the last one winning; keep one';
-      problems.push(
-        documentProblem(source, {
-          rule: 'duplicate-object',
-          rejectedBy: 'tool',
-          kind: object.kind,
-          name: object.name,
-          field: 'metadata.name',
-          message,
-        }),
-      );
-      continue;
-    }
-    seen.set(identity(object), object);
-    objects.push(object);
+  for (const entry of files.flatMap(documentsOf)) {
+    const read = readDocument(entry, namespace, seen);
+    if (Array.isArray(read)) problems.push(...read);
+    else objects.push(read);
   }
   return { objects, problems };
 }

@@ -12,6 +12,7 @@ import { checkSpec } from './shape-problems.js';
 import { servedVersions, specRequired, type BGPPeerSpec } from './shapes.js';
 import type { ConfigKind, ConfigObject, PlanTarget, ValidationProblem } from './types.js';
 import { goQuote } from './go-format.js';
+import { labelKeyError, labelValueError } from './rules/selectors.js';
 
 const listOf: Record<ConfigKind, keyof ConfigModel> = {
   IPAddressPool: 'pools',
@@ -36,21 +37,52 @@ const problem = (
   ...detail,
 });
 
-// What the API server and the namespace check refuse before MetalLB parses anything.
+type Check = (object: ConfigObject, namespace: string) => ValidationProblem | null;
+
+const servedVersion: Check = (object) => {
+  if (servedVersions[object.kind].includes(object.apiVersion)) return null;
+  const message = `no matches for kind ${goQuote(object.kind)} in version ${goQuote(object.apiVersion)}`;
+  return problem(object, 'unknown-api-version', { rejectedBy: 'apiserver', field: 'apiVersion', message });
+};
+
+const validName: Check = (object) => {
+  if (object.name.length <= 253 && DNS_SUBDOMAIN.test(object.name)) return null;
+  const message =
+    `metadata.name: Invalid value: ${goQuote(object.name)}: a lowercase RFC 1123 subdomain must consist of ` +
+    "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+  return problem(object, 'invalid-name', { rejectedBy: 'apiserver', field: 'metadata.name', message });
+};
+
+const validLabels: Check = (object) => {
+  const metadata = object.manifest.metadata as { labels?: unknown } | undefined;
+  const labels = metadata?.labels ?? {};
+  const entries: [string, unknown][] =
+    typeof labels === 'object' && labels !== null ? Object.entries(labels) : [['', labels]];
+  for (const [key, value] of entries) {
+    const error = typeof value === 'string' ? (labelKeyError(key) ?? labelValueError(value)) : 'must be a string';
+    if (error === null) continue;
+    const message = `metadata.labels: Invalid value: ${goQuote(key)}: ${error}`;
+    return problem(object, 'invalid-label', { rejectedBy: 'apiserver', field: `metadata.labels.${key}`, message });
+  }
+  return null;
+};
+
+// A BGPPeer created with disableMP only gets a deprecation warning: not even the namespace is checked.
+const inNamespace: Check = (object, namespace) => {
+  if (object.namespace === namespace) return null;
+  const skipped = object.kind === 'BGPPeer' && (object.manifest.spec as BGPPeerSpec | undefined)?.disableMP === true;
+  const message = skipped
+    ? `the webhook admits a BGPPeer with disableMP anywhere, but MetalLB reads only the ${namespace} namespace`
+    : `resource must be created in ${namespace} namespace`;
+  const rejectedBy = skipped ? 'tool' : 'webhook';
+  return problem(object, 'wrong-namespace', { rejectedBy, field: 'metadata.namespace', message });
+};
+
+// What the API server and the namespace check refuse before MetalLB parses anything: the first.
 function admissionProblems(object: ConfigObject, namespace: string): ValidationProblem[] {
-  if (!servedVersions[object.kind].includes(object.apiVersion)) {
-    const message = `no matches for kind ${goQuote(object.kind)} in version ${goQuote(object.apiVersion)}`;
-    return [problem(object, 'unknown-api-version', { rejectedBy: 'apiserver', field: 'apiVersion', message })];
-  }
-  if (object.name.length > 253 || !DNS_SUBDOMAIN.test(object.name)) {
-    const message =
-      `metadata.name: Invalid value: ${goQuote(object.name)}: a lowercase RFC 1123 subdomain must consist of ` +
-      "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-    return [problem(object, 'invalid-name', { rejectedBy: 'apiserver', field: 'metadata.name', message })];
-  }
-  if (object.namespace !== namespace) {
-    const message = `resource must be created in ${namespace} namespace`;
-    return [problem(object, 'wrong-namespace', { rejectedBy: 'webhook', field: 'metadata.namespace', message })];
+  for (const check of [servedVersion, validName, validLabels, inNamespace]) {
+    const refused = check(object, namespace);
+    if (refused !== null) return [refused];
   }
   return [];
 }
@@ -69,7 +101,10 @@ function entityOf(
     };
   }
   const checked = checkSpec(object.kind, object.apiVersion, spec);
-  const problems = checked.problems.map((found) =>
+  // The API server already pruned a live object: a field it kept is one the cluster's CRD knows.
+  const kept =
+    object.source === null ? checked.problems.filter((found) => found.rule !== 'unknown-field') : checked.problems;
+  const problems = kept.map((found) =>
     problem(object, found.rule, { rejectedBy: found.by, field: found.field, message: found.message }),
   );
   return { entity: checked.spec === null ? null : { object, order, spec: checked.spec }, problems };
@@ -120,7 +155,10 @@ const sourceRank = (found: ValidationProblem): [string, number] =>
 export function validateConfig(objects: readonly ConfigObject[], target: PlanTarget): ValidationProblem[] {
   const { model, problems } = buildModel(objects, target);
   const rules = [poolRules, advertisementRules, bgpPoolRules, communityRules, peerRules];
-  const findings = rules.flatMap((rule) => rule(model)).map(refusedBy);
+  const findings = rules
+    .flatMap((rule) => rule(model))
+    .filter((finding) => finding.on.object.source !== null || finding.rule !== 'field-not-in-version')
+    .map(refusedBy);
   const all = [...problems, ...findings.map(toProblem)];
   const files = ['', ...new Set(objects.map((object) => object.source?.file ?? ''))];
   // Stable: by file as given, then document; problems of live objects first.

@@ -5,7 +5,7 @@
 import { goQuote, goQuoteRune } from '../go-format.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPAdvertisementSpec, L2AdvertisementSpec, LabelSelectorSpec } from '../shapes.js';
-import { duplicateSelectors, selectorError } from './selectors.js';
+import { anyMatches, duplicateSelectors, selectorError } from './selectors.js';
 
 type Advertisement = Entity<L2AdvertisementSpec | BGPAdvertisementSpec>;
 
@@ -51,6 +51,27 @@ function selectorListFindings(on: Advertisement, listName: string, list: readonl
   return [...duplicates, ...invalid];
 }
 
+function referenceFindings(on: Advertisement, model: ConfigModel): Finding[] {
+  const names = on.spec.ipAddressPools ?? [];
+  const selectors = on.spec.ipAddressPoolSelectors ?? [];
+  const poolNames = new Set(model.pools.map((pool) => pool.object.name));
+  const findings = names.flatMap((pool, index): Finding[] => {
+    if (poolNames.has(pool)) return [];
+    const message =
+      `${on.object.kind} ${goQuote(on.object.name)} names IPAddressPool ${goQuote(pool)}, which does not exist: ` +
+      'MetalLB accepts this and announces nothing for that name; create the pool or fix the name';
+    return [{ on, rule: 'missing-pool-reference', by: 'tool', field: `spec.ipAddressPools[${index}]`, message }];
+  });
+  const selectsNothing = !model.pools.some((pool) => anyMatches(selectors, pool.object.labels));
+  if (names.length === 0 && selectors.length > 0 && selectsNothing) {
+    const message =
+      `${on.object.kind} ${goQuote(on.object.name)}: no IPAddressPool matches spec.ipAddressPoolSelectors, ` +
+      'so it announces nothing; label the pools or fix the selectors';
+    findings.push({ on, rule: 'selects-no-pool', by: 'tool', field: 'spec.ipAddressPoolSelectors', message });
+  }
+  return findings;
+}
+
 function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
   const spec = on.spec;
   const lists = {
@@ -60,14 +81,7 @@ function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
   };
   const findings = duplicateNames(on, spec.ipAddressPools, { field: 'spec.ipAddressPools', goName: 'ipAddressPools' });
   for (const [listName, list] of Object.entries(lists)) findings.push(...selectorListFindings(on, listName, list));
-  const poolNames = new Set(model.pools.map((pool) => pool.object.name));
-  (spec.ipAddressPools ?? []).forEach((pool, index) => {
-    if (poolNames.has(pool)) return;
-    const message =
-      `${on.object.kind} ${goQuote(on.object.name)} names IPAddressPool ${goQuote(pool)}, which does not exist: ` +
-      'MetalLB accepts this and announces nothing for that name; create the pool or fix the name';
-    findings.push({ on, rule: 'missing-pool-reference', by: 'tool', field: `spec.ipAddressPools[${index}]`, message });
-  });
+  findings.push(...referenceFindings(on, model));
   if (lists.serviceSelectors.length > 0 && isBefore(model.metallbVersion, [0, 16, 0])) {
     const message = `spec.serviceSelectors is new in MetalLB v0.16.0: ${model.metallbVersion}'s API server drops it`;
     findings.push({ on, rule: 'field-not-in-version', by: 'tool', field: 'spec.serviceSelectors', message });

@@ -65,7 +65,8 @@ export function duplicateSelectors(list: readonly LabelSelectorSpec[], kindOfLis
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-function labelKeyError(key: string): string | null {
+/** A label key's syntax error (qualified name), or null. */
+export function labelKeyError(key: string): string | null {
   const slash = key.lastIndexOf('/');
   const [prefix, name] = slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
   const prefixOk = slash < 0 || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
@@ -73,7 +74,8 @@ function labelKeyError(key: string): string | null {
   return `key: Invalid value: ${goQuote(key)}: name part must consist of alphanumeric characters, '-', '_' or '.'`;
 }
 
-const labelValueError = (value: string): string | null =>
+/** A label value's syntax error, or null. */
+export const labelValueError = (value: string): string | null =>
   value === '' || (value.length <= 63 && NAME.test(value))
     ? null
     : `values[0]: Invalid value: ${goQuote(value)}: a valid label must be an empty string or consist of ` +

@@ -104,6 +104,37 @@ describe('loading documents', () => {
     expect(problems[0]!.message).toContain('desired.yaml document 1 (line 1)');
   });
 
+  it('reads the items of a kind: List (JSON too) as objects of that document', () => {
+    const list = JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'metallb.io/v1beta1',
+            kind: 'IPAddressPool',
+            metadata: { name: 'a' },
+            spec: { addresses: ['192.0.2.0/28'] },
+          },
+          {
+            apiVersion: 'metallb.io/v1beta1',
+            kind: 'IPAddressPool',
+            metadata: { name: 'b' },
+            spec: { addresses: ['192.0.2.8/29'] },
+          },
+        ],
+      },
+      null,
+      2,
+    );
+    const loaded = loadDesiredFiles([{ path: 'list.json', text: list }], 'metallb-system');
+    expect(loaded.objects.map((o) => [o.name, o.source?.document, o.source?.line])).toEqual([
+      ['a', 0, 5],
+      ['b', 0, 17],
+    ]);
+    expect(rules(validateConfig(loaded.objects, target()))).toEqual(['pool-overlap@spec.addresses[0]:webhook']);
+  });
+
   it('reports every problem at once, across documents', () => {
     const problems = validate(docs(pool('a', '192.0.2.1', '192.0.2.9-192.0.2.1'), pool('b', '192.0.2.0/24', 'x')));
     expect(rules(problems)).toEqual([
@@ -310,6 +341,28 @@ describe('namespaces and versions', () => {
     expect(validate(l2, { version: 'v0.16.1' })).toEqual([]);
     expect(validate(l2, { version: null })).toEqual([]);
     expect(rules(validate(l2, { version: 'v0.14.9' }))).toEqual(['field-not-in-version@spec.serviceSelectors:tool']);
+  });
+
+  it('an unknown field is ours to report only in the files: the API server pruned live objects', () => {
+    const live = load(pool('web', '192.0.2.0/24').replace('addresses:', 'futureField: 1\n  addresses:')).objects;
+    expect(validateConfig(live, target())).toMatchObject([{ rule: 'unknown-field', field: 'spec.futureField' }]);
+    expect(
+      validateConfig(
+        live.map((o) => ({ ...o, source: null })),
+        target(),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses invalid labels (API server) and advertisements whose selectors match no pool (tool)', () => {
+    const labelled = pool('web', '192.0.2.0/24').replace('{name: web}', '{name: web, labels: {"tier/": web}}');
+    expect(rules(validate(labelled))).toEqual(['invalid-label@metadata.labels.tier/:apiserver']);
+    const l2 =
+      'apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2}\n' +
+      'spec: {ipAddressPoolSelectors: [{matchLabels: {tier: web}}]}\n';
+    expect(rules(validate(docs(pool('web', '192.0.2.0/24'), l2)))).toEqual([
+      'selects-no-pool@spec.ipAddressPoolSelectors:tool',
+    ]);
   });
 
   it('checks live objects too, without a source', () => {
