@@ -5,6 +5,7 @@
 // never echoed: it may be a Secret.
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { goQuote } from './go-format.js';
+import { isBefore } from './versions.js';
 import {
   configKinds,
   type ConfigKind,
@@ -43,24 +44,39 @@ const labelsOf = (metadata: Record<string, unknown>): Record<string, string> =>
 // MetalLB's status kinds have CRDs (the API server takes them); any other metallb.io kind has none.
 const metallbStatusKinds = new Set(['ServiceL2Status', 'ServiceBGPStatus', 'ConfigurationState']);
 
-function unknownKind(
-  manifest: Record<string, unknown>,
-  source: DocumentSource,
-  where: Pick<ValidationProblem, 'kind' | 'name'>,
-): ValidationProblem {
+interface Where {
+  source: DocumentSource;
+  kind: string | null;
+  name: string | null;
+  /** The MetalLB version planned for (null: the newest). */
+  version: string | null;
+}
+
+function unknownKind(manifest: Record<string, unknown>, where: Where): ValidationProblem {
   const [kind, apiVersion] = [text(manifest.kind), text(manifest.apiVersion)];
+  const found = { kind: where.kind, name: where.name, field: 'kind', rule: 'unknown-kind' };
+  if (kind === 'AddressPool' && apiVersion.startsWith('metallb.io/') && isBefore(where.version, [0, 14, 3])) {
+    const message =
+      `AddressPool ${goQuote(where.name ?? '')} is the legacy kind (served until v0.14.2): plan and apply handle ` +
+      'IPAddressPool with an L2Advertisement or BGPAdvertisement instead; convert it';
+    return documentProblem(where.source, { ...found, rejectedBy: 'tool', message });
+  }
   if (apiVersion.startsWith('metallb.io/') && !metallbStatusKinds.has(kind)) {
     const message = `no matches for kind ${goQuote(kind)} in version ${goQuote(apiVersion)} (no such MetalLB kind)`;
-    return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'apiserver', ...where, field: 'kind', message });
+    return documentProblem(where.source, { ...found, rejectedBy: 'apiserver', message });
   }
   const message =
     `${kind} ${goQuote(where.name ?? '')} (${apiVersion}) is not a MetalLB config object: plan and apply handle ` +
     `only ${configKinds.join(', ')}; apply it separately`;
-  return documentProblem(source, { rule: 'unknown-kind', rejectedBy: 'tool', ...where, field: 'kind', message });
+  return documentProblem(where.source, { ...found, rejectedBy: 'tool', message });
 }
 
 // The identity every object needs before anything else can be said about it.
-function identityProblem(manifest: Record<string, unknown>, source: DocumentSource): ValidationProblem | null {
+function identityProblem(
+  manifest: Record<string, unknown>,
+  source: DocumentSource,
+  version: string | null,
+): ValidationProblem | null {
   const kind = text(manifest.kind);
   const metadata = isRecord(manifest.metadata) ? manifest.metadata : {};
   const name = text(metadata.name);
@@ -83,7 +99,7 @@ function identityProblem(manifest: Record<string, unknown>, source: DocumentSour
       message: 'kind not set',
     });
   }
-  if (!(configKinds as readonly string[]).includes(kind)) return unknownKind(manifest, source, where);
+  if (!(configKinds as readonly string[]).includes(kind)) return unknownKind(manifest, { source, ...where, version });
   if (name === '') {
     const message = 'metadata.name: Required value: name or generateName is required';
     return documentProblem(source, {
@@ -157,7 +173,13 @@ const describeSource = (source: DocumentSource): string =>
 const anonymous = { kind: null, name: null, field: null };
 
 /** One document's object, or the problem that keeps it out. */
-function readDocument(entry: FileDocument, namespace: string, seen: Map<string, ConfigObject>) {
+interface ReadContext {
+  namespace: string;
+  version: string | null;
+  seen: Map<string, ConfigObject>;
+}
+
+function readDocument(entry: FileDocument, { namespace, version, seen }: ReadContext) {
   const { manifest, source, errors } = entry;
   if (errors.length > 0) {
     return errors.map((message) =>
@@ -172,7 +194,7 @@ function readDocument(entry: FileDocument, namespace: string, seen: Map<string, 
       '(a mapping with apiVersion, kind and metadata)';
     return [documentProblem(source, { rule: 'not-an-object', rejectedBy: 'tool', ...anonymous, message })];
   }
-  const refused = identityProblem(manifest, source);
+  const refused = identityProblem(manifest, source, version);
   if (refused !== null) return [refused];
   const object = objectOf(manifest, source, namespace);
   const earlier = seen.get(identity(object))?.source;
@@ -187,13 +209,20 @@ function readDocument(entry: FileDocument, namespace: string, seen: Map<string, 
   return [documentProblem(source, { rule: 'duplicate-object', rejectedBy: 'tool', ...where, message })];
 }
 
-/** Reads every document of every file; see the module comment for what becomes a problem. */
-export function loadDesiredFiles(files: readonly DesiredFile[], namespace: string): LoadedConfig {
+/**
+ * Reads every document of every file; see the module comment for what becomes a problem.
+ * `metallbVersion` (e.g. `v0.13.12`; null = the newest) decides only how a legacy AddressPool is refused.
+ */
+export function loadDesiredFiles(
+  files: readonly DesiredFile[],
+  namespace: string,
+  metallbVersion: string | null = null,
+): LoadedConfig {
   const objects: ConfigObject[] = [];
   const problems: ValidationProblem[] = [];
-  const seen = new Map<string, ConfigObject>();
+  const context = { namespace, version: metallbVersion, seen: new Map<string, ConfigObject>() };
   for (const entry of files.flatMap(documentsOf)) {
-    const read = readDocument(entry, namespace, seen);
+    const read = readDocument(entry, context);
     if (Array.isArray(read)) problems.push(...read);
     else objects.push(read);
   }

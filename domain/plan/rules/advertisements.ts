@@ -3,6 +3,7 @@
 // References to pools or peers that do not exist MetalLB takes silently; we refuse them (`tool`):
 // such an advertisement announces nothing for that name, which is never what the author meant.
 import { goQuote, goQuoteRune } from '../go-format.js';
+import { isBefore } from '../versions.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPAdvertisementSpec, L2AdvertisementSpec, LabelSelectorSpec } from '../shapes.js';
 import { anyMatches, duplicateSelectors, selectorError } from './selectors.js';
@@ -87,15 +88,6 @@ function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
     findings.push({ on, rule: 'field-not-in-version', by: 'tool', field: 'spec.serviceSelectors', message });
   }
   return findings;
-}
-
-/** True when `version` (e.g. `v0.14.9`) is older than `than`; an unknown version is the newest. */
-export function isBefore(version: string | null, than: readonly [number, number, number]): boolean {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
-  if (match === null) return false;
-  const parts = match.slice(1, 4).map(Number);
-  for (let i = 0; i < 3; i++) if (parts[i] !== than[i]) return parts[i]! < than[i]!;
-  return false;
 }
 
 function aggregationFindings(on: Entity<BGPAdvertisementSpec>): Finding[] {

@@ -89,6 +89,16 @@ describe('loading documents', () => {
     for (const secretText of ['hunter2', 'aHVudGVyMg', 'admin', 'basic-auth']) expect(text).not.toContain(secretText);
   });
 
+  it('a legacy AddressPool is refused by the API server from v0.14.3, by us before', () => {
+    const legacy =
+      'apiVersion: metallb.io/v1beta1\nkind: AddressPool\nmetadata: {name: old}\nspec: {protocol: layer2}\n';
+    const refusedBy = (version: string | null) =>
+      loadDesiredFiles([{ path: 'x.yaml', text: legacy }], 'metallb-system', version).problems.map((p) => p.rejectedBy);
+    expect(refusedBy(null)).toEqual(['apiserver']);
+    expect(refusedBy('v0.14.3')).toEqual(['apiserver']);
+    expect(refusedBy('v0.13.12')).toEqual(['tool']);
+  });
+
   it('never echoes a BGP password, even a malformed one', () => {
     const problems = validate(
       peer('tor', '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.1, password: 123456789}'),
