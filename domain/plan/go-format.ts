@@ -50,11 +50,26 @@ export function formatGoDuration(seconds: number): string {
   return `${sign}${head}${trimFraction(rest)}s`;
 }
 
+const RUNE_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+// The escapes strconv.QuoteRune uses for ASCII, or null for a rune quoted by the generic rules.
+function asciiEscape(value: number): string | null {
+  if (value === 0x27 || value === 0x5c) return `\\${String.fromCharCode(value)}`;
+  if (RUNE_ESCAPES[value] !== undefined) return `\\${RUNE_ESCAPES[value]}`;
+  if (value < 0x20 || value === 0x7f) return `\\x${value.toString(16).padStart(2, '0')}`;
+  return null;
+}
+
 /** Go's %q of an integer: a quoted rune (MetalLB formats aggregation lengths this way). */
 export function goQuoteRune(value: number): string {
-  if (value >= 0x20 && value < 0x7f) return value === 0x27 ? `'\\''` : `'${String.fromCharCode(value)}'`;
-  if (value < 0x10000) return `'\\x${value.toString(16).padStart(2, '0')}'`;
-  return `'\\U${value.toString(16).padStart(8, '0')}'`;
+  const escaped = asciiEscape(value);
+  if (escaped !== null) return `'${escaped}'`;
+  const valid = value <= 0x10ffff && (value < 0xd800 || value > 0xdfff);
+  const rune = valid ? value : 0xfffd;
+  if (PRINTABLE.test(String.fromCodePoint(rune))) return `'${String.fromCodePoint(rune)}'`;
+  if (rune < 0x10000) return `'\\u${rune.toString(16).padStart(4, '0')}'`;
+  return `'\\U${rune.toString(16).padStart(8, '0')}'`;
 }
 
 const goMap = (labels: Readonly<Record<string, string>>): string =>
