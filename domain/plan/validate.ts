@@ -87,7 +87,28 @@ function admissionProblems(object: ConfigObject, namespace: string): ValidationP
   return [];
 }
 
+const topLevelFields = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+
+// A misspelt `spec` leaves an empty spec, which for an advertisement means "every pool".
+function unknownTopLevel(object: ConfigObject): ValidationProblem[] {
+  if (object.source === null) return [];
+  return Object.keys(object.manifest)
+    .filter((key) => !topLevelFields.has(key))
+    .map((key) => {
+      const message = `unknown field ${goQuote(key)}: the API server drops it (check the spelling)`;
+      return problem(object, 'unknown-field', { rejectedBy: 'tool', field: key, message });
+    });
+}
+
 function entityOf(
+  object: ConfigObject,
+  order: number,
+): { entity: Entity<unknown> | null; problems: ValidationProblem[] } {
+  const { entity, problems } = specEntityOf(object, order);
+  return { entity, problems: [...unknownTopLevel(object), ...problems] };
+}
+
+function specEntityOf(
   object: ConfigObject,
   order: number,
 ): { entity: Entity<unknown> | null; problems: ValidationProblem[] } {

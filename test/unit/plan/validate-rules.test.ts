@@ -353,6 +353,12 @@ describe('namespaces and versions', () => {
     expect(rules(validate(l2, { version: 'v0.14.9' }))).toEqual(['field-not-in-version@spec.serviceSelectors:tool']);
   });
 
+  it('a misspelt spec is an unknown field (an advertisement would select every pool)', () => {
+    const l2 =
+      'apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2}\nspecs: {ipAddressPools: [web]}\n';
+    expect(rules(validate(docs(pool('web', '192.0.2.0/24'), l2)))).toEqual(['unknown-field@specs:tool']);
+  });
+
   it('an unknown field is ours to report only in the files: the API server pruned live objects', () => {
     const live = load(pool('web', '192.0.2.0/24').replace('addresses:', 'futureField: 1\n  addresses:')).objects;
     expect(validateConfig(live, target())).toMatchObject([{ rule: 'unknown-field', field: 'spec.futureField' }]);
