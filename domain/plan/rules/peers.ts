@@ -5,6 +5,7 @@ import { parseIp } from '../../addresses.js';
 import { formatGoDuration, goQuote, parseGoDuration } from '../go-format.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPPeerSpec } from '../shapes.js';
+import { isBefore } from '../versions.js';
 import { duplicateSelectors, selectorError, selectorListKey } from './selectors.js';
 
 type Peer = Entity<BGPPeerSpec>;
@@ -187,42 +188,66 @@ const mayShareNode = (one: Peer, other: Peer): boolean => {
   return a.length === 0 || b.length === 0 || selectorListKey(a) === selectorListKey(b);
 };
 
-function frrRouterIdFinding(peer: Peer, earlier: Peer): Finding | null {
+/** checkFRRPeersCompatible's wording: v0.16.0 exempted peers on disjoint nodes and reworded it. */
+interface FrrWording {
+  routerId: string;
+  duplicate: string;
+  myAsn: string;
+  /** Before v0.16.0 every pair of peers was compared, whatever their nodeSelectors. */
+  nodeAware: boolean;
+}
+
+const frrWording: FrrWording = {
+  routerId: 'in FRR mode peers selecting the same node must all have the same RouterID',
+  duplicate: "FRR mode doesn't support duplicate BGPPeers selecting the same node",
+  myAsn: 'in FRR mode peers selecting the same node must have the same myAsn within the same VRF',
+  nodeAware: true,
+};
+
+const legacyFrrWording: FrrWording = {
+  routerId: 'in FRR mode all RouterID must be equal',
+  duplicate: "FRR mode doesn't support duplicate BGPPeers",
+  myAsn: 'in FRR mode all myAsn must be equal for the same VRF',
+  nodeAware: false,
+};
+
+function frrRouterIdFinding(peer: Peer, earlier: Peer, wording: FrrWording): Finding | null {
   const [mine, theirs] = [peer.spec.routerID ?? '', earlier.spec.routerID ?? ''];
   if (mine === theirs) return null;
-  const message =
-    `peer ${mine} has RouterID different from ${theirs}, in FRR mode peers selecting the ` +
-    'same node must all have the same RouterID';
+  const message = `peer ${mine} has RouterID different from ${theirs}, ${wording.routerId}`;
   return finding(peer, 'frr-router-id-mismatch', 'spec.routerID', message);
 }
 
-function frrDuplicateFinding(peer: Peer, earlier: Peer): Finding | null {
+function frrDuplicateFinding(peer: Peer, earlier: Peer, wording: FrrWording): Finding | null {
   const id = identifier(peer.spec);
   if (id !== identifier(earlier.spec)) return null;
-  const message = `peer ${id} already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node`;
+  const message = `peer ${id} already exists, ${wording.duplicate}`;
   return finding(peer, 'frr-duplicate-peer', peer.spec.peerAddress ? 'spec.peerAddress' : 'spec.interface', message);
 }
 
-function frrMyAsnFinding(peer: Peer, earlier: Peer): Finding | null {
+function frrMyAsnFinding(peer: Peer, earlier: Peer, wording: FrrWording): Finding | null {
   const [p, q] = [peer.spec, earlier.spec];
   if (p.myASN === q.myASN || (p.vrf ?? '') !== (q.vrf ?? '')) return null;
-  const message =
-    `peer ${identifier(p)} has myAsn different from ${identifier(q)}, in FRR mode peers selecting the same node ` +
-    'must have the same myAsn within the same VRF';
+  const message = `peer ${identifier(p)} has myAsn different from ${identifier(q)}, ${wording.myAsn}`;
   return finding(peer, 'frr-my-asn-mismatch', 'spec.myASN', message);
 }
 
 // peersCanRunOnSameNode: the first failing check, in MetalLB's order.
-function frrPairFinding(peer: Peer, earlier: Peer): Finding | null {
-  return frrRouterIdFinding(peer, earlier) ?? frrDuplicateFinding(peer, earlier) ?? frrMyAsnFinding(peer, earlier);
+function frrPairFinding(peer: Peer, earlier: Peer, wording: FrrWording): Finding | null {
+  return (
+    frrRouterIdFinding(peer, earlier, wording) ??
+    frrDuplicateFinding(peer, earlier, wording) ??
+    frrMyAsnFinding(peer, earlier, wording)
+  );
 }
 
-function frrFindings(peers: readonly Peer[]): Finding[] {
+function frrFindings(peers: readonly Peer[], version: string | null): Finding[] {
+  const wording = isBefore(version, [0, 16, 0]) ? legacyFrrWording : frrWording;
   return peers.flatMap((peer, index) =>
     peers
       .slice(0, index)
-      .filter((earlier) => mayShareNode(peer, earlier))
-      .map((earlier) => frrPairFinding(peer, earlier))
+      .filter((earlier) => !wording.nodeAware || mayShareNode(peer, earlier))
+      .map((earlier) => frrPairFinding(peer, earlier, wording))
       .filter((found): found is Finding => found !== null),
   );
 }
@@ -236,7 +261,7 @@ export function peerRules(model: ConfigModel): Finding[] {
     ...selectorFindings(peer),
     ...referenceFindings(peer, model),
   ]);
-  if (model.bgpType !== 'native') return [...own, ...frrFindings(model.peers)];
+  if (model.bgpType !== 'native') return [...own, ...frrFindings(model.peers, model.metallbVersion)];
   const bfd = model.bfdProfiles.map((on): Finding => ({
     on,
     rule: 'native-bfd-profile',

@@ -300,6 +300,11 @@ describe('peers', () => {
     expect(validate(apart, frr)).toEqual([]);
     // Native mode has none of these rules.
     expect(validate(duplicate)).toEqual([]);
+    // Before v0.16.0 every pair was compared, in other words.
+    const older = validate(apart, { bgpType: 'frr', version: 'v0.15.3' });
+    expect(older.map((p) => p.message)).toEqual([
+      "peer 192.0.2.254 already exists, FRR mode doesn't support duplicate BGPPeers",
+    ]);
   });
 
   it('words timers as MetalLB does', () => {
