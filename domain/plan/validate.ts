@@ -131,11 +131,15 @@ function specEntityOf(
   return { entity: checked.spec === null ? null : { object, order, spec: checked.spec }, problems };
 }
 
+const identity = (object: ConfigObject): string => `${object.kind}/${object.namespace}/${object.name}`;
+
 // Live objects reach the cluster first (they are there), then the documents in the order written.
-const inChangeOrder = (objects: readonly ConfigObject[]): ConfigObject[] => [
-  ...objects.filter((object) => object.source === null),
-  ...objects.filter((object) => object.source !== null),
-];
+// A live object that a document also defines is replaced by it.
+function inChangeOrder(objects: readonly ConfigObject[]): ConfigObject[] {
+  const desired = objects.filter((object) => object.source !== null);
+  const replaced = new Set(desired.map(identity));
+  return [...objects.filter((object) => object.source === null && !replaced.has(identity(object))), ...desired];
+}
 
 function buildModel(objects: readonly ConfigObject[], target: PlanTarget) {
   const model: ConfigModel = {

@@ -386,6 +386,12 @@ describe('namespaces and versions', () => {
     ]);
   });
 
+  it('a document replaces the live object of the same name', () => {
+    const live = load(pool('web', '192.0.2.0/24')).objects.map((o) => ({ ...o, source: null }));
+    const desired = load(pool('web', '192.0.2.0/25')).objects;
+    expect(validateConfig([...live, ...desired], target())).toEqual([]);
+  });
+
   it('checks live objects too, without a source', () => {
     const objects: ConfigObject[] = load(pool('web', '192.0.2.0/33')).objects.map((o) => ({ ...o, source: null }));
     expect(validateConfig(objects, target())).toMatchObject([{ rule: 'invalid-cidr', source: null, name: 'web' }]);
