@@ -30,6 +30,12 @@ describe('plan validation corpus', () => {
     },
   );
 
+  it('never echoes Secret data or a BGP password in any problem', () => {
+    const all = invalid.flatMap((testCase) => runCase(testCase).problems);
+    const text = JSON.stringify(all);
+    for (const secret of ['s3cr3t-hunter2', 'not-shown']) expect(text).not.toContain(secret);
+  });
+
   it.each(valid.map((c) => [c.file, c] as const))('%s: no problem', (_file, testCase) => {
     const { problems, contextProblems } = runCase(testCase);
     expect([...contextProblems, ...problems]).toEqual([]);
