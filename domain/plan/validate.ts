@@ -12,7 +12,7 @@ import { checkSpec } from './shape-problems.js';
 import { servedVersions, specRequired, type BGPPeerSpec } from './shapes.js';
 import type { ConfigKind, ConfigObject, PlanTarget, ValidationProblem } from './types.js';
 import { goQuote } from './go-format.js';
-import { labelKeyError, labelValueError } from './rules/selectors.js';
+import { labelValueErrors, qualifiedNameErrors } from './label-syntax.js';
 
 const listOf: Record<ConfigKind, keyof ConfigModel> = {
   IPAddressPool: 'pools',
@@ -59,9 +59,11 @@ const validLabels: Check = (object) => {
   const entries: [string, unknown][] =
     typeof labels === 'object' && labels !== null ? Object.entries(labels) : [['', labels]];
   for (const [key, value] of entries) {
-    const error = typeof value === 'string' ? (labelKeyError(key) ?? labelValueError(value)) : 'must be a string';
-    if (error === null) continue;
-    const message = `metadata.labels: Invalid value: ${goQuote(key)}: ${error}`;
+    const keyErrors = qualifiedNameErrors(key);
+    const valueErrors = typeof value === 'string' ? labelValueErrors(value) : ['must be a string'];
+    if (keyErrors.length + valueErrors.length === 0) continue;
+    const [bad, errors] = keyErrors.length > 0 ? [key, keyErrors] : [String(value), valueErrors];
+    const message = `metadata.labels: Invalid value: ${goQuote(bad)}: ${errors.join('; ')}`;
     return problem(object, 'invalid-label', { rejectedBy: 'apiserver', field: `metadata.labels.${key}`, message });
   }
   return null;

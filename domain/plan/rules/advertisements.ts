@@ -4,6 +4,7 @@
 // such an advertisement announces nothing for that name, which is never what the author meant.
 import { goQuote, goQuoteRune } from '../go-format.js';
 import { isBefore } from '../versions.js';
+import { selectorValueText } from '../label-syntax.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPAdvertisementSpec, L2AdvertisementSpec, LabelSelectorSpec } from '../shapes.js';
 import { anyMatches, duplicateSelectors, selectorError } from './selectors.js';
@@ -34,20 +35,25 @@ export function duplicateNames(on: Entity<unknown>, list: readonly string[] | nu
   });
 }
 
+// How MetalLB wraps a selector's conversion error, per list.
+function wrapSelectorError(on: Advertisement, listName: string, selector: LabelSelectorSpec, error: string): string {
+  const text = selectorValueText(selector);
+  if (listName === 'serviceSelectors') {
+    return `invalid service selector ${text}: ${error}; failed to parse service selector for ${on.object.name}`;
+  }
+  const invalid = `${error}; invalid label selector ${text}`;
+  return listName === 'nodeSelectors' ? `${invalid}; failed to parse node selector for ${on.object.name}` : invalid;
+}
+
 function selectorListFindings(on: Advertisement, listName: string, list: readonly LabelSelectorSpec[]): Finding[] {
-  const name = on.object.name;
-  const parseFailure: Record<string, string> = {
-    nodeSelectors: `failed to parse node selector for ${name}`,
-    serviceSelectors: `failed to parse service selector for ${name}`,
-    ipAddressPoolSelectors: 'invalid label selector',
-  };
   const duplicates = duplicateSelectors(list, listName).map((dup) =>
     webhookFinding(on, 'duplicate-selector', `spec.${listName}[${dup.index}]`, dup.message),
   );
   const invalid = list.flatMap((selector, index) => {
     const error = selectorError(selector);
-    const field = `spec.${listName}[${index}]`;
-    return error === null ? [] : [webhookFinding(on, 'invalid-selector', field, `${error}; ${parseFailure[listName]}`)];
+    if (error === null) return [];
+    const message = wrapSelectorError(on, listName, selector, error);
+    return [webhookFinding(on, 'invalid-selector', `spec.${listName}[${index}]`, message)];
   });
   return [...duplicates, ...invalid];
 }

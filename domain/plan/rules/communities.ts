@@ -60,7 +60,7 @@ function communityResourceFindings(model: ConfigModel): Finding[] {
       } else if (model.bgpType === 'native' && !parsed.legacy) {
         const message =
           'native BGP mode only supports legacy communities, BGP community CR ' +
-          `${goQuote(on.object.name)} has non legacy community ${goQuote(`{${goQuote(name)} ${goQuote(value)}}`)}`;
+          `${goQuote(on.object.name)} has non legacy community {${goQuote(name)} ${goQuote(value)}}`;
         findings.push({ on, rule: 'community-not-legacy', by: 'webhook', field: `${field}.value`, message });
       }
       if (seen.has(name)) {

@@ -80,9 +80,10 @@ function addressFindings(peer: Peer): Finding[] {
   return findings;
 }
 
+// MetalLB quotes the *metav1.Duration itself: its generated String(), or <nil> when the field is unset.
 const quoteDuration = (text: string | null | undefined): string => {
   const seconds = text ? parseGoDuration(text) : null;
-  return seconds === null ? '<nil>' : goQuote(formatGoDuration(seconds));
+  return seconds === null ? '<nil>' : goQuote(`&Duration{Duration:${formatGoDuration(seconds)},}`);
 };
 
 function timerFindings(peer: Peer): Finding[] {

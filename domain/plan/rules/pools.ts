@@ -2,6 +2,7 @@
 // parses every pool, so all of these are refused by it; an overlap by the pool admitted later.
 import { parseIp } from '../../addresses.js';
 import { goQuote } from '../go-format.js';
+import { selectorPointerText, selectorValueText } from '../label-syntax.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import { formatCidr, poolEntries, type Cidr, type PoolEntry } from '../pool-addresses.js';
 import type { LabelSelectorSpec, PoolSpec } from '../shapes.js';
@@ -71,11 +72,16 @@ function allocationFindings(pool: Entity<PoolSpec>): Finding[] {
 }
 
 function invalidSelectors(pool: Entity<PoolSpec>, listName: string, list: readonly LabelSelectorSpec[]): Finding[] {
-  const what = listName === 'namespaceSelectors' ? 'namespace' : 'service';
+  const name = pool.object.name;
   return list.flatMap((selector, index): Finding[] => {
     const error = selectorError(selector);
     if (error === null) return [];
-    const message = `${prefix(pool)}: ${error}; invalid ${what} label selector in ip pool ${pool.object.name}`;
+    // MetalLB prints a namespace selector through its pointer (String()), a service selector by value.
+    const what =
+      listName === 'namespaceSelectors'
+        ? `invalid namespace label selector ${selectorPointerText(selector)}`
+        : `invalid service label selector ${selectorValueText(selector)}`;
+    const message = `${prefix(pool)}: ${error}; ${what} in ip pool ${name}`;
     const field = `spec.serviceAllocation.${listName}[${index}]`;
     return [{ on: pool, rule: 'invalid-selector', by: 'webhook', field, message }];
   });

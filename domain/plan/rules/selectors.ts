@@ -1,7 +1,8 @@
 // Label-selector checks MetalLB runs on every selector list: validateLabelSelectorDuplicate (equal
 // selectors, equal match expressions, repeated values) and metav1.LabelSelectorAsSelector (operators,
 // values, label key and value syntax).
-import { compileSelector, selectorMatches } from '../../selectors.js';
+import { selectorMatches } from '../../selectors.js';
+import { selectorConversionError } from '../label-syntax.js';
 import { goQuote, goSelector } from '../go-format.js';
 import type { LabelSelectorSpec } from '../shapes.js';
 
@@ -35,7 +36,7 @@ function expressionProblem(selector: LabelSelectorSpec): string | null {
       return `duplicate definition of match expression value in label selector ${goQuote(repeated)}`;
     }
     const twin = expressions.slice(position + 1).some((other) => requirementKey(other) === requirementKey(req));
-    if (twin) return `duplicate definition of match expressions ${goQuote(goRequirement(sortedValues(req)))}`;
+    if (twin) return `duplicate definition of match expressions ${goRequirement(sortedValues(req))}`;
   }
   return null;
 }
@@ -54,7 +55,7 @@ export function duplicateSelectors(list: readonly LabelSelectorSpec[], kindOfLis
         ...selector,
         matchExpressions: (selector.matchExpressions ?? []).map(sortedValues),
       });
-      findings.push({ index, message: `duplicate definition of ${kindOfList} ${goQuote(printed)}` });
+      findings.push({ index, message: `duplicate definition of ${kindOfList} ${printed}` });
     } else {
       seen.set(key, index);
     }
@@ -62,38 +63,8 @@ export function duplicateSelectors(list: readonly LabelSelectorSpec[], kindOfLis
   return findings;
 }
 
-const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** A label key's syntax error (qualified name), or null. */
-export function labelKeyError(key: string): string | null {
-  const slash = key.lastIndexOf('/');
-  const [prefix, name] = slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
-  const prefixOk = slash < 0 || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
-  if (prefixOk && name.length <= 63 && NAME.test(name)) return null;
-  return `key: Invalid value: ${goQuote(key)}: name part must consist of alphanumeric characters, '-', '_' or '.'`;
-}
-
-/** A label value's syntax error, or null. */
-export const labelValueError = (value: string): string | null =>
-  value === '' || (value.length <= 63 && NAME.test(value))
-    ? null
-    : `values[0]: Invalid value: ${goQuote(value)}: a valid label must be an empty string or consist of ` +
-      `alphanumeric characters, '-', '_' or '.'`;
-
-const requirementSyntaxError = (req: { key: string; values?: readonly string[] | null }): string | null =>
-  labelKeyError(req.key) ?? (req.values ?? []).map(labelValueError).find((error) => error !== null) ?? null;
-
 /** metav1.LabelSelectorAsSelector's error, or null when the selector converts. */
-export function selectorError(selector: LabelSelectorSpec): string | null {
-  const compiled = compileSelector(selector);
-  if (!compiled.ok) return compiled.error;
-  const requirements = [
-    ...Object.entries(selector.matchLabels ?? {}).map(([key, value]) => ({ key, values: [value] })),
-    ...(selector.matchExpressions ?? []),
-  ];
-  return requirements.map(requirementSyntaxError).find((error) => error !== null) ?? null;
-}
+export const selectorError = (selector: LabelSelectorSpec): string | null => selectorConversionError(selector);
 
 /** True when any selector of the list matches the labels (invalid selectors match nothing). */
 export const anyMatches = (list: readonly LabelSelectorSpec[], labels: Readonly<Record<string, string>>): boolean =>
