@@ -136,9 +136,8 @@ function referenceFindings(peer: Peer, model: ConfigModel): Finding[] {
   const findings: Finding[] = [];
   const { password, passwordSecret, bfdProfile } = peer.spec;
   if (password && passwordSecret?.name) {
-    const message =
-      `can not have both password and secret ref set in peer config ${goQuote(peer.object.namespace)}/` +
-      goQuote(peer.object.name);
+    const where = `${goQuote(peer.object.namespace)}/${goQuote(peer.object.name)}`;
+    const message = parsing(peer, `can not have both password and secret ref set in peer config ${where}`);
     findings.push(speakerFinding(peer, 'password-and-secret', 'spec.passwordSecret', message));
   }
   const profiles = new Set(model.bfdProfiles.map((profile) => profile.object.name));
