@@ -19,10 +19,11 @@ const LABEL_VALUE =
   "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for " +
   "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
+// An empty name part gets both errors, as in apimachinery.
 function namePartErrors(name: string): string[] {
-  if (name === '') return ['name part must be non-empty'];
-  const errors = name.length > 63 ? ['name part must be no more than 63 characters'] : [];
-  return NAME.test(name) ? errors : [...errors, `name part ${QUALIFIED_NAME}`];
+  const length = name === '' ? ['name part must be non-empty'] : [];
+  if (name.length > 63) length.push('name part must be no more than 63 characters');
+  return NAME.test(name) ? length : [...length, `name part ${QUALIFIED_NAME}`];
 }
 
 function prefixErrors(prefix: string): string[] {

@@ -68,8 +68,11 @@ function describe(issue: z.core.$ZodIssue, field: string): { rule: string; messa
         message: `${field}: Unsupported value: ${shown(field, input)}: supported values: ${supported}`,
       };
     }
-    default:
-      return { rule: 'schema-cel', message: `${field}: Invalid value: "${kubeType(input)}": ${issue.message}` };
+    default: {
+      // CEL: the API server shows a string field's value, not an object's.
+      const value = typeof input === 'string' ? `${shown(field, input)}: ` : '';
+      return { rule: 'schema-cel', message: `${field}: Invalid value: ${value}${issue.message}` };
+    }
   }
 }
 
