@@ -311,7 +311,9 @@ describe('peers', () => {
     const [keepalive] = validate(peer('tor', `{${valid}, keepaliveTime: 60s}`), { bgpType: 'frr' });
     expect(keepalive).toBeUndefined();
     const [hold] = validate(peer('tor', `{${valid}, holdTime: 2500ms}`));
-    expect(hold!.message).toBe('parsing peer tor invalid BGPPeer timers: invalid hold time "&Duration{Duration:2.5s,}": must be 0 or >=3s');
+    expect(hold!.message).toBe(
+      'parsing peer tor invalid BGPPeer timers: invalid hold time "&Duration{Duration:2.5s,}": must be 0 or >=3s',
+    );
   });
 
   it("a peer created with disableMP skips the webhook: its problems are the speakers'", () => {
