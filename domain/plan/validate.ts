@@ -13,6 +13,7 @@ import { servedVersions, specRequired, type BGPPeerSpec } from './shapes.js';
 import type { ConfigKind, ConfigObject, PlanTarget, ValidationProblem } from './types.js';
 import { goQuote } from './go-format.js';
 import { labelValueErrors, qualifiedNameErrors } from './label-syntax.js';
+import { fieldsSince, isBefore } from './versions.js';
 
 const listOf: Record<ConfigKind, keyof ConfigModel> = {
   IPAddressPool: 'pools',
@@ -102,12 +103,30 @@ function unknownTopLevel(object: ConfigObject): ValidationProblem[] {
     });
 }
 
-function entityOf(
-  object: ConfigObject,
-  order: number,
-): { entity: Entity<unknown> | null; problems: ValidationProblem[] } {
+// Fields newer than the target's CRDs: its API server drops them, so MetalLB judges the spec without.
+function withoutNewerFields(entity: Entity<unknown>, version: string | null) {
+  const since = fieldsSince[entity.object.kind] ?? {};
+  const spec = { ...(entity.spec as Record<string, unknown>) };
+  const problems: ValidationProblem[] = [];
+  for (const [field, added] of Object.entries(since)) {
+    const value = spec[field];
+    if (value === undefined || value === null || value === false || !isBefore(version, added)) continue;
+    delete spec[field];
+    const message = `spec.${field} is new in MetalLB v${added.join('.')}: the API server of ${version} drops it`;
+    const found = problem(entity.object, 'field-not-in-version', {
+      rejectedBy: 'tool',
+      field: `spec.${field}`,
+      message,
+    });
+    if (entity.object.source !== null) problems.push(found);
+  }
+  return { entity: { ...entity, spec }, problems };
+}
+
+function entityOf(object: ConfigObject, order: number, version: string | null) {
   const { entity, problems } = specEntityOf(object, order);
-  return { entity, problems: [...unknownTopLevel(object), ...problems] };
+  const pruned = entity === null ? { entity, problems: [] } : withoutNewerFields(entity, version);
+  return { entity: pruned.entity, problems: [...unknownTopLevel(object), ...problems, ...pruned.problems] };
 }
 
 function specEntityOf(
@@ -159,7 +178,7 @@ function buildModel(objects: readonly ConfigObject[], target: PlanTarget) {
     const refused = admissionProblems(object, target.namespace);
     problems.push(...refused);
     if (refused.length > 0) return;
-    const { entity, problems: shape } = entityOf(object, order);
+    const { entity, problems: shape } = entityOf(object, order, target.metallbVersion);
     problems.push(...shape);
     if (entity !== null) (model[listOf[object.kind]] as Entity<unknown>[]).push(entity);
   });
@@ -182,10 +201,7 @@ const sourceRank = (found: ValidationProblem): [string, number] =>
 export function validateConfig(objects: readonly ConfigObject[], target: PlanTarget): ValidationProblem[] {
   const { model, problems } = buildModel(objects, target);
   const rules = [poolRules, advertisementRules, bgpPoolRules, communityRules, peerRules];
-  const findings = rules
-    .flatMap((rule) => rule(model))
-    .filter((finding) => finding.on.object.source !== null || finding.rule !== 'field-not-in-version')
-    .map(refusedBy);
+  const findings = rules.flatMap((rule) => rule(model)).map(refusedBy);
   const all = [...problems, ...findings.map(toProblem)];
   const files = ['', ...new Set(objects.map((object) => object.source?.file ?? ''))];
   // Stable: by file as given, then document; problems of live objects first.

@@ -3,7 +3,6 @@
 // References to pools or peers that do not exist MetalLB takes silently; we refuse them (`tool`):
 // such an advertisement announces nothing for that name, which is never what the author meant.
 import { goQuote, goQuoteRune } from '../go-format.js';
-import { isBefore } from '../versions.js';
 import { selectorValueText } from '../label-syntax.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPAdvertisementSpec, L2AdvertisementSpec, LabelSelectorSpec } from '../shapes.js';
@@ -89,10 +88,6 @@ function commonFindings(on: Advertisement, model: ConfigModel): Finding[] {
   const findings = duplicateNames(on, spec.ipAddressPools, { field: 'spec.ipAddressPools', goName: 'ipAddressPools' });
   for (const [listName, list] of Object.entries(lists)) findings.push(...selectorListFindings(on, listName, list));
   findings.push(...referenceFindings(on, model));
-  if (lists.serviceSelectors.length > 0 && isBefore(model.metallbVersion, [0, 16, 0])) {
-    const message = `spec.serviceSelectors is new in MetalLB v0.16.0: ${model.metallbVersion}'s API server drops it`;
-    findings.push({ on, rule: 'field-not-in-version', by: 'tool', field: 'spec.serviceSelectors', message });
-  }
   return findings;
 }
 

@@ -7,6 +7,7 @@ import { latest } from '../model.js';
 import { formatCidr, poolEntries, poolParses, type Cidr } from '../pool-addresses.js';
 import type { BGPAdvertisementSpec, PoolSpec } from '../shapes.js';
 import { goQuote } from '../go-format.js';
+import { ipv6CheckIgnoresSelection } from '../versions.js';
 import { anyMatches, selectorListKey } from './selectors.js';
 
 type Adv = Entity<BGPAdvertisementSpec>;
@@ -136,7 +137,9 @@ function nativeIPv6(model: ConfigModel): Finding[] {
   if (model.bgpType !== 'native' || model.bgpAdvertisements.length === 0) return [];
   return model.pools.flatMap((pool): Finding[] => {
     const v6 = firstV6(pool);
-    const selecting = model.bgpAdvertisements.filter((adv) => selectedPools(adv, [pool]).length > 0);
+    const selects = (adv: Adv) =>
+      ipv6CheckIgnoresSelection(model.metallbVersion) || selectedPools(adv, [pool]).length > 0;
+    const selecting = model.bgpAdvertisements.filter(selects);
     if (v6 === null || selecting.length === 0) return [];
     const cidr = formatCidr(v6.cidr);
     const message = `pool ${goQuote(pool.object.name)} has ipv6 CIDR ${cidr}, native bgp mode does not support ipv6`;

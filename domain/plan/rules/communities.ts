@@ -5,6 +5,7 @@
 import { goQuote } from '../go-format.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPAdvertisementSpec, CommunitySpec } from '../shapes.js';
+import { webhookChecksReferences } from '../versions.js';
 
 /** community.New's outcome. */
 export type ParsedCommunity = { ok: true; legacy: boolean } | { ok: false; format: boolean; error: string };
@@ -82,7 +83,11 @@ function advertisementCommunity(on: Entity<BGPAdvertisementSpec>, text: string, 
     return [{ on, rule: 'missing-community', by: 'speaker', field, message }];
   }
   const parsed = parseCommunity(text);
-  if (!parsed.ok) return [{ on, rule: 'invalid-community', by: 'webhook', field, message: `${parsed.error}${suffix}` }];
+  if (!parsed.ok) {
+    // A format error is a TransientError: the webhooks before v0.14.0 admitted it.
+    const by = parsed.format && context.transientAdmitted ? 'speaker' : 'webhook';
+    return [{ on, rule: 'invalid-community', by, field, message: `${parsed.error}${suffix}` }];
+  }
   if (context.native && !parsed.legacy) {
     const message =
       'native BGP mode only supports legacy communities, BGP advertisement ' +
@@ -96,6 +101,7 @@ interface Context {
   index: number;
   aliases: ReadonlySet<string>;
   native: boolean;
+  transientAdmitted: boolean;
 }
 
 /** Community resources, and the communities of every BGPAdvertisement. */
@@ -106,9 +112,10 @@ export function communityRules(model: ConfigModel): Finding[] {
     ),
   );
   const native = model.bgpType === 'native';
+  const transientAdmitted = webhookChecksReferences(model.metallbVersion);
   const fromAdvertisements = model.bgpAdvertisements.flatMap((adv) =>
     (adv.spec.communities ?? []).flatMap((text, index) =>
-      advertisementCommunity(adv, text, { index, aliases, native }),
+      advertisementCommunity(adv, text, { index, aliases, native, transientAdmitted }),
     ),
   );
   return [...communityResourceFindings(model), ...fromAdvertisements];

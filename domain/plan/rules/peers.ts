@@ -5,7 +5,7 @@ import { parseIp } from '../../addresses.js';
 import { formatGoDuration, goQuote, parseGoDuration } from '../go-format.js';
 import type { ConfigModel, Entity, Finding } from '../model.js';
 import type { BGPPeerSpec } from '../shapes.js';
-import { isBefore } from '../versions.js';
+import { isBefore, webhookChecksReferences } from '../versions.js';
 import { duplicateSelectors, selectorError, selectorListKey } from './selectors.js';
 
 type Peer = Entity<BGPPeerSpec>;
@@ -138,7 +138,8 @@ function referenceFindings(peer: Peer, model: ConfigModel): Finding[] {
   if (password && passwordSecret?.name) {
     const where = `${goQuote(peer.object.namespace)}/${goQuote(peer.object.name)}`;
     const message = parsing(peer, `can not have both password and secret ref set in peer config ${where}`);
-    findings.push(speakerFinding(peer, 'password-and-secret', 'spec.passwordSecret', message));
+    const refuse = webhookChecksReferences(model.metallbVersion) ? finding : speakerFinding;
+    findings.push(refuse(peer, 'password-and-secret', 'spec.passwordSecret', message));
   }
   const profiles = new Set(model.bfdProfiles.map((profile) => profile.object.name));
   if (bfdProfile && !profiles.has(bfdProfile)) {
@@ -161,7 +162,7 @@ const nativeOnlyFrr: [keyof BGPPeerSpec, string][] = [
   ['localASN', 'localASN'],
 ];
 
-function nativeFindings(peer: Peer): Finding[] {
+function nativeFindings(peer: Peer, version: string | null): Finding[] {
   const spec = peer.spec;
   const name = spec.peerAddress ?? '';
   const findings = nativeOnlyFrr
@@ -171,7 +172,8 @@ function nativeFindings(peer: Peer): Finding[] {
     );
   if (spec.bfdProfile) {
     const message = `peer ${name} has bfd-profile set on native bgp mode`;
-    findings.unshift(speakerFinding(peer, 'native-unsupported', 'spec.bfdProfile', message));
+    const refuse = webhookChecksReferences(version) ? finding : speakerFinding;
+    findings.unshift(refuse(peer, 'native-unsupported', 'spec.bfdProfile', message));
   }
   return findings;
 }
@@ -269,5 +271,5 @@ export function peerRules(model: ConfigModel): Finding[] {
     field: 'spec',
     message: 'bfd profiles section set',
   }));
-  return [...own, ...model.peers.flatMap(nativeFindings), ...bfd];
+  return [...own, ...model.peers.flatMap((peer) => nativeFindings(peer, model.metallbVersion)), ...bfd];
 }

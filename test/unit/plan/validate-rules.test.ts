@@ -394,6 +394,46 @@ describe('namespaces and versions', () => {
     expect(validateConfig([...live, ...desired], target())).toEqual([]);
   });
 
+  it('v0.13 webhooks checked passwordSecret, bfdProfile and community formats; v0.14.0 clears them', () => {
+    const tor =
+      '{myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.254, password: x, passwordSecret: {name: s}, bfdProfile: b}';
+    const adv = bgpAdv('adv', '{communities: ["1:2:3"]}');
+    const input = docs(pool('web', '192.0.2.0/24'), peer('tor', tor), adv);
+    const byVersion = (version: string) =>
+      rules(validate(input, { version })).filter((r) => /password|bfdProfile|communities/.test(r));
+    expect(byVersion('v0.13.12')).toEqual([
+      'password-and-secret@spec.passwordSecret:webhook',
+      'missing-bfd-profile@spec.bfdProfile:speaker',
+      'native-unsupported@spec.bfdProfile:webhook',
+      'invalid-community@spec.communities[0]:speaker',
+    ]);
+    expect(byVersion('v0.14.0')).toEqual([
+      'password-and-secret@spec.passwordSecret:speaker',
+      'missing-bfd-profile@spec.bfdProfile:speaker',
+      'native-unsupported@spec.bfdProfile:speaker',
+      'invalid-community@spec.communities[0]:webhook',
+    ]);
+  });
+
+  it('native mode before v0.14.9 refused any IPv6 pool once a BGPAdvertisement existed', () => {
+    const input = docs(
+      pool('web', '192.0.2.0/24'),
+      pool('v6', '2001:db8::/64'),
+      bgpAdv('adv', '{ipAddressPools: [web]}'),
+    );
+    expect(validate(input, { version: 'v0.14.9' })).toEqual([]);
+    expect(rules(validate(input, { version: 'v0.14.8' }))).toEqual(['ipv6-native-bgp@null:webhook']);
+  });
+
+  it('a field newer than the target is dropped by its API server, and MetalLB judges the rest', () => {
+    const input = peer('tor', '{myASN: 64500, dynamicASN: external, peerAddress: 192.0.2.254}');
+    expect(rules(validate(input, { version: 'v0.14.8', bgpType: 'frr' }))).toEqual([
+      'field-not-in-version@spec.dynamicASN:tool',
+      'missing-peer-asn@spec.peerASN:webhook',
+    ]);
+    expect(validate(input, { version: 'v0.14.9', bgpType: 'frr' })).toEqual([]);
+  });
+
   it('checks live objects too, without a source', () => {
     const objects: ConfigObject[] = load(pool('web', '192.0.2.0/33')).objects.map((o) => ({ ...o, source: null }));
     expect(validateConfig(objects, target())).toMatchObject([{ rule: 'invalid-cidr', source: null, name: 'web' }]);
