@@ -254,15 +254,29 @@ function frrFindings(peers: readonly Peer[], version: string | null): Finding[] 
   );
 }
 
+// How peersFor wrapped peerFromCR's error: "<name>: <err>" (to v0.14.5), errors.Join (v0.14.6 to v0.14.9),
+// "<name> <err>" (v0.15.0 on).
+function inVersionWording(found: Finding, version: string | null): Finding {
+  const prefix = `parsing peer ${found.on.object.name} `;
+  if (!found.message.startsWith(prefix)) return found;
+  let detail = found.message.slice(prefix.length);
+  if (isBefore(version, [0, 14, 9])) detail = detail.replace('missing peer ASN and dynamicASN', 'missing peer ASN');
+  if (isBefore(version, [0, 14, 6])) return { ...found, message: `parsing peer ${found.on.object.name}: ${detail}` };
+  if (isBefore(version, [0, 15, 0])) return { ...found, message: `${detail}; parsing peer ${found.on.object.name}` };
+  return { ...found, message: prefix + detail };
+}
+
 /** Every BGPPeer problem, and the native mode's refusal of BFD profiles. */
 export function peerRules(model: ConfigModel): Finding[] {
-  const own = model.peers.flatMap((peer) => [
-    ...asnFindings(peer),
-    ...addressFindings(peer),
-    ...timerFindings(peer),
-    ...selectorFindings(peer),
-    ...referenceFindings(peer, model),
-  ]);
+  const own = model.peers
+    .flatMap((peer) => [
+      ...asnFindings(peer),
+      ...addressFindings(peer),
+      ...timerFindings(peer),
+      ...selectorFindings(peer),
+      ...referenceFindings(peer, model),
+    ])
+    .map((found) => inVersionWording(found, model.metallbVersion));
   if (model.bgpType !== 'native') return [...own, ...frrFindings(model.peers, model.metallbVersion)];
   const bfd = model.bfdProfiles.map((on): Finding => ({
     on,

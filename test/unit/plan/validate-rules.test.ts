@@ -415,6 +415,16 @@ describe('namespaces and versions', () => {
     ]);
   });
 
+  it('words peer errors as each version wrapped them', () => {
+    const input = peer('tor', '{myASN: 64500, peerAddress: 192.0.2.254}');
+    const message = (version: string) => validate(input, { version })[0]!.message;
+    expect(message('v0.13.12')).toBe('parsing peer tor: missing peer ASN');
+    expect(message('v0.14.5')).toBe('parsing peer tor: missing peer ASN');
+    expect(message('v0.14.8')).toBe('missing peer ASN; parsing peer tor');
+    expect(message('v0.14.9')).toBe('missing peer ASN and dynamicASN; parsing peer tor');
+    expect(message('v0.16.1')).toBe('parsing peer tor missing peer ASN and dynamicASN');
+  });
+
   it('native mode before v0.14.9 refused any IPv6 pool once a BGPAdvertisement existed', () => {
     const input = docs(
       pool('web', '192.0.2.0/24'),
