@@ -1,39 +1,39 @@
-// Reads the -f arguments of plan/apply: files as given, directories as their *.yaml, *.yml and *.json
-// files (not recursive, sorted, as kubectl -f <dir> does). A path that cannot be read is bad usage.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+// Reads the paths given with `-f`: a file is read as is; a directory gives its *.yaml, *.yml and
+// *.json files (not recursive, sorted by name), as `kubectl apply -f <dir>` does.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DesiredFile } from '../domain/plan/load.js';
 import { UsageError } from './usage-error.js';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-const reason = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-
-function filesOf(given: string): string[] {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(given).isDirectory();
-  } catch (error) {
-    throw new UsageError(`cannot read ${given}: ${reason(error)}`);
-  }
-  if (!isDirectory) return [given];
-  const names = readdirSync(given)
-    .filter((name) => MANIFEST.test(name))
-    .sort();
-  if (names.length === 0) throw new UsageError(`${given} holds no .yaml, .yml or .json file`);
-  return names.map((name) => path.join(given, name));
+async function filesOf(path: string): Promise<string[]> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return [path];
+  const entries = await readdir(path, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && MANIFEST.test(entry.name))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => join(path, name));
 }
 
-/** Every desired-config file named by `paths` with its text; throws a one-line UsageError. */
-export async function readDesiredFiles(paths: string[]): Promise<DesiredFile[]> {
-  if (paths.length === 0) throw new UsageError('no desired config given: pass -f <file|dir>');
-  return Promise.resolve(
-    paths.flatMap(filesOf).map((file) => {
-      try {
-        return { path: file, text: readFileSync(file, 'utf8') };
-      } catch (error) {
-        throw new UsageError(`cannot read ${file}: ${reason(error)}`);
-      }
-    }),
-  );
+const reason = (error: unknown): string => {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+};
+
+/** Every desired-config file of the paths, in order; a path that cannot be read is a UsageError (exit 2). */
+export async function readDesiredFiles(paths: readonly string[]): Promise<DesiredFile[]> {
+  const files: DesiredFile[] = [];
+  for (const path of paths) {
+    try {
+      for (const file of await filesOf(path)) files.push({ path: file, text: await readFile(file, 'utf8') });
+    } catch (error) {
+      throw new UsageError(`cannot read -f ${path}: ${reason(error)}; give a readable file or directory`);
+    }
+  }
+  return files;
 }

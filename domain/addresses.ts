@@ -90,7 +90,7 @@ function goEscapeRune(rune: string): string {
 }
 
 /** Go's %q: entries are user input, so tabs or odd spaces must be shown the way MetalLB shows them. */
-function goQuote(s: string): string {
+export function goQuote(s: string): string {
   return `"${Array.from(s, goEscapeRune).join('')}"`;
 }
 
