@@ -100,7 +100,9 @@ describe('readDesiredFiles', () => {
     writeFileSync(path.join(scratch, 'one.json'), '{}');
     const files = await readDesiredFiles([path.join(scratch, 'one.json'), path.join(scratch, 'dir')]);
     expect(files.map((f) => path.basename(f.path))).toEqual(['one.json', 'a.yml', 'b.yaml']);
-    await expect(readDesiredFiles([path.join(scratch, 'missing')])).rejects.toThrow(/^cannot read .*missing: ENOENT$/);
+    await expect(readDesiredFiles([path.join(scratch, 'missing')])).rejects.toThrow(
+      /^cannot read -f .*missing: no such file or directory; give a readable file or directory$/,
+    );
   });
 });
 
