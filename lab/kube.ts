@@ -1,6 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+// The client's own model mapper: its typed CRD model names `enum`, `default` and
+// `x-kubernetes-validations` differently, and a plain object's keys would be dropped on the way out.
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { parseAllDocuments } from 'yaml';
 
 export const labFieldManager = 'metallb-runbooks-lab';
@@ -16,8 +19,18 @@ export function labKubeConfig(kubeconfigFile: string, context?: string): KubeCon
 export async function applyObjects(kc: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kc);
   for (const object of objects) {
-    await client.patch(object, undefined, undefined, labFieldManager, true, PatchStrategy.ServerSideApply);
+    const typed = asTypedModel(object);
+    await client.patch(typed, undefined, undefined, labFieldManager, true, PatchStrategy.ServerSideApply);
   }
+}
+
+/**
+ * A manifest as the client's typed model: CRDs must be, else their schemas lose every enum, default
+ * and CEL rule, and the lab's API server would accept what a real cluster's refuses.
+ */
+export function asTypedModel(object: KubernetesObject): KubernetesObject {
+  if (object.kind !== 'CustomResourceDefinition') return object;
+  return ObjectSerializer.deserialize(object, 'V1CustomResourceDefinition', '') as KubernetesObject;
 }
 
 export function readManifestDir(dir: string): KubernetesObject[] {
