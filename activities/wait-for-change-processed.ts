@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { entryRef, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
+import { specContains } from '../domain/runbooks/apply.js';
+import { entryRef, type BackupEntry } from '../domain/runbooks/backup.js';
 import { controllerConfigErrorCauses, judgeComponentLog, linesSince } from '../domain/runbooks/log-check.js';
 import { objectParams, type KubeApis } from '../kube/apis.js';
 import { kubeCall, orNullIfNotFound } from '../kube/call.js';
@@ -12,6 +13,8 @@ import { pollUntil, type Observation } from './poll.js';
 export interface WrittenObject {
   entry: BackupEntry;
   present: boolean;
+  /** False when the write found the object already as desired (nothing for the controller to do). */
+  changed: boolean;
 }
 
 /** What waitForChangeProcessed waits for after a write (or two written back to back). */
@@ -43,7 +46,7 @@ async function notAsWritten(kube: KubeApis, object: WrittenObject): Promise<stri
   )) as { spec?: unknown } | null;
   if (!object.present) return live ? `${ref} still present` : null;
   if (!live) return `${ref} not visible yet`;
-  return sameSpec(live.spec, object.entry.manifest.spec) ? null : `${ref} does not show the written spec yet`;
+  return specContains(live.spec, object.entry.manifest.spec) ? null : `${ref} does not show the written spec yet`;
 }
 
 /** The first controller pod that logged "config reloaded" (or a parse error) since the write. */

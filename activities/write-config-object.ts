@@ -1,4 +1,5 @@
-import { entryRef, hasSecretFields, sameSpec, type BackupEntry } from '../domain/runbooks/backup.js';
+import { specContains } from '../domain/runbooks/apply.js';
+import { entryRef, sameSpecAsBackup, type BackupEntry } from '../domain/runbooks/backup.js';
 import { fieldManager } from '../domain/runbooks/names.js';
 import { objectParams, type KubeApis } from '../kube/apis.js';
 import { isAlreadyExists, kubeCall, orNullIfNotFound, runbookFailure } from '../kube/call.js';
@@ -6,8 +7,10 @@ import { isAlreadyExists, kubeCall, orNullIfNotFound, runbookFailure } from '../
 /** One object write of a plan: create or update `entry` (its manifest is the desired object). */
 export interface ObjectWriteRequest {
   action: 'create' | 'update';
-  /** Where and what to write; for an update, `uid` is the object backed up (the write's precondition). */
+  /** Where and what to write (the desired object). */
   entry: BackupEntry;
+  /** An update's object as backed up: its UID is the write's precondition, its spec tells a change from a no-op. */
+  backedUp?: BackupEntry;
 }
 
 /** What a write did, with the object's UID afterwards (a rollback removes a created object by it). */
@@ -36,12 +39,6 @@ function specToWrite(entry: BackupEntry, live: LiveObject): unknown {
   return { ...(entry.manifest.spec as object), password: livePassword };
 }
 
-const withoutPassword = (spec: unknown): unknown => {
-  if (typeof spec !== 'object' || spec === null) return spec;
-  const { password: _password, ...rest } = spec as Record<string, unknown>;
-  return rest;
-};
-
 async function create(kube: KubeApis, entry: BackupEntry): Promise<ObjectWriteOutcome> {
   const { name: _name, ...listParams } = objectParams(entry);
   const ref = entryRef(entry);
@@ -54,33 +51,38 @@ async function create(kube: KubeApis, entry: BackupEntry): Promise<ObjectWriteOu
     if (!isAlreadyExists(error)) throw error;
     // A retry after a create that went through: success only if it is the object asked for.
     const live = await readLive(kube, entry);
-    if (live && sameSpec(live.spec, entry.manifest.spec))
+    if (live && specContains(live.spec, entry.manifest.spec))
       return { ref, action: 'unchanged', uid: live.metadata?.uid ?? '', at: new Date().toISOString() };
     throw runbookFailure('ConfigObjectDiffers', `${ref} already exists with another spec; someone else created it`);
   }
 }
 
-const alreadyWritten = (entry: BackupEntry, live: LiveObject): boolean =>
-  sameSpec(withoutPassword(live.spec), withoutPassword(entry.manifest.spec)) && hasSecretFields(entry, live.spec);
-
-async function update(kube: KubeApis, entry: BackupEntry): Promise<ObjectWriteOutcome> {
+async function readBackedUp(kube: KubeApis, entry: BackupEntry, backedUp: BackupEntry | undefined) {
   const ref = entryRef(entry);
   const live = await readLive(kube, entry);
   if (live === null) throw runbookFailure('ConfigObjectChanged', `${ref} is gone: someone deleted it since the plan`);
+  if (backedUp?.uid && live.metadata?.uid !== backedUp.uid)
+    throw runbookFailure('ConfigObjectChanged', `${ref} is no longer the object backed up (uid ${backedUp.uid})`);
+  return live;
+}
+
+/**
+ * Replaces the object's spec with the desired one (a no-op write is harmless, so a retry writes
+ * again). "unchanged" when the spec afterwards equals the backed-up one: nothing for the controller.
+ */
+async function update(kube: KubeApis, entry: BackupEntry, backedUp?: BackupEntry): Promise<ObjectWriteOutcome> {
+  const ref = entryRef(entry);
+  const live = await readBackedUp(kube, entry, backedUp);
   const uid = live.metadata?.uid ?? '';
-  if (entry.uid && uid !== entry.uid)
-    throw runbookFailure('ConfigObjectChanged', `${ref} is no longer the object backed up (uid ${entry.uid})`);
-  const at = new Date().toISOString();
-  // Already as desired (a retry after the write went through): nothing to write.
-  if (alreadyWritten(entry, live)) return { ref, action: 'unchanged', uid, at };
   const labels = entry.manifest.metadata.labels ?? live.metadata?.labels;
   // resourceVersion and uid in the body: a concurrent change fails the write (409, re-read on retry).
   const metadata = { ...live.metadata, ...(labels ? { labels } : {}) };
   const body = { ...live, metadata, spec: specToWrite(entry, live) };
-  await kubeCall(`update ${ref}`, () =>
+  const written = (await kubeCall(`update ${ref}`, () =>
     kube.custom.replaceNamespacedCustomObject({ ...objectParams(entry), body, fieldManager }),
-  );
-  return { ref, action: 'updated', uid, at };
+  )) as LiveObject;
+  const same = backedUp !== undefined && sameSpecAsBackup(entry, written.spec, backedUp.manifest.spec);
+  return { ref, action: same ? 'unchanged' : 'updated', uid, at: new Date().toISOString() };
 }
 
 /**
@@ -90,5 +92,5 @@ async function update(kube: KubeApis, entry: BackupEntry): Promise<ObjectWriteOu
  * restarts: "failed calling webhook") and 409 are retried by the activity's policy.
  */
 export async function writeConfigObject(kube: KubeApis, request: ObjectWriteRequest): Promise<ObjectWriteOutcome> {
-  return request.action === 'create' ? create(kube, request.entry) : update(kube, request.entry);
+  return request.action === 'create' ? create(kube, request.entry) : update(kube, request.entry, request.backedUp);
 }

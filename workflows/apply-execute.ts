@@ -69,7 +69,7 @@ async function writeObject(run: ApplyRun, index: number, step: ObjectStep): Prom
     // Recorded once written: a create that failed wrote nothing of ours (or met someone else's object).
     run.written.push({ step, backedUp, created: { ...entry, uid: done.uid } });
     record(run, step, { index, outcome: done.action, before, after: entry.manifest.spec });
-    return { entry, present: true };
+    return { entry, present: true, changed: done.action !== 'unchanged' };
   }
   if (backedUp === null)
     throw nonRetryableFailure('ConfigObjectChanged', `${step.kind}/${step.name} is not in the backup: it is gone`);
@@ -78,12 +78,12 @@ async function writeObject(run: ApplyRun, index: number, step: ObjectStep): Prom
   if (step.action === 'delete') {
     const done = await clusterActivities.deleteConfigObject(backedUp);
     record(run, step, { index, outcome: done.deleted ? 'deleted' : 'already gone', before, after: null });
-    return { entry: backedUp, present: false };
+    return { entry: backedUp, present: false, changed: done.deleted };
   }
-  const entry = { ...desiredEntry(step, run.metallb.namespace), uid: backedUp.uid };
-  const done = await clusterActivities.writeConfigObject({ action: 'update', entry });
+  const entry = desiredEntry(step, run.metallb.namespace);
+  const done = await clusterActivities.writeConfigObject({ action: 'update', entry, backedUp });
   record(run, step, { index, outcome: done.action, before, after: entry.manifest.spec });
-  return { entry, present: true };
+  return { entry, present: true, changed: done.action !== 'unchanged' };
 }
 
 async function writeGroup(run: ApplyRun, first: number, group: PlanStep[]): Promise<GroupWrite> {
@@ -105,13 +105,14 @@ const controllerKinds = new Set(['IPAddressPool', 'Community']);
 
 async function waitProcessed(run: ApplyRun, written: GroupWrite): Promise<{ evidence: string }> {
   const { limits } = run;
-  let evidence = 'only Service pins written';
-  if (written.objects.length > 0) {
+  const changed = written.objects.filter((object) => object.changed);
+  let evidence = written.objects.length ? 'nothing changed: the objects were already as desired' : 'only pins written';
+  if (changed.length > 0) {
     const processed = await waitActivities.waitForChangeProcessed({
       namespace: run.metallb.namespace,
       writtenAt: written.at,
-      written: written.objects,
-      controllerReads: written.objects.some((object) => controllerKinds.has(object.entry.kind)),
+      written: changed,
+      controllerReads: changed.some((object) => controllerKinds.has(object.entry.kind)),
       deadline: deadlineIn(limits.configProcessedSeconds),
     });
     evidence = processed.evidence;

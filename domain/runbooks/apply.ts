@@ -263,3 +263,22 @@ export function healthProblem(health: StepHealth): string | null {
   ];
   return parts.length ? parts.join('; ') : null;
 }
+
+/**
+ * True when every field of `desired` is in `live` with the same value: the API server fills in
+ * defaults (a pool's autoAssign, avoidBuggyIPs), so a written object reads back with more fields.
+ */
+export function specContains(live: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired))
+    return (
+      Array.isArray(live) && live.length === desired.length && desired.every((item, i) => specContains(live[i], item))
+    );
+  if (desired !== null && typeof desired === 'object') return objectContains(live, desired as Record<string, unknown>);
+  return canonicalJson(live ?? null) === canonicalJson(desired ?? null);
+}
+
+function objectContains(live: unknown, desired: Record<string, unknown>): boolean {
+  if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+  const liveFields = live as Record<string, unknown>;
+  return Object.entries(desired).every(([key, value]) => value === undefined || specContains(liveFields[key], value));
+}

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError, type WorkflowInfo } from '@temporalio/workflow';
-import { RUNBOOKS, workflowTypes } from '../../domain/runbooks/names.js';
+import { changeWorkflowTypes, RUNBOOKS, workflowTypes } from '../../domain/runbooks/names.js';
 
 // Histories recorded from the integration runs on the lab (RECORD_HISTORIES=1). Replaying them
 // against today's workflow code fails on any change that would break a running workflow.
@@ -72,6 +72,7 @@ describe('recorded runbook histories replay deterministically', () => {
   it('has a recorded history for every runbook', () => {
     const types = new Set(files.map((f) => recorded(f).workflowType));
     for (const runbook of RUNBOOKS) expect(types, runbook).toContain(workflowTypes[runbook]);
+    expect(types, 'apply').toContain(changeWorkflowTypes.apply);
   });
 
   it.each(files)('%s replays with the same activities in the same order', async (file) => {

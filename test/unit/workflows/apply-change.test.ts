@@ -66,7 +66,7 @@ describe('apply on stub activities', () => {
     expect(written).toMatchObject([
       { action: 'create', entry: { kind: 'L2Advertisement', name: 'l2-b', uid: '' } },
       // The update carries the backed-up object's UID: a re-created object is not overwritten.
-      { action: 'update', entry: { kind: 'IPAddressPool', name: 'pool-a', uid: 'uid-pool-a' } },
+      { action: 'update', entry: { kind: 'IPAddressPool', name: 'pool-a' }, backedUp: { uid: 'uid-pool-a' } },
     ]);
     const result = run.result as ApplyResult;
     expect(result.steps.map((step) => [step.index, step.target, step.outcome])).toEqual([

@@ -121,7 +121,11 @@ const healthy: Stubs = {
   }),
   pinServiceIps: async (input: { pins: unknown[] }) => ({ pinned: input.pins, skipped: [] }),
   unpinServiceIps: async (input: { services: string[] }) => ({ unpinned: input.services }),
-  deleteConfigObject: async () => ({ at: new Date().toISOString() }),
+  deleteConfigObject: async (entry: BackupEntry) => ({
+    ref: `${entry.kind}/${entry.name}`,
+    deleted: true,
+    at: new Date().toISOString(),
+  }),
   waitForDeletionsProcessed: async () => ({ evidence: 'pinned Services cleared' }),
   createConfigObject: async () => ({ created: true }),
   releaseAutoAssign: async (pool: BackupEntry) => ({ ref: `IPAddressPool/${pool.name}`, autoAssign: null }),
