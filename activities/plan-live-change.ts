@@ -1,7 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { diagnose } from '../domain/diagnose/index.js';
 import { planChange } from '../domain/plan/plan.js';
-import type { BgpType, ChangePlan, ConfigObject, PruneScope } from '../domain/plan/types.js';
+import type { BgpType, ChangePlan, ConfigObject, PlanStep, PruneScope } from '../domain/plan/types.js';
+import { runbookFailure } from '../kube/call.js';
 import { snapshotFromObjects, type ClusterSnapshot } from '../domain/snapshot.js';
 import { readCluster } from '../kube/read-cluster.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,6 +15,8 @@ export interface LivePlanRequest {
   prune: PruneScope | null;
   allowIpChanges: boolean;
   bgpType?: BgpType;
+  /** Test-only: see ApplyChangeInput.testPlanSteps. */
+  testPlanSteps?: PlanStep[];
 }
 
 /** The plan, and the diagnosis findings the live cluster already has (so only new ones fail a step). */
@@ -64,5 +67,16 @@ export async function planLiveChange(kc: KubeConfig, request: LivePlanRequest): 
       bgpType: request.bgpType ?? 'native',
     },
   });
-  return { plan, findings: watchedFindings(snapshot) };
+  return { plan: withTestSteps(plan, request.testPlanSteps), findings: watchedFindings(snapshot) };
+}
+
+/** The test-only seam: hand-written steps, accepted only by a worker that enabled test seams. */
+function withTestSteps(plan: ChangePlan, steps: PlanStep[] | undefined): ChangePlan {
+  if (steps === undefined) return plan;
+  if (process.env.METALLB_RUNBOOKS_TEST_SEAMS !== '1')
+    throw runbookFailure(
+      'PlanRefused',
+      'a hand-written plan (testPlanSteps) is only accepted by a worker started with METALLB_RUNBOOKS_TEST_SEAMS=1',
+    );
+  return { ...plan, steps };
 }

@@ -37,6 +37,7 @@ async function planLive(input: ApplyChangeInput, metallb: MetallbWorkloads): Pro
     prune: input.prune,
     allowIpChanges: input.allowIpChanges,
     ...(input.bgpType ? { bgpType: input.bgpType } : {}),
+    ...(input.testPlanSteps ? { testPlanSteps: input.testPlanSteps } : {}),
   });
   const refusal = planRefusal(live.plan);
   if (refusal !== null) throw nonRetryableFailure('PlanRefused', `${refusal}; nothing was written`);

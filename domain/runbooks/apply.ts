@@ -21,6 +21,12 @@ export interface ApplyChangeInput extends RunbookInput {
   approval: ApprovalGate | null;
   /** BGP implementation to plan for (default native). */
   bgpType?: BgpType;
+  /**
+   * TEST-ONLY SEAM: steps that replace the planner's (validation, impact and basedOn stay the
+   * planner's). Honoured only by a worker started with METALLB_RUNBOOKS_TEST_SEAMS=1; any other
+   * worker refuses the run before any write. The CLI never sets it.
+   */
+  testPlanSteps?: PlanStep[];
 }
 
 /** Where the approval gate stands. */
