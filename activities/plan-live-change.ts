@@ -71,7 +71,7 @@ export async function planLiveChange(kc: KubeConfig, request: LivePlanRequest): 
 }
 
 /** The test-only seam: hand-written steps, accepted only by a worker that enabled test seams. */
-function withTestSteps(plan: ChangePlan, steps: PlanStep[] | undefined): ChangePlan {
+export function withTestSteps(plan: ChangePlan, steps: PlanStep[] | undefined): ChangePlan {
   if (steps === undefined) return plan;
   if (process.env.METALLB_RUNBOOKS_TEST_SEAMS !== '1')
     throw runbookFailure(

@@ -215,6 +215,24 @@ describe('apply on stub activities', () => {
     });
   });
 
+  it('rides through the webhook being down while the controller restarts: an API 500 write is retried', async () => {
+    let attempts = 0;
+    const down = ApplicationFailure.retryable(
+      'create L2Advertisement/l2-b: Internal error occurred: failed calling webhook "l2advertisementvalidationwebhook.metallb.io"',
+      'KubeServerError',
+    );
+    const run = await runWorkflow(bed, 'applyChange', input, {
+      stubs: {
+        writeConfigObject: async (request) => {
+          if (request.action === 'create' && attempts++ < 2) throw down;
+          return { ref: request.entry.name, action: 'created', uid: 'uid-x', at: new Date().toISOString() };
+        },
+      },
+    });
+    expect(run.error).toBeUndefined();
+    expect(attempts).toBe(3);
+  });
+
   it('a new diagnosis finding after a step fails the check and rolls back', async () => {
     const finding = { ...healthy, newFindings: ['advertisement-selector-matches-no-pool: l2-b selects no pool'] };
     const run = await runWorkflow(bed, 'applyChange', input, { stubs: { checkChangeHealth: inTurn(finding) } });
