@@ -4,12 +4,13 @@
 // identity accepted, and the change is applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
+import { planQuery } from '../../workflows/messages.js';
 import {
   closeRunbookSession,
   cluster,
@@ -110,8 +111,7 @@ describe('apply, approve and reject on the command line', () => {
     const handle = client.workflow.getHandle(changeWorkflowId(cluster));
     await eventually(
       'the gate',
-      async () =>
-        ((await handle.query('plan')) as { approval: { status: string } }).approval.status === 'waiting' || undefined,
+      async () => (await handle.query(planQuery)).approval.status === 'waiting' || undefined,
     );
     const self = await cli(decideArgs('approve', 'alice'));
     expect(self.code).toBe(2);
@@ -125,6 +125,33 @@ describe('apply, approve and reject on the command line', () => {
     expect((await configSpecs())['ipaddresspools/ap-a']?.spec).toMatchObject({ addresses: ['192.0.2.0/28'] });
   });
 
+  it('--dry-run prints the plan and writes nothing; apply follows the run and writes the backup file', async () => {
+    const specs = await configSpecs();
+    const advertisement = {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'L2Advertisement',
+      metadata: { name: 'ap-l2-cli' },
+      spec: { ipAddressPools: ['ap-a'] },
+    };
+    const desired = file('add.yaml', [advertisement]);
+    const dry = await cli(labCliArgs(['apply', '-f', desired, '--dry-run']));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('1. create L2Advertisement/ap-l2-cli');
+    expect(await configSpecs()).toEqual(specs);
+    const backupFile = path.join(dir, 'backup.yaml');
+    const applied = await cli(labCliArgs(['apply', '-f', desired, '--backup-file', backupFile]));
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('step 1 create L2Advertisement/ap-l2-cli: created');
+    expect(applied.stdout).toContain(`backup of 2 object(s) written to ${backupFile}`);
+    expect(readFileSync(backupFile, 'utf8')).toContain('name: ap-a');
+    const again = path.join(dir, 'backup-again.yaml');
+    const exported = await cli(labCliArgs(['apply', '--backup-of', changeWorkflowId(cluster), '--backup-file', again]));
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(readFileSync(again, 'utf8').split('\n').slice(1)).toEqual(
+      readFileSync(backupFile, 'utf8').split('\n').slice(1),
+    );
+  });
+
   it('reject on the command line ends the run with nothing changed', async () => {
     const specs = await configSpecs();
     const desired = file('narrow-back.yaml', [pool(['192.0.2.0/29'])]);
@@ -133,8 +160,7 @@ describe('apply, approve and reject on the command line', () => {
     const handle = client.workflow.getHandle(changeWorkflowId(cluster));
     await eventually(
       'the gate',
-      async () =>
-        ((await handle.query('plan')) as { approval: { status: string } }).approval.status === 'waiting' || undefined,
+      async () => (await handle.query(planQuery)).approval.status === 'waiting' || undefined,
     );
     const rejected = await cli([...decideArgs('reject', 'carol'), '--reason', 'not today']);
     expect(rejected.code, rejected.stderr).toBe(0);

@@ -69,17 +69,19 @@ export function watchIps(read: () => Promise<Record<string, string[]>>): { stop(
   const lostSince = new Map<string, number>();
   const watch: IpWatch = { changes: [], ipLessMs: {} };
   let running = true;
+  const ipLess = (service: string, text: string, now: number) => {
+    if (!text && !lostSince.has(service)) lostSince.set(service, now);
+    if (!text || !lostSince.has(service)) return;
+    watch.ipLessMs[service] = Math.max(watch.ipLessMs[service] ?? 0, now - lostSince.get(service)!);
+    lostSince.delete(service);
+  };
   const observe = (ips: Record<string, string[]>, now: number) => {
     for (const [service, list] of Object.entries(ips)) {
       const text = list.join(',');
       const before = last.get(service);
       if (before !== undefined && before !== text) watch.changes.push(`${service} ${before || '-'} -> ${text || '-'}`);
       last.set(service, text);
-      if (!text && !lostSince.has(service)) lostSince.set(service, now);
-      if (text && lostSince.has(service)) {
-        watch.ipLessMs[service] = Math.max(watch.ipLessMs[service] ?? 0, now - lostSince.get(service)!);
-        lostSince.delete(service);
-      }
+      ipLess(service, text, now);
     }
   };
   const loop = (async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, Connection } from '@temporalio/client';
 import type { PlanStep } from '../../domain/plan/types.js';
 import type { ApplyChangeInput, ApplyResult } from '../../domain/runbooks/apply.js';
-import { applyInput, l2, startApply, watchIps, desired } from './apply-helpers.js';
+import { applyInput, l2, watchIps, desired } from './apply-helpers.js';
 import {
   allServiceIps,
   closeRunbookSession,
@@ -89,7 +89,8 @@ describe('apply executes a pin / swap / unpin plan on the real controller', () =
     );
     const seen = await watch.stop();
     console.log(
-      `[ip-watch] rename swap: ${seen.changes.length} change(s) ${JSON.stringify(seen.changes)}, IP-less ms ${JSON.stringify(seen.ipLessMs)}`,
+      `[ip-watch] rename swap: ${seen.changes.length} change(s) ${JSON.stringify(seen.changes)}, ` +
+        `IP-less ms ${JSON.stringify(seen.ipLessMs)}`,
     );
     expect(run.failure).toBeUndefined();
     expect((run.result as ApplyResult).steps.map((step) => [step.index, step.action, step.outcome])).toEqual([

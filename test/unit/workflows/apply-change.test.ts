@@ -122,7 +122,7 @@ describe('apply on stub activities', () => {
     expect(namesOf(run.calls)).toEqual(['findMetallbWorkloads', 'planLiveChange']);
   });
 
-  it('approval: nothing is written until someone other than the requester approves; the plan is re-checked', async () => {
+  it('approval: nothing is written until someone but the requester approves; the plan is checked again', async () => {
     let refusedSelf: unknown;
     const run = await runWorkflow(bed, 'applyChange', withApproval(), {
       whileRunning: async (handle) => {
@@ -218,7 +218,8 @@ describe('apply on stub activities', () => {
   it('rides through the webhook being down while the controller restarts: an API 500 write is retried', async () => {
     let attempts = 0;
     const down = ApplicationFailure.retryable(
-      'create L2Advertisement/l2-b: Internal error occurred: failed calling webhook "l2advertisementvalidationwebhook.metallb.io"',
+      'create L2Advertisement/l2-b: Internal error occurred: ' +
+        'failed calling webhook "l2advertisementvalidationwebhook.metallb.io"',
       'KubeServerError',
     );
     const run = await runWorkflow(bed, 'applyChange', input, {
