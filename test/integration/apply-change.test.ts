@@ -19,7 +19,8 @@ import {
   type Finished,
   type RunningWorker,
 } from './fix-helpers.js';
-import { createPool, createServedPool, eventually, labClients, uniqueName } from './helpers.js';
+import { readControllerState } from '../../lab/record.js';
+import { createPool, createServedPool, eventually, lab, labClients, uniqueName } from './helpers.js';
 
 const policy = 'apply-test-block-advertisement';
 
@@ -175,6 +176,25 @@ describe('apply on the lab', () => {
     const after = await configSpecs();
     expect(Object.keys(after)).toEqual(Object.keys(specs));
     for (const [key, { spec }] of Object.entries(after)) expect(spec, key).toEqual(specs[key]!.spec);
+    await expectClusterClean();
+  });
+
+  it('a controller that does not process the write (SIGSTOP): the wait times out, rolled back', async () => {
+    const specs = await configSpecs();
+    const hung = readControllerState(lab().stateDir)!;
+    process.kill(hung.pid!, 'SIGSTOP');
+    let run: Finished;
+    try {
+      run = await applyWatched(
+        { desired: [poolA(['192.0.2.0/28']), l2('ap-l2', ['ap-a'])], limits: { configProcessedSeconds: 8 } },
+        'apply-rolled-back-controller-stopped',
+      );
+    } finally {
+      process.kill(hung.pid!, 'SIGCONT');
+    }
+    expect(run.failure).toMatch(/rolled back/);
+    expect(run.failure).toContain('no "config reloaded" after');
+    expect(await configSpecs()).toEqual(specs);
     await expectClusterClean();
   });
 

@@ -28,6 +28,7 @@ export interface ApplyRequest {
   allowIpChanges?: boolean;
   approvalSeconds?: number;
   requestedBy?: string;
+  limits?: ApplyChangeInput['limits'];
 }
 
 /** The input `metallb-runbooks apply` starts the workflow with. */
@@ -39,6 +40,7 @@ export function applyInput(request: ApplyRequest): ApplyChangeInput {
     prune: request.prune ?? null,
     allowIpChanges: request.allowIpChanges ?? false,
     approval: request.approvalSeconds ? { timeoutSeconds: request.approvalSeconds } : null,
+    ...(request.limits ? { limits: request.limits } : {}),
   };
 }
 
