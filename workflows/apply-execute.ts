@@ -1,7 +1,7 @@
 // apply's steps, one write group at a time: write, wait for the controller to process it, check
 // the controller, the speakers and the diagnosis; a complaining component is restarted by its own
 // runbook as a child workflow and checked again. Any failure here is rolled back by the caller.
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
 import type { PlanStep } from '../domain/plan/types.js';
 import {
   backedUpEntry,
@@ -23,7 +23,7 @@ import type { ServiceFacts } from '../domain/runbooks/service-facts.js';
 import type { WrittenObject } from '../activities/wait-for-change-processed.js';
 import { clusterActivities, waitActivities } from './activity-options.js';
 import { nonRetryableFailure } from './failures.js';
-import { deadlineIn } from './progress-tracker.js';
+import { deadlineIn, reasonOf } from './progress-tracker.js';
 import type { ApplyRun } from './apply-run.js';
 import { restartController } from './restart-controller.js';
 import { restartSpeakers } from './restart-speakers.js';
@@ -103,23 +103,46 @@ async function writeGroup(run: ApplyRun, first: number, group: PlanStep[]): Prom
 
 const controllerKinds = new Set(['IPAddressPool', 'Community']);
 
-async function waitProcessed(run: ApplyRun, written: GroupWrite): Promise<{ evidence: string }> {
-  const { limits } = run;
+/** An observed wait that ran out of time (the controller did not act), as opposed to any other failure. */
+const timedOut = (error: unknown): boolean =>
+  error instanceof ActivityFailure &&
+  error.cause instanceof ApplicationFailure &&
+  error.cause.type === 'DeadlineExceeded';
+
+/** What the wait after a write saw; stalled: the controller did not process it in time (restart it, wait again). */
+interface Processed {
+  evidence: string;
+  stalled: boolean;
+}
+
+async function controllerProcessed(run: ApplyRun, written: GroupWrite, mayStall: boolean): Promise<Processed> {
   const changed = written.objects.filter((object) => object.changed);
-  let evidence = written.objects.length ? 'nothing changed: the objects were already as desired' : 'only pins written';
-  if (changed.length > 0) {
-    const processed = await waitActivities.waitForChangeProcessed({
-      namespace: run.metallb.namespace,
-      writtenAt: written.at,
-      written: changed,
-      controllerReads: changed.some((object) => controllerKinds.has(object.entry.kind)),
-      deadline: deadlineIn(limits.configProcessedSeconds),
-    });
-    evidence = processed.evidence;
+  if (changed.length === 0)
+    return {
+      evidence: written.objects.length ? 'nothing changed: the objects were already as desired' : 'only pins written',
+      stalled: false,
+    };
+  const wait = {
+    namespace: run.metallb.namespace,
+    writtenAt: written.at,
+    written: changed,
+    controllerReads: changed.some((object) => controllerKinds.has(object.entry.kind)),
+    deadline: deadlineIn(run.limits.configProcessedSeconds),
+  };
+  try {
+    return { ...(await waitActivities.waitForChangeProcessed(wait)), stalled: false };
+  } catch (error) {
+    if (!mayStall || !timedOut(error)) throw error;
+    return { evidence: `the controller did not process the write in time (${reasonOf(error)})`, stalled: true };
   }
+}
+
+async function waitProcessed(run: ApplyRun, written: GroupWrite, mayStall: boolean): Promise<Processed> {
+  const processed = await controllerProcessed(run, written, mayStall);
+  if (processed.stalled) return processed;
   const keep = mustKeepIps(run.before.services, run.plan);
-  await waitActivities.waitForServiceIps({ expected: keep, deadline: deadlineIn(limits.serviceIpsSeconds) });
-  return { evidence: `${evidence}; ${keep.length} Service(s) kept their IPs` };
+  await waitActivities.waitForServiceIps({ expected: keep, deadline: deadlineIn(run.limits.serviceIpsSeconds) });
+  return { evidence: `${processed.evidence}; ${keep.length} Service(s) kept their IPs`, stalled: false };
 }
 
 async function checkHealth(run: ApplyRun, since: string, failOnRemedy: boolean): Promise<StepHealth> {
@@ -153,7 +176,15 @@ async function applyGroup(run: ApplyRun, first: number, group: PlanStep[]): Prom
   const written = await run.steps.run(nthStep(applySteps.write, label, `${group[0]!.action} ${what}`), () =>
     writeGroup(run, first, group),
   );
-  await run.steps.run(nthStep(applySteps.waitProcessed, label, what), () => waitProcessed(run, written));
+  const processed = await run.steps.run(nthStep(applySteps.waitProcessed, label, what), () =>
+    waitProcessed(run, written, true),
+  );
+  if (processed.stalled) {
+    // A controller that does not act on a write is restarted like one that logs errors, then waited for again.
+    await restartFor(run, `${label}-unprocessed`, 'restart-controller');
+    const again = nthStep(applySteps.waitProcessed, `${label}-again`, `${what} (after the restart)`);
+    await run.steps.run(again, () => waitProcessed(run, written, false));
+  }
   const health = await run.steps.run(nthStep(applySteps.checkStep, label, what), () =>
     checkHealth(run, written.at, false),
   );

@@ -382,7 +382,9 @@ export const applySteps = {
     waitsFor:
       'the objects to read back as written, the controller to log "config reloaded" after the write (pools, ' +
       'communities), every Service projected to keep its IPs to hold them',
-    does: 'wait until the controller has processed the write and no Service that must keep its IPs lost them',
+    does:
+      'wait until the controller has processed the write and no Service that must keep its IPs lost them; ' +
+      'a controller that does not process it in time is restarted (restart-controller), then waited for again',
     detail: (processed: { evidence: string }) => processed.evidence,
   }),
   checkStep: step({
@@ -401,7 +403,9 @@ export const applySteps = {
     id: 'restart-controller',
     title: 'Restart the controller (restart-controller runbook as a child workflow)',
     waitsFor: 'the child workflow to finish (its own steps wait for the rollout and the reload)',
-    does: 'on new controller errors: run restart-controller as a child workflow, then check again',
+    does:
+      'on new controller errors, or a write the controller did not process in time: run restart-controller ' +
+      'as a child workflow, then wait and check again',
     detail: (child: { summary: string }) => child.summary,
   }),
   restartSpeakers: step({

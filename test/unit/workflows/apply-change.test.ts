@@ -254,6 +254,45 @@ describe('apply on stub activities', () => {
     expect(namesOf(run.calls).filter((name) => name === 'checkChangeHealth')).toHaveLength(3);
   });
 
+  it('a write the controller does not process in time: restart-controller as a child, then waited again', async () => {
+    const stalled = ApplicationFailure.nonRetryable('timed out waiting for the controller', 'DeadlineExceeded');
+    let waits = 0;
+    const run = await runWorkflow(bed, 'applyChange', input, {
+      stubs: {
+        waitForChangeProcessed: async () => {
+          if (waits++ === 0) throw stalled;
+          return { evidence: 'controller logged "config reloaded" after the write' };
+        },
+      },
+    });
+    expect(run.error).toBeUndefined();
+    const names = namesOf(run.calls);
+    expect(names.slice(names.indexOf('waitForChangeProcessed'), names.indexOf('checkChangeHealth'))).toEqual([
+      'waitForChangeProcessed',
+      'findMetallbWorkloads',
+      'readClusterFacts',
+      'restartWorkload',
+      'waitForRolloutComplete',
+      'checkControllerLog',
+      'waitForServiceIpsInPools',
+      'waitForChangeProcessed',
+      'waitForServiceIps',
+    ]);
+  });
+
+  it('a write still not processed after the restart rolls the change back', async () => {
+    const stalled = ApplicationFailure.nonRetryable('timed out waiting for the controller', 'DeadlineExceeded');
+    const run = await runWorkflow(bed, 'applyChange', input, {
+      stubs: {
+        waitForChangeProcessed: async () => {
+          throw stalled;
+        },
+      },
+    });
+    expect(typeOf(run.error)).toBe('ApplyRolledBack');
+    expect(namesOf(run.calls)).toContain('restartWorkload');
+  });
+
   it('controller errors that a restart does not cure roll the change back', async () => {
     const errors = { ...healthy, controllerErrors: ['controller-1: config-parse-error: overlap'] };
     const run = await runWorkflow(bed, 'applyChange', input, { stubs: { checkChangeHealth: inTurn(errors) } });
