@@ -57,7 +57,9 @@ async function replay(workflowBundle: WorkflowBundle, file: string): Promise<Rep
   const sinks = {
     trace: { activity: { fn: (_info: WorkflowInfo, type: string) => void trace.push(type), callDuringReplay: true } },
   };
-  const histories = [{ workflowId: file, history: recorded(file).history }];
+  // Every history was recorded from a change on the lab's cluster: replay it under the same id, which
+  // workflows derive child workflow ids from (apply's restarts).
+  const histories = [{ workflowId: 'metallb-change.metallb-lab', history: recorded(file).history }];
   for await (const result of Worker.runReplayHistories({ workflowBundle, sinks, replayName: file }, histories))
     return { error: result.error, trace };
   throw new Error(`no replay result for ${file}`);
