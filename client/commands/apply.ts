@@ -68,11 +68,22 @@ function durationOf(flag: string, value: string | undefined, fallback: number): 
   return seconds;
 }
 
+function checkBackupFlags(flags: ApplyFlags, waitFlags: ReadonlySet<string>): void {
+  if (flags.backupOf && !flags.backupFile) throw new UsageError('--backup-of needs --backup-file');
+  if (flags.backupFile && !flags.backupOf && waitFlags.has('--no-wait'))
+    throw new UsageError(
+      '--backup-file is written while the CLI follows the run: drop --no-wait, or use --backup-of later',
+    );
+}
+
 function checkCombinations(flags: ApplyFlags, waitFlags: ReadonlySet<string>): void {
   if (waitFlags.size > 1) throw new UsageError('--wait and --no-wait contradict each other: give one of them');
-  if (flags.backupOf && !flags.backupFile) throw new UsageError('--backup-of needs --backup-file');
   if (!flags.backupOf && flags.filename.length === 0)
     throw new UsageError('apply needs the desired config: -f <file|dir> (repeatable)');
+  if (flags.backupFile && !flags.backupOf && waitFlags.has('--no-wait'))
+    throw new UsageError(
+      '--backup-file is written while the CLI follows the run: drop --no-wait, or use --backup-of later',
+    );
   if (flags.approvalTimeout !== undefined && !flags.approval)
     throw new UsageError('--approval-timeout only applies with --approval');
 }

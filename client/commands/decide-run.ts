@@ -67,9 +67,9 @@ async function send(handle: WorkflowHandle, decision: Decision): Promise<void> {
     if (decision.verb === 'approve') await handle.executeUpdate(approveUpdate, { args: [{ approver: decision.by }] });
     else await handle.executeUpdate(rejectUpdate, { args: [{ rejecter: decision.by, reason: decision.reason }] });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError)
-      throw new UsageError(`refused: ${error.cause?.message ?? error.message}; nothing was changed`);
-    throw error;
+    const reason = error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : null;
+    // Not an update failure: the run ended meanwhile, or it is not an apply.
+    throw new UsageError(`refused: ${reason ?? (error as Error).message}; nothing was changed`);
   }
 }
 

@@ -48,6 +48,11 @@ describe('usage errors exit 2 with one line naming what is wrong', () => {
       'longer than',
     ],
     ['apply of a file that does not exist', ['apply', '-f', '/nonexistent/desired.yaml'], 'cannot read /nonexistent'],
+    [
+      'apply --backup-file with --no-wait',
+      ['apply', '-f', 'x', '--backup-file', 'b.yaml', '--no-wait'],
+      '--backup-file',
+    ],
     ['approve without a workflow id', ['approve'], "missing required argument 'workflowId'"],
     ['reject with Temporal unreachable', ['reject', 'metallb-change.x'], 'cannot reach Temporal at 127.0.0.1:1'],
   ])('%s', (_name, args, expected) => {
