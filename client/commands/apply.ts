@@ -80,10 +80,7 @@ function checkCombinations(flags: ApplyFlags, waitFlags: ReadonlySet<string>): v
   if (waitFlags.size > 1) throw new UsageError('--wait and --no-wait contradict each other: give one of them');
   if (!flags.backupOf && flags.filename.length === 0)
     throw new UsageError('apply needs the desired config: -f <file|dir> (repeatable)');
-  if (flags.backupFile && !flags.backupOf && waitFlags.has('--no-wait'))
-    throw new UsageError(
-      '--backup-file is written while the CLI follows the run: drop --no-wait, or use --backup-of later',
-    );
+  checkBackupFlags(flags, waitFlags);
   if (flags.approvalTimeout !== undefined && !flags.approval)
     throw new UsageError('--approval-timeout only applies with --approval');
 }
