@@ -22,8 +22,8 @@ interface RawState {
   status?: { result?: string; errorSummary?: string };
 }
 
-/** ConfigurationState speaker-* objects (MetalLB >= 0.15.3); none on older versions. */
-async function speakerStates(kube: KubeApis, namespace: string): Promise<ConfigurationStateFacts[]> {
+/** ConfigurationState speaker-* objects (MetalLB >= 0.15.3); none on older versions. Also read after an apply step. */
+export async function speakerStates(kube: KubeApis, namespace: string): Promise<ConfigurationStateFacts[]> {
   try {
     const list = (await kubeCall(`list ConfigurationStates in ${namespace}`, () =>
       kube.custom.listNamespacedCustomObject({

@@ -4,6 +4,7 @@ import type { BackupEntry } from '../domain/runbooks/backup.js';
 import type { OrphanPlan } from '../domain/runbooks/orphans.js';
 import type { ServicePin } from '../domain/runbooks/pins.js';
 import { checkControllerLog, type ControllerLogCheck } from './check-controller-log.js';
+import { checkChangeHealth, type ChangeHealthCheck } from './check-change-health.js';
 import { checkSpeakers, type SpeakerCheck } from './check-speakers.js';
 import { clearOrphanedIngress, type IngressClear } from './clear-orphaned-ingress.js';
 import { createConfigObject, type CreateRequest } from './create-config-object.js';
@@ -18,6 +19,7 @@ import { releaseServiceRequest } from './release-service-request.js';
 import { restartWorkload, type RestartRequest } from './restart-workload.js';
 import { restoreConfigObject } from './restore-config-object.js';
 import { rewriteConfigObject, type ObjectRef } from './rewrite-config-object.js';
+import { planLiveChange, type LivePlanRequest } from './plan-live-change.js';
 import { pinServiceIps, unpinServiceIps, type PinRequest } from './service-pins.js';
 import { trimStoredVersions } from './trim-stored-versions.js';
 import { verifyConfigMatchesBackup } from './verify-config.js';
@@ -25,6 +27,8 @@ import { waitForDeletionsProcessed, type DeletionsWait } from './wait-for-deleti
 import { waitForServiceIpsInPools, type IpsInPoolsWait } from './wait-for-ips-in-pools.js';
 import { waitForRolloutComplete, type RolloutWait } from './wait-for-rollout.js';
 import { waitForServiceIps } from './wait-for-service-ips.js';
+import { waitForChangeProcessed, type ChangeProcessedWait } from './wait-for-change-processed.js';
+import { writeConfigObject, type ObjectWriteRequest } from './write-config-object.js';
 
 export function createActivities(kc: KubeConfig) {
   const kube = kubeApis(kc);
@@ -51,6 +55,10 @@ export function createActivities(kc: KubeConfig) {
     findOrphanedServices: (search: OrphanSearch) => findOrphanedServices(kube, search),
     releaseServiceRequest: (plan: OrphanPlan) => releaseServiceRequest(kube, plan),
     clearOrphanedIngress: (clear: IngressClear) => clearOrphanedIngress(kube, clear),
+    planLiveChange: (request: LivePlanRequest) => planLiveChange(kc, request),
+    writeConfigObject: (request: ObjectWriteRequest) => writeConfigObject(kube, request),
+    waitForChangeProcessed: (wait: ChangeProcessedWait) => waitForChangeProcessed(kube, wait),
+    checkChangeHealth: (check: ChangeHealthCheck) => checkChangeHealth(kc, kube, check),
   };
 }
 

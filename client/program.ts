@@ -2,10 +2,13 @@
 // it runs, so `--version` and `--help` load commander and nothing else.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerApply } from './commands/apply.js';
+import { registerApprove } from './commands/approve.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
 import { registerPlan } from './commands/plan.js';
+import { registerReject } from './commands/reject.js';
 import { registerWorker } from './commands/worker.js';
 
 /** Where the CLI writes; tests pass their own to capture it. */
@@ -48,6 +51,9 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerDiagnose(program);
   registerFix(program);
   registerPlan(program);
+  registerApply(program);
+  registerApprove(program);
+  registerReject(program);
   registerWorker(program);
   return program;
 }

@@ -56,6 +56,22 @@ export const failureTypes = {
   PinFailed: { retryable: false, meaning: 'pinning or unpinning the Service IPs failed before any delete' },
   RecreateFailedRestored: { retryable: false, meaning: 'the re-create failed and the backup was restored' },
   RestoreFailed: { retryable: false, meaning: 'the re-create failed and restoring the backup failed too' },
+  // apply.
+  PlanRefused: {
+    retryable: false,
+    meaning: 'the change is invalid or unsafe against the live cluster; nothing written',
+  },
+  PlanDrifted: {
+    retryable: false,
+    meaning: 'the cluster changed since the plan was made (at approval); nothing written, plan again',
+  },
+  ChangeRejected: { retryable: false, meaning: 'the change was rejected at its approval gate; nothing written' },
+  ApprovalTimedOut: { retryable: false, meaning: 'nobody approved the change in time; nothing written' },
+  ApplyRolledBack: {
+    retryable: false,
+    meaning: 'a step or its verification failed; the backup and the old Service IPs were restored',
+  },
+  RollbackFailed: { retryable: false, meaning: 'a step failed and rolling back to the backup did not fully succeed' },
 } as const satisfies Record<string, FailureTypeInfo>;
 
 /** A failure type name from the table. */

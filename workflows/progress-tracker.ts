@@ -8,11 +8,12 @@ import {
   skipStep,
   startStep,
   withPhase,
+  withPlannedSteps,
   type PlannedStep,
   type RunbookPhase,
   type RunbookProgress,
 } from '../domain/runbooks/progress.js';
-import type { RunbookName } from '../domain/runbooks/names.js';
+import type { ChangeName } from '../domain/runbooks/names.js';
 import type { RunbookStep } from '../domain/runbooks/steps.js';
 import { progressQuery } from './messages.js';
 
@@ -35,10 +36,12 @@ export interface RunbookSteps {
   run<Value>(step: RunbookStep<Value>, action: () => Promise<Value>): Promise<Value>;
   skip(step: PlannedStep, reason: string): void;
   phase(phase: RunbookPhase): void;
+  /** Adds steps known only once the run has planned them, pending, after the known ones. */
+  plan(steps: readonly PlannedStep[]): void;
 }
 
 /** Starts the progress of a run (every planned step pending) and answers the progress query with it. */
-export function trackSteps(runbook: RunbookName, cluster: string, planned: readonly PlannedStep[]): RunbookSteps {
+export function trackSteps(runbook: ChangeName, cluster: string, planned: readonly PlannedStep[]): RunbookSteps {
   let progress = plannedProgress(runbook, cluster, planned);
   setHandler(progressQuery, (): RunbookProgress => progress);
   return {
@@ -66,6 +69,9 @@ export function trackSteps(runbook: RunbookName, cluster: string, planned: reado
     },
     phase(phase) {
       progress = withPhase(progress, phase);
+    },
+    plan(steps) {
+      progress = withPlannedSteps(progress, steps);
     },
   };
 }

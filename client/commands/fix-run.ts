@@ -20,14 +20,22 @@ function inputFor(runbook: RunbookName, cluster: string, opts: FixOptions): Runb
   return base;
 }
 
-function uiLink(opts: FixOptions, workflowId: string, runId: string): string | null {
+/** What starting and following a change reads from the command line (fix and apply alike). */
+export type ChangeStartOptions = Pick<
+  FixOptions,
+  'wait' | 'pickupTimeoutMs' | 'kubeconfig' | 'context' | 'temporalAddress' | 'temporalUi' | 'temporalNamespace'
+>;
+
+/** The Temporal UI link of a run, when a UI base URL is known. */
+export function uiLink(opts: ChangeStartOptions, workflowId: string, runId: string): string | null {
   const base = opts.temporalUi ?? process.env.TEMPORAL_UI_URL;
   if (!base) return null;
   const workflowPath = `namespaces/${opts.temporalNamespace}/workflows/${encodeURIComponent(workflowId)}/${runId}`;
   return `${base.replace(/\/$/, '')}/${workflowPath}/history`;
 }
 
-function printResult(result: RunbookResult): void {
+/** Prints a finished change: summary, changes, checks and every Service's IPs before and after. */
+export function printResult(result: RunbookResult): void {
   console.log(`\n${result.summary}`);
   for (const line of result.changes) console.log(`  changed: ${line}`);
   for (const line of result.checks) console.log(`  verified: ${line}`);
@@ -50,7 +58,11 @@ async function dryRun(runbook: RunbookName, opts: FixOptions): Promise<void> {
     console.log(`  - ${line}`);
 }
 
-async function exportEarlierBackup(client: Client, opts: FixOptions): Promise<void> {
+/** `--backup-of`: writes the backup an earlier run (fix or apply) took, from its history. */
+export async function exportEarlierBackup(
+  client: Client,
+  opts: Pick<FixOptions, 'backupOf' | 'backupFile'>,
+): Promise<void> {
   const [workflowId, runId] = opts.backupOf!.split('/run/');
   const backup = await fetchBackup(client, workflowId!, runId);
   if (!backup) throw new UsageError(`workflow ${opts.backupOf} has no completed backup step`);
@@ -59,14 +71,14 @@ async function exportEarlierBackup(client: Client, opts: FixOptions): Promise<vo
 }
 
 /** The `worker` command line that serves this cluster, for the refusal when none polls. */
-function workerCommand(opts: FixOptions, cluster: string): string {
+function workerCommand(opts: ChangeStartOptions, cluster: string): string {
   const kubeconfig = opts.kubeconfig ? ` --kubeconfig ${opts.kubeconfig}` : '';
   const context = opts.context ?? cluster;
   return `metallb-runbooks worker --context ${context}${kubeconfig} --temporal-address ${opts.temporalAddress}`;
 }
 
 /** Starts the run only for a worker that polls, and returns once a worker has taken it up. */
-async function startFix(client: Client, request: StartRequest, opts: FixOptions) {
+export async function startChange(client: Client, request: StartRequest, opts: ChangeStartOptions) {
   const cluster = request.input.cluster;
   const worker = workerCommand(opts, cluster);
   await requireWorkerPolling(client, taskQueueFor(cluster), worker);
@@ -86,7 +98,7 @@ async function runOnTemporal(client: Client, runbook: RunbookName, opts: FixOpti
   if (opts.backupOf) return exportEarlierBackup(client, opts);
   const cluster = clusterName(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
   const request = { runbook, input: inputFor(runbook, cluster, opts), executionTimeoutSeconds: opts.timeoutSeconds };
-  const handle = await startFix(client, request, opts);
+  const handle = await startChange(client, request, opts);
   const runId = handle.firstExecutionRunId;
   console.log(
     `started ${runbook} on cluster ${cluster}: workflow ${handle.workflowId} (run ${runId}) ` +

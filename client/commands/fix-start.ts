@@ -6,7 +6,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { changeWorkflowId, taskQueueFor, workflowTypes, type RunbookName } from '../../domain/runbooks/names.js';
+import { changeWorkflowId, changeWorkflowTypes, taskQueueFor, type ChangeName } from '../../domain/runbooks/names.js';
 import type { RunbookInput } from '../../domain/runbooks/types.js';
 import { UsageError } from '../usage-error.js';
 
@@ -19,7 +19,7 @@ export const searchAttributes = {
 
 /** Which runbook to start, with its input. */
 export interface StartRequest {
-  runbook: RunbookName;
+  runbook: ChangeName;
   input: RunbookInput;
   /** Temporal ends the run after this long (workflowExecutionTimeout), so an orphaned run cannot hold the cluster. */
   executionTimeoutSeconds?: number;
@@ -132,7 +132,7 @@ export async function startRunbook(
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = changeWorkflowId(input.cluster);
   try {
-    return await client.workflow.start(workflowTypes[runbook], {
+    return await client.workflow.start(changeWorkflowTypes[runbook], {
       taskQueue: taskQueueFor(input.cluster),
       workflowId,
       workflowIdConflictPolicy: 'FAIL',

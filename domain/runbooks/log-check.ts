@@ -105,3 +105,18 @@ export function speakerStateProblems(
     return s.result === 'Invalid' ? [`${s.name} reports Invalid: ${s.errorSummary ?? 'no summary'}`] : [];
   });
 }
+
+/**
+ * The lines of a log read with the kubelet's timestamps that were written at or after `since`
+ * (ISO): what a component logged after a write, so older errors are not counted again.
+ */
+export function linesSince(text: string, since: string): string {
+  const from = Date.parse(since);
+  return text
+    .split('\n')
+    .filter((raw) => {
+      const time = Date.parse(/^(\S+)\s/.exec(raw)?.[1] ?? '');
+      return !Number.isNaN(time) && time >= from;
+    })
+    .join('\n');
+}

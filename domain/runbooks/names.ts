@@ -14,6 +14,12 @@ export const workflowTypes: Readonly<Record<RunbookName, string>> = {
   'cleanup-orphans': 'cleanupOrphans',
 };
 
+/** What holds a cluster's change slot: a fix runbook, or `apply` (a planned config change). */
+export type ChangeName = RunbookName | 'apply';
+
+/** The exported workflow function of every change, fix runbooks and apply alike. */
+export const changeWorkflowTypes: Readonly<Record<ChangeName, string>> = { ...workflowTypes, apply: 'applyChange' };
+
 /** True for a name in RUNBOOKS. */
 export function isRunbookName(name: string): name is RunbookName {
   return (RUNBOOKS as readonly string[]).includes(name);

@@ -1,11 +1,11 @@
 // The progress a runbook reports through its query: planned steps, each with status and times,
 // the current step and what it waits for. Pure: callers pass the time in (workflow time).
-import type { RunbookName } from './names.js';
+import type { ChangeName } from './names.js';
 
 /** Where a step stands. */
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 /** Where the whole run stands. */
-export type RunbookPhase = 'running' | 'compensating' | 'completed' | 'failed';
+export type RunbookPhase = 'running' | 'awaiting-approval' | 'compensating' | 'completed' | 'failed';
 
 /** One step as the progress query reports it. */
 export interface StepProgress {
@@ -22,7 +22,7 @@ export interface StepProgress {
 
 /** What the progress query returns. */
 export interface RunbookProgress {
-  runbook: RunbookName;
+  runbook: ChangeName;
   cluster: string;
   phase: RunbookPhase;
   steps: StepProgress[];
@@ -37,7 +37,7 @@ export interface PlannedStep {
 }
 
 /** The progress of a run that has not started a step yet: every planned step pending. */
-export function plannedProgress(runbook: RunbookName, cluster: string, steps: readonly PlannedStep[]): RunbookProgress {
+export function plannedProgress(runbook: ChangeName, cluster: string, steps: readonly PlannedStep[]): RunbookProgress {
   return {
     runbook,
     cluster,
@@ -65,6 +65,13 @@ function update(progress: RunbookProgress, id: string, change: (step: StepProgre
         { id, title: id, status: 'pending' as const, startedAt: null, endedAt: null, waitingFor: null, detail: null },
       ];
   return { ...progress, steps: steps.map((s) => (s.id === id ? change(s) : s)) };
+}
+
+/** The same progress with `steps` added as pending after the known ones (steps known only once planned). */
+export function withPlannedSteps(progress: RunbookProgress, steps: readonly PlannedStep[]): RunbookProgress {
+  const known = new Set(progress.steps.map((s) => s.id));
+  const added = plannedProgress(progress.runbook, progress.cluster, steps).steps.filter((s) => !known.has(s.id));
+  return { ...progress, steps: [...progress.steps, ...added] };
 }
 
 /** Marks a step running (appending it if it was not planned, e.g. compensation). */

@@ -325,6 +325,175 @@ export const cleanupOrphansSteps = {
   }),
 };
 
+interface PlanSummary {
+  plan: { steps: Refs; impact: readonly { outcome: string }[] };
+}
+
+/** Every step apply can run, by name; the per-plan-step ones are numbered with {@link nthStep}. */
+export const applySteps = {
+  locate,
+  planChange: step({
+    id: 'plan-change',
+    title: 'Plan the change against the live cluster',
+    waitsFor: null,
+    does:
+      "re-plan the desired objects against the live cluster (never the CLI's plan); refuse an invalid or " +
+      'unsafe plan (unless --allow-ip-changes covers it) and objects outside the MetalLB namespace, before any write',
+    detail: (planned: PlanSummary) =>
+      `${planned.plan.steps.length} step(s); ` +
+      `${planned.plan.impact.filter((impact) => impact.outcome !== 'keeps').length} Service(s) projected to change`,
+  }),
+  awaitApproval: step({
+    id: 'await-approval',
+    title: 'Wait for approval',
+    waitsFor:
+      '`metallb-runbooks approve <workflowId>` by someone other than the requester ' +
+      '(reject or timeout: nothing written)',
+    does:
+      'show the plan (`plan` query) and wait for approve or reject; the requester cannot approve; ' +
+      'a timeout rejects',
+    detail: (decision: { by: string }) => `approved by ${decision.by}`,
+  }),
+  recheckPlan: step({
+    id: 'recheck-plan',
+    title: 'Check the approved plan against the live cluster',
+    waitsFor: null,
+    does:
+      'plan again and compare with the approved plan (config fingerprint, steps, projected IPs); ' +
+      'a drifted plan is refused before any write',
+    detail: () => 'the approved plan still holds',
+  }),
+  recordIps,
+  exportConfig: reapplySteps.exportConfig,
+  write: step({
+    id: 'write-step',
+    title: 'Step',
+    waitsFor: null,
+    does:
+      'write one plan step: create; update with the backed-up UID and the live resourceVersion as preconditions; ' +
+      "delete with the backed-up UID; pin or unpin Services with this run's marker. A step followed immediately " +
+      '(the halves of a swap) is written together with the next one. API 5xx ("failed calling webhook" while ' +
+      'the controller restarts) and conflicts are retried',
+    detail: (written: { outcomes: readonly string[] }) => written.outcomes.join('; '),
+  }),
+  waitProcessed: step({
+    id: 'wait-processed',
+    title: 'Wait for the controller to process it',
+    waitsFor:
+      'the objects to read back as written, the controller to log "config reloaded" after the write (pools, ' +
+      'communities), every Service projected to keep its IPs to hold them',
+    does:
+      'wait until the controller has processed the write and no Service that must keep its IPs lost them; ' +
+      'a controller that does not process it in time is restarted (restart-controller), then waited for again',
+    detail: (processed: { evidence: string }) => processed.evidence,
+  }),
+  checkStep: step({
+    id: 'check-step',
+    title: 'Check the controller, the speakers and the diagnosis',
+    waitsFor: 'diagnosis findings the cluster did not have before to clear',
+    does:
+      "read the controller's log since the write for configuration errors, the speakers for a rejected " +
+      'configuration, and diagnose for findings the cluster did not have before (advertisements, config not ' +
+      'loaded, orphaned IPs, unmet requests); controller errors restart the controller, speaker errors the speakers',
+    detail: (health: { controllerErrors: Refs; speakerProblems: Refs; newFindings: Refs }) =>
+      `${health.controllerErrors.length} controller error(s), ${health.speakerProblems.length} speaker ` +
+      `problem(s), ${health.newFindings.length} new finding(s)`,
+  }),
+  restartController: step({
+    id: 'restart-controller',
+    title: 'Restart the controller (restart-controller runbook as a child workflow)',
+    waitsFor: 'the child workflow to finish (its own steps wait for the rollout and the reload)',
+    does:
+      'on new controller errors, or a write the controller did not process in time: run restart-controller ' +
+      'as a child workflow, then wait and check again',
+    detail: (child: { summary: string }) => child.summary,
+  }),
+  restartSpeakers: step({
+    id: 'restart-speakers',
+    title: 'Restart the speakers (restart-speakers runbook as a child workflow)',
+    waitsFor: 'the child workflow to finish (its own steps wait for the rollout and the speakers)',
+    does:
+      'on a rejected configuration in the speakers (IPs right, announcements wrong): run restart-speakers, ' +
+      'then check again',
+    detail: (child: { summary: string }) => child.summary,
+  }),
+  verifyIps: step({
+    id: 'verify-ips',
+    title: 'Verify every Service holds the IPs the plan expects',
+    waitsFor:
+      'every Service projected to keep its IPs to hold them, every Service projected to move or get one to hold ' +
+      'an IP inside a pool',
+    does: "compare every Service's IPs with the plan's projection after the last step",
+    detail: (checked: { kept: number; placed: number }) =>
+      `${checked.kept} Service(s) kept their IPs, ${checked.placed} placed inside a pool`,
+  }),
+  rollbackPin: step({
+    id: 'rollback-pin',
+    title: 'Roll back: pin moved Services to their old IPs',
+    waitsFor: null,
+    does: "pin every Service whose IPs moved during the change to its old IPs, with this run's marker",
+    detail: (outcome: { pinned: Refs }) => `${outcome.pinned.length} Service(s) pinned to their old IPs`,
+  }),
+  rollbackRestore: step({
+    id: 'rollback-restore',
+    title: 'Roll back: restore the backup, last written first',
+    waitsFor: null,
+    does: 'undo every written step in reverse order: put back each updated or deleted object, remove each created one',
+    detail: (actions: readonly string[]) => (actions.length ? actions.join(', ') : 'nothing to undo'),
+  }),
+  rollbackWaitIps: step({
+    id: 'rollback-wait-ips',
+    title: 'Roll back: wait for every Service to hold its old IPs',
+    waitsFor: 'every Service that held IPs before the change to hold exactly them',
+    does: 'wait until every Service holds its IPs from before the change; on a timeout, go on and report it',
+    detail: (back: Refs) => `${back.length} Service(s) hold their old IPs`,
+  }),
+  rollbackUnpin: step({
+    id: 'rollback-unpin',
+    title: 'Roll back: remove the pins this run added',
+    waitsFor: null,
+    does: "remove this run's pins (the plan's and the rollback's), whatever the steps before concluded",
+    detail: (removed: { unpinned: Refs }) => `${removed.unpinned.length} pin(s) removed`,
+  }),
+  rollbackVerify: step({
+    id: 'rollback-verify',
+    title: 'Roll back: verify the config equals the backup',
+    waitsFor: null,
+    does: 'compare every object with the backup and check that none was added',
+    detail: (verified: { checked: number }) => `${verified.checked} object(s) identical to the backup, none added`,
+  }),
+};
+
+/** A step of the table numbered for one plan step ("write-step-2", "Step 2: create IPAddressPool/web"). */
+export function nthStep<Value>(template: RunbookStep<Value>, index: number | string, what: string): RunbookStep<Value> {
+  return { ...template, id: `${template.id}-${index}`, title: `${template.title} ${index}: ${what}` };
+}
+
+const apply = applySteps;
+/** apply, in order (the numbered steps once per plan step or group). */
+export const applyStepList: readonly AnyStep[] = [
+  apply.locate,
+  apply.planChange,
+  apply.awaitApproval,
+  apply.recheckPlan,
+  apply.recordIps,
+  apply.exportConfig,
+  apply.write,
+  apply.waitProcessed,
+  apply.checkStep,
+  apply.restartController,
+  apply.restartSpeakers,
+  apply.verifyIps,
+];
+/** Run after any failure past the first write. */
+export const applyRollbackSteps: readonly AnyStep[] = [
+  apply.rollbackPin,
+  apply.rollbackRestore,
+  apply.rollbackWaitIps,
+  apply.rollbackUnpin,
+  apply.rollbackVerify,
+];
+
 /** Every runbook's steps in order, as the README and --dry-run list them. */
 export const runbookStepLists: readonly { runbook: string; steps: readonly AnyStep[] }[] = [
   { runbook: 'restart-controller', steps: Object.values(restartControllerSteps) },
@@ -333,4 +502,6 @@ export const runbookStepLists: readonly { runbook: string; steps: readonly AnySt
   { runbook: 'reapply-config --recreate', steps: recreateSteps },
   { runbook: 'reapply-config --recreate, on a failure after the first delete', steps: compensationSteps },
   { runbook: 'cleanup-orphans', steps: Object.values(cleanupOrphansSteps) },
+  { runbook: 'apply (await-approval and recheck-plan with --approval only)', steps: applyStepList },
+  { runbook: 'apply, on a failure after the first write', steps: applyRollbackSteps },
 ];

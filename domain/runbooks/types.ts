@@ -1,5 +1,5 @@
 // Inputs and results of the runbook workflows. Inputs name the cluster, never its credentials.
-import type { RunbookName } from './names.js';
+import type { ChangeName } from './names.js';
 
 /** How long each observed wait may take before the runbook fails (seconds). */
 export interface WaitLimits {
@@ -48,7 +48,7 @@ export interface ServiceIpChange {
 
 /** What a finished runbook returns: what it changed and what it verified. */
 export interface RunbookResult {
-  runbook: RunbookName;
+  runbook: ChangeName;
   cluster: string;
   workflowId: string;
   startedAt: string;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError, type WorkflowInfo } from '@temporalio/workflow';
-import { RUNBOOKS, workflowTypes } from '../../domain/runbooks/names.js';
+import { changeWorkflowTypes, RUNBOOKS, workflowTypes } from '../../domain/runbooks/names.js';
 
 // Histories recorded from the integration runs on the lab (RECORD_HISTORIES=1). Replaying them
 // against today's workflow code fails on any change that would break a running workflow.
@@ -57,7 +57,9 @@ async function replay(workflowBundle: WorkflowBundle, file: string): Promise<Rep
   const sinks = {
     trace: { activity: { fn: (_info: WorkflowInfo, type: string) => void trace.push(type), callDuringReplay: true } },
   };
-  const histories = [{ workflowId: file, history: recorded(file).history }];
+  // Every history was recorded from a change on the lab's cluster: replay it under the same id, which
+  // workflows derive child workflow ids from (apply's restarts).
+  const histories = [{ workflowId: 'metallb-change.metallb-lab', history: recorded(file).history }];
   for await (const result of Worker.runReplayHistories({ workflowBundle, sinks, replayName: file }, histories))
     return { error: result.error, trace };
   throw new Error(`no replay result for ${file}`);
@@ -72,6 +74,7 @@ describe('recorded runbook histories replay deterministically', () => {
   it('has a recorded history for every runbook', () => {
     const types = new Set(files.map((f) => recorded(f).workflowType));
     for (const runbook of RUNBOOKS) expect(types, runbook).toContain(workflowTypes[runbook]);
+    expect(types, 'apply').toContain(changeWorkflowTypes.apply);
   });
 
   it.each(files)('%s replays with the same activities in the same order', async (file) => {

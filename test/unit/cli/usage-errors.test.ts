@@ -31,6 +31,30 @@ describe('usage errors exit 2 with one line naming what is wrong', () => {
     ['--no-wait with --wait', ['fix', 'restart-controller', '--no-wait', '--wait'], '--wait and --no-wait'],
     ['a timeout that is no duration', ['fix', 'restart-controller', '--timeout', 'soon'], '--timeout "soon"'],
     ['a diagnose output format that does not exist', ['diagnose', '--output', 'xml', '--from-file', 'x'], '--output'],
+    ['apply without files', ['apply'], 'apply needs the desired config: -f'],
+    ['apply --prune without a scope', ['apply', '-f', 'x', '--prune'], '--prune needs a scope'],
+    ['apply --prune with both scopes', ['apply', '-f', 'x', '--prune', '--all', '-l', 'a=b'], 'not both'],
+    ['apply -l without --prune', ['apply', '-f', 'x', '-l', 'a=b'], 'only apply with --prune'],
+    ['apply with a malformed selector', ['apply', '-f', 'x', '--prune', '-l', 'a'], '--selector "a"'],
+    ['apply --approval-timeout without --approval', ['apply', '-f', 'x', '--approval-timeout', '5m'], 'only applies'],
+    [
+      'apply with an approval timeout that is no duration',
+      ['apply', '-f', 'x', '--approval', '--approval-timeout', 'x'],
+      '--approval-timeout "x"',
+    ],
+    [
+      'apply --timeout within the approval timeout',
+      ['apply', '-f', 'x', '--approval', '--timeout', '30m'],
+      'longer than',
+    ],
+    ['apply of a file that does not exist', ['apply', '-f', '/nonexistent/desired.yaml'], 'cannot read /nonexistent'],
+    [
+      'apply --backup-file with --no-wait',
+      ['apply', '-f', 'x', '--backup-file', 'b.yaml', '--no-wait'],
+      '--backup-file',
+    ],
+    ['approve without a workflow id', ['approve'], "missing required argument 'workflowId'"],
+    ['reject with Temporal unreachable', ['reject', 'metallb-change.x'], 'cannot reach Temporal at 127.0.0.1:1'],
   ])('%s', (_name, args, expected) => {
     const { status, stdout, stderrLines } = cli(...args);
     expect(stderrLines).toHaveLength(1);

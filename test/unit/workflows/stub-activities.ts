@@ -3,6 +3,7 @@
 import type { RunbookActivities } from '../../../activities/index.js';
 import type { BackupEntry, ConfigBackup } from '../../../domain/runbooks/backup.js';
 import type { ClusterFacts, ServiceFacts } from '../../../domain/runbooks/service-facts.js';
+import type { ChangePlan, PlanStep } from '../../../domain/plan/types.js';
 
 export interface ActivityCall {
   name: string;
@@ -44,6 +45,45 @@ export const backup: ConfigBackup = {
   secrets: [],
 } as unknown as ConfigBackup;
 
+/** A plan as the planner returns it: valid, safe, these steps, based on the config fingerprint "base-1". */
+export const planOf = (steps: PlanStep[], extra: Partial<ChangePlan> = {}): ChangePlan => ({
+  schemaVersion: 1,
+  target: { namespace: 'metallb-system', metallbVersion: 'v0.16.1', bgpType: 'native' },
+  valid: true,
+  safe: true,
+  problems: [],
+  refusals: [],
+  changes: [],
+  impact: [],
+  unannouncedPools: [],
+  steps,
+  basedOn: 'base-1',
+  ...extra,
+});
+
+/** The default apply plan: add an L2Advertisement, then widen pool-a. */
+export const applyPlanSteps: PlanStep[] = [
+  {
+    action: 'create',
+    kind: 'L2Advertisement',
+    name: 'l2-b',
+    why: 'create L2Advertisement/l2-b',
+    manifest: { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'l2-b' }, spec: {} },
+  },
+  {
+    action: 'update',
+    kind: 'IPAddressPool',
+    name: 'pool-a',
+    why: 'widen pool-a',
+    manifest: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'pool-a' },
+      spec: { addresses: ['192.0.2.0/27'] },
+    },
+  },
+];
+
 type Stubs = { [Name in keyof RunbookActivities]: (input: never) => Promise<unknown> };
 
 /** findMetallbWorkloads stubbed to report MetalLB at this version in metallb-system. */
@@ -81,7 +121,11 @@ const healthy: Stubs = {
   }),
   pinServiceIps: async (input: { pins: unknown[] }) => ({ pinned: input.pins, skipped: [] }),
   unpinServiceIps: async (input: { services: string[] }) => ({ unpinned: input.services }),
-  deleteConfigObject: async () => ({ at: new Date().toISOString() }),
+  deleteConfigObject: async (entry: BackupEntry) => ({
+    ref: `${entry.kind}/${entry.name}`,
+    deleted: true,
+    at: new Date().toISOString(),
+  }),
   waitForDeletionsProcessed: async () => ({ evidence: 'pinned Services cleared' }),
   createConfigObject: async () => ({ created: true }),
   releaseAutoAssign: async (pool: BackupEntry) => ({ ref: `IPAddressPool/${pool.name}`, autoAssign: null }),
@@ -95,6 +139,15 @@ const healthy: Stubs = {
   findOrphanedServices: async () => ({ orphans: [], before: facts.services }),
   releaseServiceRequest: async (plan: { service: string }) => ({ service: plan.service, removed: [] }),
   clearOrphanedIngress: async (input: { service: string }) => ({ service: input.service, cleared: [] }),
+  planLiveChange: async () => ({ plan: planOf(applyPlanSteps), findings: [] }),
+  writeConfigObject: async (request: { action: string; entry: BackupEntry }) => ({
+    ref: `${request.entry.kind}/${request.entry.name}`,
+    action: request.action === 'create' ? 'created' : 'updated',
+    uid: request.entry.uid || `uid-new-${request.entry.name}`,
+    at: new Date().toISOString(),
+  }),
+  waitForChangeProcessed: async () => ({ evidence: 'controller logged "config reloaded" after the write' }),
+  checkChangeHealth: async () => ({ controllerErrors: [], speakerProblems: [], newFindings: [] }),
 };
 
 /** Every activity, recording its calls in `calls`; `overrides` replace the healthy defaults. */
