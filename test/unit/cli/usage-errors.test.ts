@@ -47,7 +47,11 @@ describe('usage errors exit 2 with one line naming what is wrong', () => {
       ['apply', '-f', 'x', '--approval', '--timeout', '30m'],
       'longer than',
     ],
-    ['apply of a file that does not exist', ['apply', '-f', '/nonexistent/desired.yaml'], 'cannot read /nonexistent'],
+    [
+      'apply of a file that does not exist',
+      ['apply', '-f', '/nonexistent/desired.yaml'],
+      'cannot read -f /nonexistent',
+    ],
     [
       'apply --backup-file with --no-wait',
       ['apply', '-f', 'x', '--backup-file', 'b.yaml', '--no-wait'],
