@@ -23,6 +23,8 @@ export interface ChangeHealthCheck {
   baseline: string[];
   /** Until when a new finding may still clear (the controller writes pool status after a reload). */
   deadline: string;
+  /** Pools the plan creates or deletes: an advertisement naming one of them is expected mid-swap. */
+  poolsInTransit?: string[];
 }
 
 /** What is wrong after a step; all empty when the step is healthy. */
@@ -71,7 +73,9 @@ async function speakerProblems(kube: KubeApis, check: ChangeHealthCheck): Promis
 async function newFindings(kc: KubeConfig, check: ChangeHealthCheck): Promise<string[]> {
   const baseline = new Set(check.baseline);
   for (;;) {
-    const fresh = watchedFindings(await liveSnapshot(kc, check.namespace)).filter((line) => !baseline.has(line));
+    const fresh = watchedFindings(await liveSnapshot(kc, check.namespace), check.poolsInTransit).filter(
+      (line) => !baseline.has(line),
+    );
     if (fresh.length === 0 || Date.now() >= Date.parse(check.deadline)) return fresh;
     Context.current().heartbeat({ waitingFor: 'new diagnosis findings to clear', seen: fresh.join('; ') });
     await Context.current().sleep(1000);

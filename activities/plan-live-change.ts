@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { diagnose } from '../domain/diagnose/index.js';
+import type { Finding } from '../domain/diagnose/report.js';
 import { planChange } from '../domain/plan/plan.js';
 import type { BgpType, ChangePlan, ConfigObject, PlanStep, PruneScope } from '../domain/plan/types.js';
 import { runbookFailure } from '../kube/call.js';
@@ -29,9 +30,14 @@ export interface LivePlan {
 const watchedChecks = new Set(['advertisements', 'config-not-loaded', 'orphaned-ips', 'unmet-requests']);
 
 /** The findings of `watchedChecks` at warning or error, one line each ("rule: title"). */
-export function watchedFindings(snapshot: ClusterSnapshot): string[] {
+export function watchedFindings(snapshot: ClusterSnapshot, poolsInTransit: readonly string[] = []): string[] {
+  const inTransit = (finding: Finding) => {
+    const pool = finding.data?.['pool'];
+    return finding.id === 'advertisement-unknown-pool' && typeof pool === 'string' && poolsInTransit.includes(pool);
+  };
   return diagnose(snapshot)
     .findings.filter((finding) => watchedChecks.has(finding.check) && finding.severity !== 'info')
+    .filter((finding) => !inTransit(finding))
     .map((finding) => `${finding.id}: ${finding.title}`)
     .sort();
 }

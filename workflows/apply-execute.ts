@@ -10,6 +10,7 @@ import {
   isPinStep,
   mustBePlaced,
   mustKeepIps,
+  poolsInTransit,
   remedyFor,
   servicePins,
   stepTarget,
@@ -151,6 +152,7 @@ async function checkHealth(run: ApplyRun, since: string, failOnRemedy: boolean):
     since,
     baseline: run.baseline,
     deadline: deadlineIn(findingsSettleSeconds),
+    poolsInTransit: poolsInTransit(run.plan),
   });
   const problem = healthProblem(health);
   // A complaint a restart may cure is not a failure yet (unless the restart already ran).

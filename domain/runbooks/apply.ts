@@ -1,7 +1,7 @@
 // `apply`: the input and result of the apply-change workflow and the pure decisions it takes (is
 // the plan safe, did it drift, who may approve, which Services must keep their IPs, how a step is
 // undone). Free of Node APIs: workflow code imports it.
-import type { BgpType, ChangePlan, ConfigObject, PlanStep, PruneScope } from '../plan/types.js';
+import type { BgpType, ChangePlan, ConfigObject, PlanStep, PruneScope, ServiceImpact } from '../plan/types.js';
 import { canonicalJson, configKinds, entryRef, type BackupEntry, type ConfigBackup } from './backup.js';
 import type { ServicePin } from './pins.js';
 import type { ServiceFacts } from './service-facts.js';
@@ -81,6 +81,20 @@ export interface ApplyResult extends RunbookResult {
   approvedBy: string | null;
 }
 
+/** At most this many Services are named in a refusal's one line; `plan -o json` lists every one. */
+export const refusalServiceLimit = 50;
+
+/** " (ns/a 192.0.2.1 -> 192.0.2.4, ns/b 192.0.2.2 -> pending)" for a refusal's Services. */
+function affectedServices(services: readonly ServiceImpact[]): string {
+  if (services.length === 0) return '';
+  const ips = (list: readonly string[]) => (list.length > 0 ? list.join(',') : 'pending');
+  const named = services
+    .slice(0, refusalServiceLimit)
+    .map((service) => `${service.namespace}/${service.name} ${ips(service.before)} -> ${ips(service.after)}`);
+  const more = services.length > refusalServiceLimit ? `, and ${services.length - refusalServiceLimit} more` : '';
+  return ` (${named.join(', ')}${more})`;
+}
+
 /** Why a plan may not be applied (invalid or unsafe), one line; null when it may. */
 export function planRefusal(plan: ChangePlan): string | null {
   if (!plan.valid) {
@@ -93,7 +107,7 @@ export function planRefusal(plan: ChangePlan): string | null {
     return `the desired config is invalid (${problems.length} problem(s)): ${problems.join('; ')}`;
   }
   if (!plan.safe || plan.refusals.length > 0) {
-    const refusals = plan.refusals.map((refusal) => refusal.message);
+    const refusals = plan.refusals.map((refusal) => refusal.message + affectedServices(refusal.services ?? []));
     return `the change is unsafe: ${refusals.join('; ') || 'the planner refused it'}`;
   }
   return null;
@@ -287,4 +301,15 @@ function objectContains(live: unknown, desired: Record<string, unknown>): boolea
   if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
   const liveFields = live as Record<string, unknown>;
   return Object.entries(desired).every(([key, value]) => value === undefined || specContains(liveFields[key], value));
+}
+
+/**
+ * Pools the plan creates or deletes. While a swap runs, the planner has advertisements name old and
+ * new pools together, so "names a pool that does not exist" is expected for these until the end.
+ */
+export function poolsInTransit(plan: ChangePlan): string[] {
+  const moved = plan.steps.filter(
+    (step): step is ObjectStep => !isPinStep(step) && step.kind === 'IPAddressPool' && step.action !== 'update',
+  );
+  return [...new Set(moved.map((step) => step.name))].sort();
 }

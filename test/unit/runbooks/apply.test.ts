@@ -8,6 +8,7 @@ import {
   mustKeepIps,
   planDrift,
   planRefusal,
+  poolsInTransit,
   specContains,
   undoOrder,
   writeGroups,
@@ -123,5 +124,35 @@ describe('apply decisions', () => {
     expect(withTestSteps(planOf([]), undefined).steps).toEqual([]);
     process.env.METALLB_RUNBOOKS_TEST_SEAMS = '1';
     expect(withTestSteps(planOf([]), applyPlanSteps).steps).toEqual(applyPlanSteps);
+  });
+
+  it('a refusal names each affected Service with its old and expected new IPs', () => {
+    const moved = (name: string, after: string[]) => ({
+      namespace: 'shop',
+      name,
+      before: ['192.0.2.1'],
+      after,
+      outcome: 'changes' as const,
+      reason: 'no pool covers 192.0.2.1',
+    });
+    const services = [moved('web', ['192.0.2.4']), moved('db', [])];
+    const unsafe = planOf(applyPlanSteps, {
+      safe: false,
+      refusals: [{ rule: 'ip-changes', message: '2 Services would lose or change their IP', services }],
+    });
+    expect(planRefusal(unsafe)).toContain(
+      '2 Services would lose or change their IP (shop/web 192.0.2.1 -> 192.0.2.4, shop/db 192.0.2.1 -> pending)',
+    );
+  });
+
+  it('pools created or deleted by the plan are in transit (advertisements may name them mid-swap)', () => {
+    const steps: PlanStep[] = [
+      { action: 'pin-services', pins: [], why: 'hold' },
+      { action: 'delete', kind: 'IPAddressPool', name: 'old', why: 'swap', followedImmediately: true },
+      { action: 'create', kind: 'IPAddressPool', name: 'new', manifest: {}, why: 'swap' },
+      { action: 'update', kind: 'IPAddressPool', name: 'kept', manifest: {}, why: 'widen' },
+      { action: 'create', kind: 'L2Advertisement', name: 'l2', manifest: {}, why: 'announce' },
+    ];
+    expect(poolsInTransit(planOf(steps))).toEqual(['new', 'old']);
   });
 });
