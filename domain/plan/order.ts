@@ -1,5 +1,5 @@
 // The ordered steps of a change, each applied and verified before the next: additions first (what is
-// referenced before what references it, pools before the advertisements that select them), then updates,
+// referenced before what references it; advertisements name new pools before the pools exist), then updates,
 // then swaps (rename, split, merge: pin, release, take, unpin), deletions last (advertisements before
 // pools). Advertisements whose pool references shrink announce old and new pools until the swaps are done.
 import { canonicalJson, objectKey, specOf, advertisementRefs } from './config-objects.js';
@@ -218,8 +218,10 @@ export function orderSteps(input: OrderInput): OrderedPlan {
     ).map((change) => update(change.desired, updateWhy(change)));
   const steps: PlanStep[] = [
     ...ofKinds(diff.creates, REFERENCED).map((object) => create(object, NEW)),
-    ...independent('create'),
+    // Advertisements first name the pools about to be created (MetalLB skips a name it does not know),
+    // so a new pool is announced from the moment it exists: no Service gets an unannounced IP from it.
     ...advertisements.early,
+    ...independent('create'),
     ...updatesOf(REFERENCED),
     ...independent('update'),
     ...swaps.groups.flatMap((group) => swapSteps(input, group)),

@@ -28,6 +28,18 @@ describe('plan: pools', () => {
     expectEveryPrefixSafe(input, plan);
   });
 
+  it('add a pool: the advertisement names it first, so the pool is announced from the moment it exists', () => {
+    const wanted = [
+      pool('web', ['192.0.2.0/28']),
+      pool('extra', ['198.51.100.0/28']),
+      l2Adv('l2', { ipAddressPools: ['web', 'extra'] }),
+    ];
+    const { plan, input } = planFor(base(), wanted);
+    expect(plan.safe).toBe(true);
+    expect(stepLines(plan)).toEqual(['update L2Advertisement/l2', 'create IPAddressPool/extra']);
+    expectEveryPrefixSafe(input, plan);
+  });
+
   it('narrow a pool: refused, listing the Service that would move with its expected new IP', () => {
     const wanted = [pool('web', ['192.0.2.0/29']), l2Adv('l2', { ipAddressPools: ['web'] })];
     const { plan } = planFor(base(), wanted);
