@@ -1,12 +1,15 @@
 // apply on the lab (real controller, real Temporal): widen a pool, add and remove advertisements,
 // delete an unused pool; rollback of a change whose check fails (an advertisement that selects no
-// pool) and of a step the API server rejects (a ValidatingAdmissionPolicy). Each run is watched:
-// zero IP changes for the Services, and the IP-less time is printed.
+// pool, handed in through the test seam) and of a step the API server rejects (a ValidatingAdmissionPolicy).
+// Each run is watched: zero IP changes for the Services, and the IP-less time is printed.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
-import type { Client, Connection } from '@temporalio/client';
-import type { ApplyResult } from '../../domain/runbooks/apply.js';
-import { applyInput, desired, l2, poolA, startApply, watchIps, type ApplyRequest } from './apply-helpers.js';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import type { PlanStep } from '../../domain/plan/types.js';
+import { startRunbook } from '../../client/commands/fix-start.js';
+import { describeIpLess, ipChanges, watchServiceIps } from './ip-watch.js';
+import type { ApplyChangeInput, ApplyResult } from '../../domain/runbooks/apply.js';
+import { applyInput, desired, l2, poolA, startApply, type ApplyRequest } from './apply-helpers.js';
 import {
   allServiceIps,
   closeRunbookSession,
@@ -21,11 +24,12 @@ import {
 } from './fix-helpers.js';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { createPool, createServedPool, eventually, lab, labClients, uniqueName } from './helpers.js';
+import { createPool, createServedPool, eventually, lab, labClients, uniqueName, withWebhookOff } from './helpers.js';
 
-const policy = 'apply-test-block-advertisement';
+const policy = 'apply-test-block-pool-update';
 
-async function blockAdvertisement(name: string): Promise<void> {
+/** A ValidatingAdmissionPolicy that refuses updates of one pool: a step the API server rejects. */
+async function blockPoolUpdate(name: string): Promise<void> {
   const admission = labClients().kc.makeApiClient(AdmissionregistrationV1Api);
   await admission.createValidatingAdmissionPolicy({
     body: {
@@ -34,7 +38,7 @@ async function blockAdvertisement(name: string): Promise<void> {
         failurePolicy: 'Fail',
         matchConstraints: {
           resourceRules: [
-            { apiGroups: ['metallb.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['l2advertisements'] },
+            { apiGroups: ['metallb.io'], apiVersions: ['*'], operations: ['UPDATE'], resources: ['ipaddresspools'] },
           ],
         },
         validations: [{ expression: `object.metadata.name != '${name}'`, message: `${name} is blocked by the test` }],
@@ -45,10 +49,10 @@ async function blockAdvertisement(name: string): Promise<void> {
     body: { metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } },
   });
   const { custom, namespace } = labClients();
-  const body = { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name }, spec: {} };
-  await eventually('the policy to reject the advertisement', async () => {
-    const params = { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'l2advertisements', body };
-    const probe = await custom.createNamespacedCustomObject({ ...params, dryRun: 'All' }).then(
+  await eventually('the policy to reject an update of the pool', async () => {
+    const params = { group: 'metallb.io', version: 'v1beta1', namespace, plural: 'ipaddresspools', name };
+    const live = (await custom.getNamespacedCustomObject(params)) as Record<string, unknown>;
+    const probe = await custom.replaceNamespacedCustomObject({ ...params, body: live, dryRun: 'All' }).then(
       () => 'allowed',
       (error: Error) => error.message,
     );
@@ -68,7 +72,9 @@ describe('apply on the lab', () => {
   let connection: Connection;
   let ns: string;
 
+  const seam = process.env.METALLB_RUNBOOKS_TEST_SEAMS;
   beforeAll(async () => {
+    process.env.METALLB_RUNBOOKS_TEST_SEAMS = '1';
     ({ worker, client, connection } = await openRunbookSession());
   });
   beforeEach(async () => {
@@ -87,21 +93,31 @@ describe('apply on the lab', () => {
   });
   afterAll(async () => {
     await closeRunbookSession({ worker, client, connection });
+    if (seam === undefined) delete process.env.METALLB_RUNBOOKS_TEST_SEAMS;
+    else process.env.METALLB_RUNBOOKS_TEST_SEAMS = seam;
     await deleteAllMetallbConfig();
   });
 
   /** Runs one apply to its end while watching every Service; asserts no IP moved. */
-  async function applyWatched(request: ApplyRequest, history: string): Promise<Finished> {
+  async function runWatched(started: () => Promise<WorkflowHandle>, history: string): Promise<Finished> {
     const before = await allServiceIps();
-    const watch = watchIps(allServiceIps);
-    const run = await finish(await startApply(client, request), history);
+    const watch = await watchServiceIps(labClients().kc);
+    const run = await finish(await started(), history);
     const seen = await watch.stop();
-    console.log(
-      `[ip-watch] ${history}: ${seen.changes.length} IP change(s), IP-less ms ${JSON.stringify(seen.ipLessMs)}`,
-    );
-    expect(seen.changes).toEqual([]);
+    console.log(`[ip-watch] ${history}: ${describeIpLess(seen).replaceAll('\n', '; ')}`);
+    expect(ipChanges(seen)).toEqual({});
     expect(await allServiceIps()).toEqual(before);
     return run;
+  }
+
+  const applyWatched = (request: ApplyRequest, history: string) =>
+    runWatched(() => startApply(client, request), history);
+
+  /** An apply whose steps are handed in (the worker of this file enables the test seam). */
+  async function startApplyWithSteps(request: ApplyRequest, testPlanSteps: PlanStep[]): Promise<WorkflowHandle> {
+    const input: ApplyChangeInput = { ...applyInput(request), testPlanSteps };
+    const started = await startRunbook(client, { runbook: 'apply', input });
+    return client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
   }
 
   it('widens a pool in place: one update, every Service keeps its IP, diagnosis clean', async () => {
@@ -148,14 +164,17 @@ describe('apply on the lab', () => {
   });
 
   it('an advertisement that selects no pool fails the check: rolled back to the backup, every IP kept', async () => {
+    // The planner refuses such an advertisement, so the step is handed in through the test seam: this
+    // is about what the executor does when a written step fails its check.
     const specs = await configSpecs();
     const nowhere = desired('L2Advertisement', 'ap-nowhere', {
       ipAddressPoolSelectors: [{ matchLabels: { pool: 'does-not-exist' } }],
     });
-    const run = await applyWatched(
-      { desired: [poolA(['192.0.2.0/29']), l2('ap-l2', ['ap-a']), nowhere] },
-      'apply-rolled-back-finding',
-    );
+    const testPlanSteps: PlanStep[] = [
+      { action: 'create', kind: 'L2Advertisement', name: 'ap-nowhere', manifest: nowhere.manifest, why: 'test' },
+    ];
+    const request = { desired: [poolA(['192.0.2.0/29']), l2('ap-l2', ['ap-a'])] };
+    const run = await runWatched(() => startApplyWithSteps(request, testPlanSteps), 'apply-rolled-back-finding');
     expect(run.failure).toMatch(/rolled back/);
     expect(run.failure).toContain('advertisement-selector-matches-no-pool');
     expect(await configSpecs()).toEqual(specs);
@@ -163,16 +182,17 @@ describe('apply on the lab', () => {
   });
 
   it('a step the API server rejects rolls back the steps before it', async () => {
-    await blockAdvertisement('ap-blocked');
+    await blockPoolUpdate('ap-a');
     const specs = await configSpecs();
+    // Steps: create ap-l2-b (advertisements first), then the pool update the policy rejects.
     const run = await applyWatched(
-      { desired: [poolA(['192.0.2.0/28']), l2('ap-l2', ['ap-a']), l2('ap-blocked', ['ap-a'])] },
+      { desired: [poolA(['192.0.2.0/28']), l2('ap-l2', ['ap-a']), l2('ap-l2-b', ['ap-a'])] },
       'apply-rolled-back-rejected-step',
     );
     expect(run.failure).toMatch(/rolled back/);
     expect(run.failure).toContain('blocked by the test');
     expect(run.progress.steps.find((step) => step.id === 'rollback-restore')?.detail).toContain(
-      'IPAddressPool/ap-a replaced',
+      'L2Advertisement/ap-l2-b removed',
     );
     const after = await configSpecs();
     expect(Object.keys(after)).toEqual(Object.keys(specs));
@@ -181,17 +201,23 @@ describe('apply on the lab', () => {
   });
 
   it('a controller not processing the write (SIGSTOP) is restarted as a child; the change completes', async () => {
-    const hung = readControllerState(lab().stateDir)!;
-    process.kill(hung.pid!, 'SIGSTOP');
-    let run: Finished;
-    try {
-      run = await applyWatched(
-        { desired: [poolA(['192.0.2.0/28']), l2('ap-l2', ['ap-a'])], limits: { configProcessedSeconds: 8 } },
-        'apply-controller-stalled-restarted',
-      );
-    } finally {
-      if (isAlive(hung.pid!)) process.kill(hung.pid!, 'SIGCONT');
-    }
+    // The webhook is served by the controller: stopped, it would refuse the write itself (as in production).
+    // Off, the write goes through and the stopped controller does not process it.
+    const run = await withWebhookOff(async () => {
+      const hung = readControllerState(lab().stateDir)!;
+      process.kill(hung.pid!, 'SIGSTOP');
+      try {
+        const limits = { configProcessedSeconds: 8 };
+        const finished = await applyWatched(
+          { desired: [poolA(['192.0.2.0/28']), l2('ap-l2', ['ap-a'])], limits },
+          'apply-controller-stalled-restarted',
+        );
+        expect(isAlive(hung.pid!)).toBe(false);
+        return finished;
+      } finally {
+        if (isAlive(hung.pid!)) process.kill(hung.pid!, 'SIGCONT');
+      }
+    });
     expect(run.failure).toBeUndefined();
     const ids = run.progress.steps.map((step) => step.id);
     expect(ids).toEqual(
@@ -200,7 +226,6 @@ describe('apply on the lab', () => {
     expect(run.progress.steps.find((step) => step.id === 'wait-processed-1')?.detail).toContain(
       'did not process the write in time',
     );
-    expect(isAlive(hung.pid!)).toBe(false);
     expect((await configSpecs())['ipaddresspools/ap-a']?.spec).toMatchObject({ addresses: ['192.0.2.0/28'] });
     await expectClusterClean();
   });
