@@ -86,10 +86,10 @@ describe('apply, approve and reject on the command line', () => {
     const bad = await cli(labCliArgs(['apply', '-f', notMetallb]));
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toContain(`${notMetallb} document 1 kind: not a MetalLB config kind: "ConfigMap"`);
+    expect(bad.stderr).toContain(`${notMetallb} document 1 kind: ConfigMap "x" (v1) is not a MetalLB config object`);
     const missing = await cli(labCliArgs(['apply', '-f', path.join(dir, 'nope.yaml')]));
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('ENOENT');
+    expect(missing.stderr).toContain('no such file or directory');
     const good = file('good.yaml', [pool(['192.0.2.0/28'])]);
     const args = labCliArgs(['apply', '-f', good]);
     args[args.indexOf('--temporal-address') + 1] = '127.0.0.1:1';

@@ -58,8 +58,8 @@ describe('apply survives a worker crash', () => {
     const run = await finish(handle, 'apply-worker-killed');
     expect(run.failure).toBeUndefined();
     expect((run.result as ApplyResult).steps.map((step) => [step.target, step.outcome])).toEqual([
-      ['IPAddressPool/ap-a', 'updated'],
       ['L2Advertisement/ap-l2-b', 'created'],
+      ['IPAddressPool/ap-a', 'updated'],
     ]);
     const specs = await configSpecs();
     expect(specs['ipaddresspools/ap-a']?.spec).toMatchObject({ addresses: ['192.0.2.0/28'] });

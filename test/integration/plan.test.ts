@@ -144,8 +144,8 @@ describe('plan on the lab', () => {
       'pins' in step ? step.action : `${step.action} ${step.kind}/${step.name}`,
     );
     expect(steps).toEqual([
-      'create IPAddressPool/plan-spare',
       'update L2Advertisement/plan-l2',
+      'create IPAddressPool/plan-spare',
       'pin-services',
       'delete IPAddressPool/plan-web',
       'create IPAddressPool/plan-web-v2',
@@ -201,7 +201,10 @@ describe('plan on the lab', () => {
 
     it.each([
       [['--bogus'], /^metallb-runbooks: unknown option '--bogus' \(usage: metallb-runbooks plan --help\)$/],
-      [['-f', '/nonexistent/desired.yaml'], /^metallb-runbooks: cannot read \/nonexistent\/desired.yaml: ENOENT$/],
+      [
+        ['-f', '/nonexistent/desired.yaml'],
+        /^metallb-runbooks: cannot read -f \/nonexistent\/desired.yaml: no such file or directory; give a readable/,
+      ],
       [['--prune'], /^metallb-runbooks: --prune needs a scope: -l\/--selector key=value\[,...\] or --all/],
       [['--bgp-type', 'quagga'], /^metallb-runbooks: --bgp-type Invalid option/],
       [
