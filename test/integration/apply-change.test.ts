@@ -7,9 +7,8 @@ import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { PlanStep } from '../../domain/plan/types.js';
 import { startRunbook } from '../../client/commands/fix-start.js';
-import { describeIpLess, ipChanges, watchServiceIps } from './ip-watch.js';
 import type { ApplyChangeInput, ApplyResult } from '../../domain/runbooks/apply.js';
-import { applyInput, desired, l2, poolA, startApply, type ApplyRequest } from './apply-helpers.js';
+import { applyInput, desired, finishWatched, l2, poolA, startApply, type ApplyRequest } from './apply-helpers.js';
 import {
   allServiceIps,
   closeRunbookSession,
@@ -101,11 +100,7 @@ describe('apply on the lab', () => {
   /** Runs one apply to its end while watching every Service; asserts no IP moved. */
   async function runWatched(started: () => Promise<WorkflowHandle>, history: string): Promise<Finished> {
     const before = await allServiceIps();
-    const watch = await watchServiceIps(labClients().kc);
-    const run = await finish(await started(), history);
-    const seen = await watch.stop();
-    console.log(`[ip-watch] ${history}: ${describeIpLess(seen).replaceAll('\n', '; ')}`);
-    expect(ipChanges(seen)).toEqual({});
+    const run = await finishWatched(started, history);
     expect(await allServiceIps()).toEqual(before);
     return run;
   }

@@ -4,8 +4,10 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ConfigObject, ConfigKind, PruneScope } from '../../domain/plan/types.js';
 import type { ApplyChangeInput } from '../../domain/runbooks/apply.js';
 import { startRunbook } from '../../client/commands/fix-start.js';
-import { cluster } from './fix-helpers.js';
-import { lab } from './helpers.js';
+import { expect } from 'vitest';
+import { cluster, finish, type Finished } from './fix-helpers.js';
+import { lab, labClients } from './helpers.js';
+import { describeIpLess, ipChanges, watchServiceIps } from './ip-watch.js';
 
 /** A desired object as `loadDesiredFiles` makes it from a file. */
 export function desired(kind: ConfigKind, name: string, spec: Record<string, unknown>): ConfigObject {
@@ -54,49 +56,19 @@ export async function startApply(client: Client, request: ApplyRequest): Promise
 export const poolA = (addresses: string[]) => desired('IPAddressPool', 'ap-a', { addresses });
 export const l2 = (name: string, pools: string[]) => desired('L2Advertisement', name, { ipAddressPools: pools });
 
-/** What a watch of every LoadBalancer Service saw during a change. */
-export interface IpWatch {
-  /** "ns/name a,b -> c" for every IP change seen. */
-  changes: string[];
-  /** Longest time (ms) any Service was seen without an IP, by Service. */
-  ipLessMs: Record<string, number>;
-}
-
 /**
- * Polls every LoadBalancer Service's IPs (every 100 ms) until stopped: the IP changes and the
- * IP-less time per Service. (The lead's test/integration/ip-watch.ts replaces this at merge.)
+ * Runs one change to its end while watching every LoadBalancer Service: prints the IP-less time,
+ * asserts that no Service changed IP but those allowed to move.
  */
-export function watchIps(read: () => Promise<Record<string, string[]>>): { stop(): Promise<IpWatch> } {
-  const last = new Map<string, string>();
-  const lostSince = new Map<string, number>();
-  const watch: IpWatch = { changes: [], ipLessMs: {} };
-  let running = true;
-  const ipLess = (service: string, text: string, now: number) => {
-    if (!text && !lostSince.has(service)) lostSince.set(service, now);
-    if (!text || !lostSince.has(service)) return;
-    watch.ipLessMs[service] = Math.max(watch.ipLessMs[service] ?? 0, now - lostSince.get(service)!);
-    lostSince.delete(service);
-  };
-  const observe = (ips: Record<string, string[]>, now: number) => {
-    for (const [service, list] of Object.entries(ips)) {
-      const text = list.join(',');
-      const before = last.get(service);
-      if (before !== undefined && before !== text) watch.changes.push(`${service} ${before || '-'} -> ${text || '-'}`);
-      last.set(service, text);
-      ipLess(service, text, now);
-    }
-  };
-  const loop = (async () => {
-    while (running) {
-      observe(await read().catch(() => ({})), Date.now());
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return watch;
-    },
-  };
+export async function finishWatched(
+  started: () => Promise<WorkflowHandle>,
+  history: string,
+  allowedToMove: readonly string[] = [],
+): Promise<Finished> {
+  const watch = await watchServiceIps(labClients().kc);
+  const run = await finish(await started(), history);
+  const seen = await watch.stop();
+  console.log(`[ip-watch] ${history}: ${describeIpLess(seen).replaceAll('\n', '; ')}`);
+  expect(ipChanges(seen, allowedToMove)).toEqual({});
+  return run;
 }

@@ -5,21 +5,19 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client, Connection } from '@temporalio/client';
 import type { ApplyResult } from '../../domain/runbooks/apply.js';
-import { desired, l2, poolA, startApply, type ApplyRequest } from './apply-helpers.js';
+import { desired, finishWatched, l2, poolA, startApply, type ApplyRequest } from './apply-helpers.js';
 import {
   allServiceIps,
   closeRunbookSession,
   configSpecs,
   deleteAllMetallbConfig,
   expectClusterClean,
-  finish,
   openRunbookSession,
   removeNamespace,
   type Finished,
   type RunningWorker,
 } from './fix-helpers.js';
-import { createLoadBalancer, createPool, createServedPool, labClients, uniqueName, waitForIp } from './helpers.js';
-import { describeIpLess, ipChanges, watchServiceIps } from './ip-watch.js';
+import { createLoadBalancer, createPool, createServedPool, uniqueName, waitForIp } from './helpers.js';
 import { buildPoolIndex, parsePoolAddresses } from '../../domain/addresses.js';
 
 const pool = (name: string, addresses: string[], extra: Record<string, unknown> = {}) =>
@@ -53,14 +51,8 @@ describe('safe changes through apply (real planner, controller and webhook)', ()
   });
 
   /** One apply to its end, watched; `allowedToMove` are the Services the test lets change IP. */
-  async function applyWatched(request: ApplyRequest, name: string, allowedToMove: string[] = []): Promise<Finished> {
-    const watch = await watchServiceIps(labClients().kc);
-    const run = await finish(await startApply(client, request), name);
-    const seen = await watch.stop();
-    console.log(`[ip-watch] ${name}: ${describeIpLess(seen).replaceAll('\n', '; ')}`);
-    expect(Object.keys(ipChanges(seen, allowedToMove))).toEqual([]);
-    return run;
-  }
+  const applyWatched = (request: ApplyRequest, name: string, allowedToMove: string[] = []): Promise<Finished> =>
+    finishWatched(() => startApply(client, request), name, allowedToMove);
 
   /** A refused change: the failure names every listed Service and nothing on the cluster changed. */
   async function expectRefused(request: ApplyRequest, name: string, mentions: string[]): Promise<void> {

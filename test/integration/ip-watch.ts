@@ -82,6 +82,10 @@ export class ServiceIpTracker {
 export const ipLessMs = (history: ServiceIpHistory): number =>
   history.ipLess.reduce((total, interval) => total + (interval.to - interval.from), 0);
 
+/** Every IP a Service was seen with, sorted. */
+export const everyIp = (history: ServiceIpHistory): string[] =>
+  [...new Set([...history.initial, ...history.changes.flatMap((change) => change.to), ...history.final])].sort();
+
 /** Services that changed IP (optionally ignoring some, e.g. those a test allows to move). */
 export function ipChanges(report: IpWatchReport, allowed: readonly string[] = []): Record<string, ServiceIpHistory> {
   return Object.fromEntries(

@@ -2,6 +2,7 @@
 // step by step as planned (pins through the loadBalancerIPs annotation), and a watcher polling every
 // Service records any IP it ever sees: no healthy Service may show another IP, and the steps must all be
 // admitted. This checks the plan, not the apply workflow (another piece builds that).
+import { describeIpLess, everyIp, watchServiceIps, type IpWatchReport } from './ip-watch.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,49 +36,14 @@ const PLURALS: Record<string, string> = {
   BFDProfile: 'bfdprofiles',
 };
 
-interface Watch {
-  seen: Map<string, Set<string>>;
-  /** Milliseconds each Service was seen without an ingress IP (poll resolution). */
-  ipless: Map<string, number>;
-  stop: () => Promise<void>;
-}
-
-/** Polls every Service of the namespace until stopped, remembering every IP each one showed and when it had none. */
-function watchIps(namespace: string): Watch {
-  const seen = new Map<string, Set<string>>();
-  const ipless = new Map<string, number>();
-  const without = new Map<string, number>();
-  const note = (key: string, ips: string[], now: number) => {
-    const since = without.get(key);
-    if (ips.length === 0 && since === undefined) without.set(key, now);
-    if (ips.length > 0 && since !== undefined) {
-      ipless.set(key, (ipless.get(key) ?? 0) + now - since);
-      without.delete(key);
-    }
-  };
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const { items } = await labClients().core.listNamespacedService({ namespace });
-      for (const service of items) {
-        const key = service.metadata!.name!;
-        const ips = seen.get(key) ?? new Set<string>();
-        for (const ip of ingressIps(service)) ips.add(ip);
-        seen.set(key, ips);
-        note(key, ingressIps(service), Date.now());
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
-  return {
-    seen,
-    ipless,
-    stop: async () => {
-      running = false;
-      await loop;
-      for (const key of [...without.keys()]) note(key, ['end'], Date.now());
-    },
-  };
+/** Every IP each Service of `namespace` was seen with (keyed by name). */
+function ipsSeenIn(report: IpWatchReport, namespace: string): Map<string, Set<string>> {
+  const prefix = `${namespace}/`;
+  return new Map(
+    Object.entries(report.services)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, history]) => [key.slice(prefix.length), new Set(everyIp(history))]),
+  );
 }
 
 async function writeObject(step: Extract<PlanStep, { manifest: Record<string, unknown> }>): Promise<void> {
@@ -214,7 +180,8 @@ describe('plan swaps on the real controller', () => {
     });
     expect(plan.refusals).toEqual([]);
     expect(plan.valid).toBe(true);
-    const watch = watchIps(ns);
+    const watch = await watchServiceIps(labClients().kc);
+    let report: IpWatchReport | undefined;
     const started = Date.now();
     try {
       await applySteps(plan, ns, before);
@@ -227,11 +194,11 @@ describe('plan swaps on the real controller', () => {
         { cause: error },
       );
     } finally {
-      await watch.stop();
+      report = await watch.stop();
     }
-    const ipless = [...watch.ipless].map(([key, ms]) => `${key} ${ms} ms`).join(', ') || 'none';
-    console.log(`swap applied in ${Date.now() - started} ms (${plan.steps.length} steps); IP-less time: ${ipless}`);
-    return { plan, seen: watch.seen };
+    const ipless = describeIpLess(report).replaceAll('\n', '; ');
+    console.log(`swap applied in ${Date.now() - started} ms (${plan.steps.length} steps); ${ipless}`);
+    return { plan, seen: ipsSeenIn(report, ns) };
   }
 
   const poolDoc = (name: string, addresses: string[]) => ({
