@@ -240,8 +240,9 @@ const RULES: readonly Rule[] = [
   { cause: 'ip-cleared', match: (f) => f['event'] === 'clearAssignment' },
   { cause: 'ip-allocated', match: (f) => f['event'] === 'ipAllocated' },
   {
+    // The service reconciler's companion of an allocation failure, with or without a retry.
     cause: 'service-handling-failed',
-    match: (f) => f['event'] === 'failed to handle service, no retry',
+    match: (f) => f['event'] === 'failed to handle service, no retry' || f['event'] === 'failed to handle service',
   },
   {
     cause: 'ip-not-allowed-by-speaker',

@@ -23,7 +23,16 @@ import {
 } from './fix-helpers.js';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { createPool, createServedPool, eventually, lab, labClients, uniqueName, withWebhookOff } from './helpers.js';
+import {
+  createPool,
+  createServedPool,
+  eventually,
+  lab,
+  labClients,
+  stopProcess,
+  uniqueName,
+  withWebhookOff,
+} from './helpers.js';
 
 const policy = 'apply-test-block-pool-update';
 
@@ -200,7 +209,7 @@ describe('apply on the lab', () => {
     // Off, the write goes through and the stopped controller does not process it.
     const run = await withWebhookOff(async () => {
       const hung = readControllerState(lab().stateDir)!;
-      process.kill(hung.pid!, 'SIGSTOP');
+      await stopProcess(hung.pid!);
       try {
         const limits = { configProcessedSeconds: 8 };
         const finished = await applyWatched(

@@ -144,7 +144,6 @@ describe('diagnose on the lab', () => {
       'warning:controller-allocation-failed',
       'warning:controller-allocation-failed',
       'warning:controller-allocation-failed',
-      'warning:controller-error',
       'warning:deprecated-pool-annotation-stale',
     ]);
   });
@@ -171,7 +170,6 @@ describe('diagnose on the lab', () => {
       'error:pool-exhausted',
       'error:service-pending',
       'warning:controller-allocation-failed',
-      'warning:controller-error',
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
   labClients,
   uniqueName,
   createServedPool,
+  stopProcess,
 } from './helpers.js';
 import {
   allServiceIps,
@@ -133,7 +134,7 @@ describe('fix cleanup-orphans on the lab', () => {
     await waitForIp(ns, 'ghost');
     const before = await allServiceIps();
     const controller = readControllerState(lab().stateDir)!;
-    process.kill(controller.pid!, 'SIGSTOP');
+    await stopProcess(controller.pid!);
     try {
       await labClients().core.patchNamespacedServiceStatus(
         { namespace: ns, name: 'ghost', body: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.77' }] } } } },
@@ -165,7 +166,7 @@ describe('fix cleanup-orphans on the lab', () => {
     await waitForIp(ns, 'alloc');
     const before = await allServiceIps();
     const controller = readControllerState(lab().stateDir)!;
-    process.kill(controller.pid!, 'SIGSTOP');
+    await stopProcess(controller.pid!);
     try {
       const ingress = (ips: string[]) => ({ status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } });
       // Patched until it reads back: a status write the controller sent just before it stopped may land after ours.

@@ -9,7 +9,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { eventually, lab, labClients, uniqueName, withWebhookOff } from './helpers.js';
+import { eventually, lab, labClients, stopProcess, uniqueName, withWebhookOff } from './helpers.js';
 import {
   allServiceIps,
   buildFullConfig,
@@ -182,7 +182,7 @@ describe('reapply-config --recreate compensates a failed re-create', () => {
           },
           { timeoutMs: 60_000, intervalMs: 20 },
         );
-        process.kill(controller.pid!, 'SIGSTOP');
+        await stopProcess(controller.pid!);
         const run = await finish(handle, 'reapply-config-recreate-compensation-timeout');
         expect(run.progress.steps.find((s) => s.id === 'wait-ips-back')?.status).toBe('failed');
         expect(run.progress.steps.filter((s) => s.id.startsWith('restore')).map((s) => [s.id, s.status])).toEqual([

@@ -10,6 +10,7 @@ import {
   serviceEvents,
   uniqueName,
   createServedPool,
+  stopProcess,
 } from './helpers.js';
 import {
   allServiceIps,
@@ -77,7 +78,7 @@ describe('fix restart-controller on the lab', () => {
   it('on a hung controller (SIGSTOP): the new one allocates the pending Service, others keep their IPs', async () => {
     const before = await allServiceIps();
     const hung = readControllerState(lab().stateDir)!;
-    process.kill(hung.pid!, 'SIGSTOP');
+    await stopProcess(hung.pid!);
     try {
       await createLoadBalancer(ns, 'late');
       await new Promise((r) => setTimeout(r, 2000));

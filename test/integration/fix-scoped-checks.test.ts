@@ -5,7 +5,15 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { isAlive } from '../../lab/processes.js';
 import { readControllerState } from '../../lab/record.js';
-import { createLoadBalancer, lab, labClients, uniqueName, createServedPool, withWebhookOff } from './helpers.js';
+import {
+  createLoadBalancer,
+  lab,
+  labClients,
+  stopProcess,
+  uniqueName,
+  createServedPool,
+  withWebhookOff,
+} from './helpers.js';
 import {
   closeRunbookSession,
   deleteAllMetallbConfig,
@@ -50,7 +58,7 @@ describe('final checks are scoped to what the runbook touched', () => {
   /** Stops the controller and gives `stray` an ingress IP in no pool: an orphan that stays while it is stopped. */
   async function withStrayOrphan(body: (controllerPid: number) => Promise<void>): Promise<void> {
     const controller = readControllerState(lab().stateDir)!;
-    process.kill(controller.pid!, 'SIGSTOP');
+    await stopProcess(controller.pid!);
     try {
       await labClients().core.patchNamespacedServiceStatus(
         { namespace: ns, name: 'stray', body: { status: { loadBalancer: { ingress: [{ ip: strayIp }] } } } },
@@ -110,7 +118,7 @@ describe('final checks are scoped to what the runbook touched', () => {
 
   it('a Service someone else creates during cleanup-orphans does not fail it; it is reported', async () => {
     const controller = readControllerState(lab().stateDir)!;
-    process.kill(controller.pid!, 'SIGSTOP');
+    await stopProcess(controller.pid!);
     try {
       await createLoadBalancer(ns, 'asks-away', {
         spec: { type: 'LoadBalancer', loadBalancerIP: '198.51.100.7', ports: [{ name: 'http', port: 80 }] },

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readControllerState } from '../../lab/record.js';
@@ -9,24 +8,18 @@ import {
   createNamespace,
   createPool,
   deleteAllMetallbConfig,
-  eventually,
   lab,
   labClients,
   removeNamespace,
   temporalClient,
   uniqueName,
   waitForIp,
+  processState,
+  stopProcess,
 } from './helpers.js';
 
 // What an aborted run leaves on a kept lab (METALLB_LAB_KEEP=1), made for real, then cleared the
 // way the global setup clears it before the next run.
-
-/** The state letter in /proc/<pid>/stat: "T" while SIGSTOPped. */
-function processState(pid: number): string {
-  return readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /s, '')
-    .charAt(0);
-}
 
 const lockId = 'metallb-change.metallb-lab';
 const policy = uniqueName('leftover-policy');
@@ -85,9 +78,7 @@ describe('the global setup clears what an aborted run left on a reused lab', () 
     await createL2Advertisement(uniqueName('leftover-l2'), []);
     await createLoadBalancer(ns, 'web');
     controllerPid = readControllerState(lab().stateDir)!.pid!;
-    process.kill(controllerPid, 'SIGSTOP');
-    // The signal is delivered asynchronously: /proc can still say "R" for a moment.
-    await eventually('the controller to be stopped', () => (processState(controllerPid) === 'T' ? true : undefined));
+    await stopProcess(controllerPid);
 
     await clearLeftovers(lab(), () => undefined);
 

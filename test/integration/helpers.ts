@@ -8,6 +8,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Connection, Client } from '@temporalio/client';
 import { readControllerState, type LabRecord } from '../../lab/record.js';
 import { mergePatch } from '../../kube/apis.js';
@@ -298,4 +299,17 @@ export async function waitWebhookServing(timeoutMs = 30_000): Promise<void> {
     async () => ((await probeWebhook(kc, namespace)) === 'denied' ? true : undefined),
     { timeoutMs, intervalMs: 100 },
   );
+}
+
+/** The state letter in /proc/<pid>/stat: "T" while SIGSTOPped. */
+export function processState(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .charAt(0);
+}
+
+/** SIGSTOPs a process and waits until it is stopped: the signal lands asynchronously. */
+export async function stopProcess(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  await eventually(`process ${pid} to be stopped`, () => (processState(pid) === 'T' ? true : undefined));
 }

@@ -30,6 +30,8 @@ const L = {
     '{"caller":"service.go:205","event":"ipAllocated","ip":["198.51.100.10","2001:db8::10"],"level":"info","msg":"IP address assigned by controller","ts":"2026-11-23T10:00:07Z"}',
   noRetry:
     '{"caller":"service_controller.go:104","controller":"ServiceReconciler","endpoints":"{}","event":"failed to handle service, no retry","level":"error","service":"demo/web","ts":"2026-11-23T10:00:08Z"}',
+  handleFailed:
+    '{"controller":"ServiceReconciler","error":"unknown pool","event":"failed to handle service","level":"error"}',
   notAllowed:
     '{"caller":"main.go:432","error":"assigned IP not allowed by config","ips":["203.0.113.7"],"level":"error","msg":"IP allocated by controller not allowed by config","op":"setBalancer","service":"demo/web","ts":"2026-11-23T10:00:09Z"}',
   zapReconciler:
@@ -63,6 +65,7 @@ describe('parseMetallbLogLine: classification', () => {
     ['allocFail', 'allocation-failure', 'controller'],
     ['allocated', 'ip-allocated', 'controller'],
     ['noRetry', 'service-handling-failed', 'unknown'],
+    ['handleFailed', 'service-handling-failed', 'unknown'],
     ['notAllowed', 'ip-not-allowed-by-speaker', 'speaker'],
     ['zapReconciler', 'reconciler-error', 'unknown'],
     ['zapIso', 'reconciler-error', 'unknown'],
