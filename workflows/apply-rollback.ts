@@ -4,25 +4,13 @@
 import { CancellationScope } from '@temporalio/workflow';
 import { extraObjects, ipsBefore, servicePins, undoOrder, type Undo } from '../domain/runbooks/apply.js';
 import { entryRef } from '../domain/runbooks/backup.js';
+import { hasOwnRequest } from '../domain/runbooks/pins.js';
 import { sameIps } from '../domain/runbooks/service-facts.js';
-import { applySteps, type RunbookStep } from '../domain/runbooks/steps.js';
+import { applySteps } from '../domain/runbooks/steps.js';
 import { compensationActivities, waitActivities } from './activity-options.js';
 import type { ApplyRun } from './apply-run.js';
 import { nonRetryableFailure } from './failures.js';
-import { deadlineIn, reasonOf } from './progress-tracker.js';
-
-async function attempt<Value>(
-  run: ApplyRun,
-  stillWrong: string[],
-  step: RunbookStep<Value>,
-  action: () => Promise<Value>,
-): Promise<void> {
-  try {
-    await run.steps.run(step, action);
-  } catch (error) {
-    stillWrong.push(reasonOf(error));
-  }
-}
+import { attemptStep, deadlineIn, reasonOf } from './progress-tracker.js';
 
 /** Pins the Services whose IPs differ from before the change (and that request none themselves). */
 async function pinMoved(run: ApplyRun) {
@@ -30,9 +18,7 @@ async function pinMoved(run: ApplyRun) {
   const byKey = new Map(now.services.map((svc) => [svc.key, svc]));
   const moved = ipsBefore(run.before.services).filter((pin) => {
     const svc = byKey.get(pin.service);
-    const ownRequest =
-      Boolean(svc?.loadBalancerIP) || Object.keys(svc?.annotations ?? {}).some((key) => /loadBalancerIPs$/.test(key));
-    return svc !== undefined && !ownRequest && !sameIps(svc.ips, pin.ips);
+    return svc !== undefined && !hasOwnRequest(svc) && !sameIps(svc.ips, pin.ips);
   });
   return compensationActivities.pinServiceIps({ pins: moved, marker: run.marker, annotations: run.pinAnnotations });
 }
@@ -74,13 +60,13 @@ async function rollBackAll(run: ApplyRun): Promise<string[]> {
     ]),
   ];
   const ipsBack = { expected: ipsBefore(run.before.services), deadline: deadlineIn(run.limits.serviceIpsSeconds) };
-  await attempt(run, stillWrong, applySteps.rollbackPin, () => pinMoved(run));
-  await attempt(run, stillWrong, applySteps.rollbackRestore, () => restoreAll(run));
-  await attempt(run, stillWrong, applySteps.rollbackWaitIps, () => waitActivities.waitForServiceIps(ipsBack));
-  await attempt(run, stillWrong, applySteps.rollbackUnpin, () =>
+  await attemptStep(run.steps, stillWrong, applySteps.rollbackPin, () => pinMoved(run));
+  await attemptStep(run.steps, stillWrong, applySteps.rollbackRestore, () => restoreAll(run));
+  await attemptStep(run.steps, stillWrong, applySteps.rollbackWaitIps, () => waitActivities.waitForServiceIps(ipsBack));
+  await attemptStep(run.steps, stillWrong, applySteps.rollbackUnpin, () =>
     compensationActivities.unpinServiceIps({ services, marker: run.marker }),
   );
-  await attempt(run, stillWrong, applySteps.rollbackVerify, () => verifyBackup(run));
+  await attemptStep(run.steps, stillWrong, applySteps.rollbackVerify, () => verifyBackup(run));
   return stillWrong;
 }
 

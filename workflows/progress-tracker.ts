@@ -30,6 +30,20 @@ function typeOf(error: unknown): string {
   return inner instanceof ApplicationFailure && inner.type ? inner.type : 'RunbookStepFailed';
 }
 
+/** Runs one step of a compensation or rollback: a failure is kept as a line for the report, and the caller goes on. */
+export async function attemptStep<Value>(
+  steps: RunbookSteps,
+  stillWrong: string[],
+  step: RunbookStep<Value>,
+  action: () => Promise<Value>,
+): Promise<void> {
+  try {
+    await steps.run(step, action);
+  } catch (error) {
+    stillWrong.push(reasonOf(error));
+  }
+}
+
 /** A runbook's steps as they run: each step's outcome goes into the progress query. */
 export interface RunbookSteps {
   /** Runs one step; a failure fails the step and is rethrown as a non-retryable failure naming it. */

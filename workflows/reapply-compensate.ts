@@ -2,9 +2,9 @@ import { nonRetryableFailure } from './failures.js';
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { creationOrder, type BackupEntry } from '../domain/runbooks/backup.js';
 import { pinMarker, type ServicePin } from '../domain/runbooks/pins.js';
-import { reapplySteps, type RunbookStep } from '../domain/runbooks/steps.js';
+import { reapplySteps } from '../domain/runbooks/steps.js';
 import { compensationActivities, waitActivities } from './activity-options.js';
-import { deadlineIn, reasonOf } from './progress-tracker.js';
+import { attemptStep, deadlineIn, reasonOf } from './progress-tracker.js';
 import type { ReapplyRun } from './reapply-run.js';
 
 /** The pins of one run. */
@@ -26,20 +26,6 @@ async function restoreAll(entries: BackupEntry[], holdAutoAssign: boolean): Prom
   return actions;
 }
 
-/** Runs one compensation step; a failure is kept as a line for the report and the next step runs anyway. */
-async function attempt<Value>(
-  run: ReapplyRun,
-  stillWrong: string[],
-  step: RunbookStep<Value>,
-  action: () => Promise<Value>,
-): Promise<void> {
-  try {
-    await run.steps.run(step, action);
-  } catch (error) {
-    stillWrong.push(reasonOf(error));
-  }
-}
-
 /**
  * Every step runs whatever the one before concluded: the pools always get their own autoAssign
  * back and this run's pins always go, even when the IPs did not come back in time.
@@ -52,10 +38,12 @@ async function restore(run: ReapplyRun, pins: Pins): Promise<string[]> {
   const ipsBack = () =>
     waitActivities.waitForServiceIps({ expected: pins.watched, deadline: deadlineIn(run.limits.serviceIpsSeconds) });
   const ours = { services: pins.pinned.map((pin) => pin.service), marker: pins.marker };
-  await attempt(run, stillWrong, reapplySteps.restore, () => restoreAll(creationOrder(objects), true));
-  await attempt(run, stillWrong, reapplySteps.restoreIps, ipsBack);
-  await attempt(run, stillWrong, reapplySteps.restoreAutoAssign, () => restoreAll(pools, false));
-  await attempt(run, stillWrong, reapplySteps.restoreUnpin, () => compensationActivities.unpinServiceIps(ours));
+  await attemptStep(run.steps, stillWrong, reapplySteps.restore, () => restoreAll(creationOrder(objects), true));
+  await attemptStep(run.steps, stillWrong, reapplySteps.restoreIps, ipsBack);
+  await attemptStep(run.steps, stillWrong, reapplySteps.restoreAutoAssign, () => restoreAll(pools, false));
+  await attemptStep(run.steps, stillWrong, reapplySteps.restoreUnpin, () =>
+    compensationActivities.unpinServiceIps(ours),
+  );
   return stillWrong;
 }
 

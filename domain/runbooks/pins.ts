@@ -49,7 +49,8 @@ export interface PinPlan {
   alreadyRequested: ServicePin[];
 }
 
-function hasOwnRequest(svc: ServiceFacts): boolean {
+/** The Service requests its own IPs (loadBalancerIP or a loadBalancerIPs annotation): never pinned by us. */
+export function hasOwnRequest(svc: ServiceFacts): boolean {
   return Boolean(svc.loadBalancerIP) || requestAnnotations.some((key) => svc.annotations[key] !== undefined);
 }
 
