@@ -13,6 +13,7 @@ import {
 import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
 import { createActivities } from '../activities/index.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';
+import { changeSinksFor, ignoreChanges, type ChangeObserver } from './sinks.js';
 
 /** True when this file runs compiled from dist/ (npm run build), false when run from its TypeScript source. */
 const runningCompiled = import.meta.url.endsWith('.js');
@@ -32,6 +33,8 @@ export interface RunbookWorkerOptions {
   cluster?: string;
   /** A bundle made elsewhere (tests bundle once per file); default: the prebuilt one, or bundle now from sources. */
   workflowBundle?: WorkflowBundleOption;
+  /** Told when a change's step or run ends (metrics); default: nothing. */
+  observer?: ChangeObserver;
 }
 
 export interface RunbookWorker {
@@ -75,6 +78,7 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     taskQueue,
     workflowBundle,
     activities: createActivities(kc),
+    sinks: changeSinksFor(options.observer ?? ignoreChanges),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
   return { worker, cluster, taskQueue, connection, workflowSource };

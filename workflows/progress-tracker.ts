@@ -16,6 +16,7 @@ import {
 import type { ChangeName } from '../domain/runbooks/names.js';
 import type { RunbookStep } from '../domain/runbooks/steps.js';
 import { progressQuery } from './messages.js';
+import { changeSink } from './sinks.js';
 
 const now = (): string => new Date().toISOString();
 
@@ -61,12 +62,17 @@ export function trackSteps(runbook: ChangeName, cluster: string, planned: readon
   return {
     async run(step, action) {
       progress = startStep(progress, step, now(), step.waitsFor);
+      const started = Date.now();
+      const ended = (status: 'done' | 'failed') =>
+        changeSink.stepEnded({ cluster, runbook, step: step.id, status, seconds: (Date.now() - started) / 1000 });
       try {
         const value = await action();
         progress = finishStep(progress, step.id, now(), step.detail ? step.detail(value) : null);
+        ended('done');
         return value;
       } catch (error) {
         progress = failStep(progress, step.id, now(), reasonOf(error));
+        ended('failed');
         // A cancelled run stays a cancellation, so the workflow ends cancelled, not failed.
         if (isCancellation(error)) throw error;
         // A plain Error would fail only the workflow task and retry forever; this fails the run.
