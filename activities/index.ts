@@ -29,8 +29,11 @@ import { waitForRolloutComplete, type RolloutWait } from './wait-for-rollout.js'
 import { waitForServiceIps } from './wait-for-service-ips.js';
 import { waitForChangeProcessed, type ChangeProcessedWait } from './wait-for-change-processed.js';
 import { writeConfigObject, type ObjectWriteRequest } from './write-config-object.js';
+import { keepAuditRecord, type AuditOptions } from './keep-audit-record.js';
+import type { AuditRecord } from '../domain/audit/record.js';
 
-export function createActivities(kc: KubeConfig) {
+/** The activities of one cluster's worker: its credentials, and where it keeps audit records. */
+export function createActivities(kc: KubeConfig, audit: AuditOptions) {
   const kube = kubeApis(kc);
   return {
     findMetallbWorkloads: () => findMetallbWorkloads(kube),
@@ -59,6 +62,7 @@ export function createActivities(kc: KubeConfig) {
     writeConfigObject: (request: ObjectWriteRequest) => writeConfigObject(kube, request),
     waitForChangeProcessed: (wait: ChangeProcessedWait) => waitForChangeProcessed(kube, wait),
     checkChangeHealth: (check: ChangeHealthCheck) => checkChangeHealth(kc, kube, check),
+    keepAuditRecord: (record: AuditRecord) => keepAuditRecord(audit, record),
   };
 }
 

@@ -7,6 +7,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
+import { registerHistory } from './commands/history.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReject } from './commands/reject.js';
 import { registerWorker } from './commands/worker.js';
@@ -54,6 +55,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerApply(program);
   registerApprove(program);
   registerReject(program);
+  registerHistory(program);
   registerWorker(program);
   return program;
 }

@@ -21,16 +21,13 @@ import {
 } from './record.js';
 import { labWebhookConfiguration, readDerivedWebhooks, setLabWebhook, type LabWebhook } from './webhook.js';
 import { deploymentRolloutStatus, daemonSetRolloutStatus } from '../domain/rollout.js';
+import { changeSearchAttributes } from '../domain/audit/search-attributes.js';
 
 export type Log = (line: string) => void;
 const defaultLog: Log = (line) => console.log(`[lab] ${line}`);
 
 /** Search attributes the runbook workflows index by; registered when the server starts. */
-export const labSearchAttributes = {
-  MetallbCluster: 'Keyword',
-  MetallbRunbook: 'Keyword',
-  MetallbRequestedBy: 'Keyword',
-} as const;
+export const labSearchAttributes = changeSearchAttributes;
 
 /** Compiled (dist/lab/), node runs the compiled supervisor; from the TypeScript sources it needs tsx. */
 const runningCompiled = import.meta.url.endsWith('.js');

@@ -14,6 +14,9 @@ import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.
 import { createActivities } from '../activities/index.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';
 import { changeSinksFor, ignoreChanges, type ChangeObserver } from './sinks.js';
+import { defaultAuditDirectory } from '../audit/directory.js';
+import { collectorName, startForwarder, type AuditForwarder } from '../audit/forwarder.js';
+import { requireSearchAttributes } from './search-attributes.js';
 
 /** True when this file runs compiled from dist/ (npm run build), false when run from its TypeScript source. */
 const runningCompiled = import.meta.url.endsWith('.js');
@@ -35,6 +38,8 @@ export interface RunbookWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Told when a change's step or run ends (metrics); default: nothing. */
   observer?: ChangeObserver;
+  /** Where audit records are kept (default: audit/directory.ts) and the collector they are forwarded to. */
+  audit?: { directory?: string; url?: string };
 }
 
 export interface RunbookWorker {
@@ -44,6 +49,8 @@ export interface RunbookWorker {
   connection: NativeConnection;
   /** Where the workflow code came from, for the start-up line. */
   workflowSource: string;
+  /** Where this worker keeps audit records, and where it forwards them (origin only), for the start-up line. */
+  audit: { directory: string; forwardedTo: string | null; forwarder: AuditForwarder | null };
 }
 
 /** Bundles the runbook workflows (webpack's chatter kept at WARN), e.g. once per test file. */
@@ -72,14 +79,19 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     ? { bundle: options.workflowBundle, source: 'the bundle given' }
     : await defaultWorkflowBundle();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
+  await requireSearchAttributes(connection, options.temporal.namespace);
+  const directory = options.audit?.directory ?? defaultAuditDirectory(options.access.kubeconfig);
+  const url = options.audit?.url;
+  const forwarder = url ? startForwarder(directory, url, (line) => console.warn(line)) : null;
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
     taskQueue,
     workflowBundle,
-    activities: createActivities(kc),
+    activities: createActivities(kc, { directory, ...(forwarder ? { onKept: () => forwarder.nudge() } : {}) }),
     sinks: changeSinksFor(options.observer ?? ignoreChanges),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
-  return { worker, cluster, taskQueue, connection, workflowSource };
+  const audit = { directory, forwardedTo: url ? collectorName(url) : null, forwarder };
+  return { worker, cluster, taskQueue, connection, workflowSource, audit };
 }

@@ -1,10 +1,14 @@
 // apply's approval gate: the plan is readable from the run (`plan` query), `approve` / `reject`
 // are updates whose validator refuses (nothing recorded) a decision the gate cannot take, e.g. an
 // approval by the requester. A timeout rejects. Handlers are set when the run starts.
-import { condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { actorName, type Actor } from '../domain/audit/identity.js';
+import { namedOnly } from '../domain/audit/record.js';
+import type { AuditTrail } from './audited.js';
 import type { ChangePlan } from '../domain/plan/types.js';
 import {
   decisionRefusal,
+  deciderRefusal,
   type ApplyChangeInput,
   type ApprovalRequest,
   type ApprovalState,
@@ -24,7 +28,7 @@ export interface ApprovalGate {
 }
 
 /** Sets the query and update handlers; call before the run's first await. */
-export function openApprovalGate(input: ApplyChangeInput, steps: RunbookSteps): ApprovalGate {
+export function openApprovalGate(input: ApplyChangeInput, steps: RunbookSteps, trail: AuditTrail): ApprovalGate {
   let plan: ChangePlan | null = null;
   let state: ApprovalState = {
     status: input.approval ? 'planning' : 'not-required',
@@ -37,15 +41,34 @@ export function openApprovalGate(input: ApplyChangeInput, steps: RunbookSteps): 
   const refuse = (refusal: string | null) => {
     if (refusal !== null) throw new Error(refusal);
   };
-  setHandler(approveUpdate, ({ approver }) => (state = { ...state, status: 'approved', decidedBy: approver }), {
-    validator: ({ approver }: ApprovalRequest) => refuse(decisionRefusal(state, approver, 'approve')),
-  });
+  const requester = input.requester ?? namedOnly(input.requestedBy);
+  // Accepted into the history, so that a refused decision (a self-approval) is recorded too; then refused.
+  const decide = (verb: 'approve' | 'reject', by: Actor, reason: string | null): string => {
+    const refused = deciderRefusal(requester, by, verb);
+    trail.decision({ verb, by, at: new Date().toISOString(), reason, refused });
+    if (refused !== null)
+      throw ApplicationFailure.create({ type: 'DecisionRefused', message: refused, nonRetryable: true });
+    return actorName(by);
+  };
+  setHandler(
+    approveUpdate,
+    (request: ApprovalRequest) => {
+      const by = decide('approve', request.identity ?? namedOnly(request.approver), null);
+      state = { ...state, status: 'approved', decidedBy: by };
+      return state;
+    },
+    { validator: (_request: ApprovalRequest) => refuse(decisionRefusal(state)) },
+  );
   setHandler(
     rejectUpdate,
-    ({ rejecter, reason }) => (state = { ...state, status: 'rejected', decidedBy: rejecter, reason }),
-    { validator: ({ rejecter }: RejectRequest) => refuse(decisionRefusal(state, rejecter, 'reject')) },
+    (request: RejectRequest) => {
+      const by = decide('reject', request.identity ?? namedOnly(request.rejecter), request.reason);
+      state = { ...state, status: 'rejected', decidedBy: by, reason: request.reason };
+      return state;
+    },
+    { validator: (_request: RejectRequest) => refuse(decisionRefusal(state)) },
   );
-  const decide = async (): Promise<{ by: string }> => {
+  const awaitDecision = async (): Promise<{ by: string }> => {
     const seconds = input.approval?.timeoutSeconds ?? 0;
     state = { ...state, status: 'waiting', deadline: deadlineIn(seconds) };
     const decided = await condition(() => state.status !== 'waiting', seconds * 1000);
@@ -69,7 +92,7 @@ export function openApprovalGate(input: ApplyChangeInput, steps: RunbookSteps): 
     },
     async await() {
       steps.phase('awaiting-approval');
-      const decision = await steps.run(applySteps.awaitApproval, decide);
+      const decision = await steps.run(applySteps.awaitApproval, awaitDecision);
       steps.phase('running');
       return decision.by;
     },

@@ -25,6 +25,9 @@ import type { ApplyRun } from './apply-run.js';
 import { nonRetryableFailure } from './failures.js';
 import { backupQuery } from './messages.js';
 import { trackSteps, type RunbookSteps } from './progress-tracker.js';
+import { audited, type AuditTrail } from './audited.js';
+import { runFlags } from '../domain/audit/record.js';
+import { appliedDiff, recordedPlan } from '../domain/audit/runbook-diffs.js';
 
 /** Plans against the live cluster; an invalid or unsafe plan fails the step before any write. */
 async function planLive(input: ApplyChangeInput, metallb: MetallbWorkloads): Promise<LivePlan> {
@@ -98,6 +101,7 @@ function result(run: ApplyRun, after: ServiceFacts[]): ApplyResult {
     basedOn: run.plan.basedOn,
     steps: run.applied,
     approvedBy: run.approvedBy,
+    diff: appliedDiff(run.applied),
   };
 }
 
@@ -119,20 +123,27 @@ function nothingToDo(input: ApplyChangeInput, startedAt: string, steps: RunbookS
   };
 }
 
+interface Preparation {
+  steps: RunbookSteps;
+  gate: ApprovalGate;
+  trail: AuditTrail;
+  onBackup: (backup: ConfigBackup) => void;
+}
+
 async function prepare(
-  steps: RunbookSteps,
   input: ApplyChangeInput,
-  gate: ApprovalGate,
-  onBackup: (backup: ConfigBackup) => void,
+  { steps, gate, trail, onBackup }: Preparation,
 ): Promise<ApplyRun | ApplyResult> {
   const startedAt = new Date().toISOString();
   const metallb = await steps.run(applySteps.locate, () => clusterActivities.findMetallbWorkloads());
   const planned = await steps.run(applySteps.planChange, () => planLive(input, metallb));
   gate.planned(planned.plan);
+  trail.plan(recordedPlan(planned.plan));
   if (planned.plan.steps.length === 0) return nothingToDo(input, startedAt, steps, planned.plan);
   const approvedBy = input.approval ? await approve(steps, gate, input, { planned, metallb }) : null;
   const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
   const before = await steps.run(applySteps.recordIps, () => clusterActivities.readClusterFacts(scope));
+  trail.before(scope, before.services);
   // The backup is this activity's result: it lives in the workflow history (--backup-of reads it there).
   const backup = await steps.run(applySteps.exportConfig, () =>
     clusterActivities.exportMetallbConfig({ namespace: metallb.namespace }),
@@ -175,21 +186,24 @@ export async function applyChange(input: ApplyChangeInput): Promise<ApplyResult>
     applySteps.recordIps,
     applySteps.exportConfig,
   ]);
-  const gate = openApprovalGate(input, steps);
-  try {
-    const run = await prepare(steps, input, gate, (taken) => (backup = taken));
-    if (!('marker' in run)) return run;
-    steps.plan(plannedSteps(run.plan));
-    let after: ServiceFacts[];
+  return audited({ runbook: 'apply', input, steps, flags: runFlags(input) }, async (trail) => {
+    const gate = openApprovalGate(input, steps, trail);
     try {
-      await applyPlan(run, writeGroups(run.plan.steps));
-      after = await verifyProjectedIps(run);
+      const run = await prepare(input, { steps, gate, trail, onBackup: (taken) => (backup = taken) });
+      if (!('marker' in run)) return run;
+      trail.written(() => appliedDiff(run.applied));
+      steps.plan(plannedSteps(run.plan));
+      let after: ServiceFacts[];
+      try {
+        await applyPlan(run, writeGroups(run.plan.steps));
+        after = await verifyProjectedIps(run);
+      } catch (error) {
+        return await rollBack(run, error);
+      }
+      return result(run, after);
     } catch (error) {
-      return await rollBack(run, error);
+      steps.phase('failed');
+      throw error;
     }
-    return result(run, after);
-  } catch (error) {
-    steps.phase('failed');
-    throw error;
-  }
+  });
 }

@@ -7,33 +7,43 @@ import { cleanupOrphansSteps as cleanupSteps } from '../domain/runbooks/steps.js
 import { withLimits, type CleanupOrphansInput, type RunbookResult } from '../domain/runbooks/types.js';
 import { clusterActivities, waitActivities } from './activity-options.js';
 import { deadlineIn, trackSteps, type RunbookSteps } from './progress-tracker.js';
+import { audited, type AuditTrail } from './audited.js';
+import { runFlags, type ObjectDiff } from '../domain/audit/record.js';
+import { cleanupDiff } from '../domain/audit/runbook-diffs.js';
 
-async function releaseAll(plans: OrphanPlan[]): Promise<string[]> {
-  const removed: string[] = [];
-  for (const plan of plans) {
-    const released = await clusterActivities.releaseServiceRequest(plan);
-    removed.push(...released.removed.map((field) => `${released.service}: removed ${field}`));
-  }
-  return removed;
+type Released = { service: string; removed: string[] };
+type Cleared = { service: string; cleared: string[] };
+
+async function releaseAll(plans: OrphanPlan[], done: Released[]): Promise<string[]> {
+  for (const plan of plans) done.push(await clusterActivities.releaseServiceRequest(plan));
+  return done.flatMap((released) => released.removed.map((field) => `${released.service}: removed ${field}`));
 }
 
-async function clearAll(plans: OrphanPlan[], namespace: string): Promise<string[]> {
-  const cleared: string[] = [];
-  for (const plan of plans.filter((orphan) => orphan.clearIngress)) {
-    const done = await clusterActivities.clearOrphanedIngress({ service: plan.service, namespace });
-    if (done.cleared.length) cleared.push(`${done.service}: cleared status.loadBalancer (${done.cleared.join(', ')})`);
-  }
-  return cleared;
+async function clearAll(plans: OrphanPlan[], namespace: string, done: Cleared[]): Promise<string[]> {
+  for (const plan of plans.filter((orphan) => orphan.clearIngress))
+    done.push(await clusterActivities.clearOrphanedIngress({ service: plan.service, namespace }));
+  return done
+    .filter((clear) => clear.cleared.length > 0)
+    .map((clear) => `${clear.service}: cleared status.loadBalancer (${clear.cleared.join(', ')})`);
 }
 
 /** Releases and clears every orphan found, then waits for each to get an IP inside a pool. */
-async function cleanAll(steps: RunbookSteps, found: OrphanFindings, wait: CleanupWait): Promise<string[]> {
+async function cleanAll(
+  steps: RunbookSteps,
+  found: OrphanFindings,
+  wait: CleanupWait,
+  trail: AuditTrail,
+): Promise<{ lines: string[]; diff: ObjectDiff[] }> {
   const orphans = found.orphans.map((orphan) => orphan.service);
-  const removed = await steps.run(cleanupSteps.release, () => releaseAll(found.orphans));
-  const cleared = await steps.run(cleanupSteps.clear, () => clearAll(found.orphans, wait.namespace));
+  const released: Released[] = [];
+  const cleared: Cleared[] = [];
+  const diff = () => cleanupDiff(found.before, released, cleared);
+  trail.written(diff);
+  const removedLines = await steps.run(cleanupSteps.release, () => releaseAll(found.orphans, released));
+  const clearedLines = await steps.run(cleanupSteps.clear, () => clearAll(found.orphans, wait.namespace, cleared));
   const placed = { ...wait, mustHaveIp: orphans, deadline: deadlineIn(wait.serviceIpsSeconds) };
   await steps.run(cleanupSteps.waitIps, () => waitActivities.waitForServiceIpsInPools(placed));
-  return [...removed, ...cleared];
+  return { lines: [...removedLines, ...clearedLines], diff: diff() };
 }
 
 interface CleanupWait {
@@ -42,18 +52,19 @@ interface CleanupWait {
   serviceIpsSeconds: number;
 }
 
-async function cleanup(input: CleanupOrphansInput, steps: RunbookSteps): Promise<RunbookResult> {
+async function cleanup(input: CleanupOrphansInput, steps: RunbookSteps, trail: AuditTrail): Promise<RunbookResult> {
   const startedAt = new Date().toISOString();
   const metallb = await steps.run(cleanupSteps.locate, () => clusterActivities.findMetallbWorkloads());
   const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
   const search = { ...scope, services: input.services };
   const found = await steps.run(cleanupSteps.find, () => clusterActivities.findOrphanedServices(search));
+  trail.before(scope, found.before);
   const orphans = found.orphans.map((orphan) => orphan.service);
   const wait = { ...scope, serviceIpsSeconds: withLimits(input).serviceIpsSeconds };
   if (orphans.length === 0)
     for (const skipped of [cleanupSteps.release, cleanupSteps.clear, cleanupSteps.waitIps])
       steps.skip(skipped, 'no orphaned Service');
-  const changes = orphans.length ? await cleanAll(steps, found, wait) : [];
+  const cleaned = orphans.length ? await cleanAll(steps, found, wait, trail) : { lines: [], diff: [] };
   // Scoped: the cleaned Services and the ones that held an IP in a pool; other orphans are left alone.
   const mustKeepIp = heldIps(found.before);
   const check = { ...scope, mustHaveIp: orphans, mustKeepIp, deadline: deadlineIn(wait.serviceIpsSeconds) };
@@ -74,7 +85,7 @@ async function cleanup(input: CleanupOrphansInput, steps: RunbookSteps): Promise
       ? `cleaned ${orphans.length} orphaned Service(s); update DNS and firewalls for: ` +
         `${moved.join('; ') || 'no IP changed'}`
       : 'no orphaned Service found; nothing changed',
-    changes,
+    changes: cleaned.lines,
     checks: [
       `every cleaned Service holds an IP inside a pool (${orphans.length} Service(s))`,
       `none of the ${mustKeepIp.length} other Service(s) that held an IP lost it`,
@@ -82,16 +93,19 @@ async function cleanup(input: CleanupOrphansInput, steps: RunbookSteps): Promise
       ...untouchedReport({ services: found.before, pools: null }, after, orphans),
     ],
     services,
+    diff: cleaned.diff,
   };
 }
 
 /** Fixes orphaned Service IPs; never touches a healthy Service. Reports old -> new IP of each. */
 export async function cleanupOrphans(input: CleanupOrphansInput): Promise<RunbookResult> {
   const steps = trackSteps('cleanup-orphans', input.cluster, Object.values(cleanupSteps));
-  try {
-    return await cleanup(input, steps);
-  } catch (error) {
-    steps.phase('failed');
-    throw error;
-  }
+  return audited({ runbook: 'cleanup-orphans', input, steps, flags: runFlags(input) }, async (trail) => {
+    try {
+      return await cleanup(input, steps, trail);
+    } catch (error) {
+      steps.phase('failed');
+      throw error;
+    }
+  });
 }

@@ -26,7 +26,8 @@ export function reasonOf(error: unknown): string {
   return inner instanceof Error ? inner.message : String(inner);
 }
 
-function typeOf(error: unknown): string {
+/** The failure's type (the ApplicationFailure's, unwrapping an activity failure); RunbookStepFailed if it has none. */
+export function failureTypeOf(error: unknown): string {
   const inner = error instanceof ActivityFailure && error.cause ? error.cause : error;
   return inner instanceof ApplicationFailure && inner.type ? inner.type : 'RunbookStepFailed';
 }
@@ -53,6 +54,8 @@ export interface RunbookSteps {
   phase(phase: RunbookPhase): void;
   /** Adds steps known only once the run has planned them, pending, after the known ones. */
   plan(steps: readonly PlannedStep[]): void;
+  /** The progress so far (the audit record's step timeline). */
+  progress(): RunbookProgress;
 }
 
 /** Starts the progress of a run (every planned step pending) and answers the progress query with it. */
@@ -78,7 +81,7 @@ export function trackSteps(runbook: ChangeName, cluster: string, planned: readon
         // A plain Error would fail only the workflow task and retry forever; this fails the run.
         throw ApplicationFailure.create({
           message: `${step.title}: ${reasonOf(error)}`,
-          type: typeOf(error),
+          type: failureTypeOf(error),
           nonRetryable: true,
           cause: error as Error,
         });
@@ -93,6 +96,7 @@ export function trackSteps(runbook: ChangeName, cluster: string, planned: readon
     plan(steps) {
       progress = withPlannedSteps(progress, steps);
     },
+    progress: () => progress,
   };
 }
 

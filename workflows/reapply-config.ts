@@ -5,6 +5,8 @@ import { withLimits, type ReapplyConfigInput, type RunbookResult } from '../doma
 import { clusterActivities } from './activity-options.js';
 import { backupQuery } from './messages.js';
 import { trackSteps, type RunbookSteps } from './progress-tracker.js';
+import { audited, type AuditTrail } from './audited.js';
+import { runFlags } from '../domain/audit/record.js';
 import { reapplyInPlace } from './reapply-in-place.js';
 import { reapplyRecreate } from './reapply-recreate.js';
 import type { ReapplyRun } from './reapply-run.js';
@@ -13,11 +15,13 @@ async function prepare(
   steps: RunbookSteps,
   input: ReapplyConfigInput,
   onBackup: (backup: ConfigBackup) => void,
+  trail: AuditTrail,
 ): Promise<ReapplyRun> {
   const startedAt = new Date().toISOString();
   const metallb = await steps.run(reapplySteps.locate, () => clusterActivities.findMetallbWorkloads());
   const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
   const before = await steps.run(reapplySteps.recordIps, () => clusterActivities.readClusterFacts(scope));
+  trail.before(scope, before.services);
   // The backup is this activity's result: it lives in the workflow history.
   const backup = await steps.run(reapplySteps.exportConfig, () =>
     clusterActivities.exportMetallbConfig({ namespace: metallb.namespace }),
@@ -36,11 +40,13 @@ export async function reapplyConfig(input: ReapplyConfigInput): Promise<RunbookR
   setHandler(backupQuery, () => backup);
   const planned = input.mode === 'recreate' ? recreateSteps : inPlaceSteps;
   const steps = trackSteps('reapply-config', input.cluster, planned);
-  try {
-    const run = await prepare(steps, input, (taken) => (backup = taken));
-    return await (input.mode === 'recreate' ? reapplyRecreate(run) : reapplyInPlace(run));
-  } catch (error) {
-    steps.phase('failed');
-    throw error;
-  }
+  return audited({ runbook: 'reapply-config', input, steps, flags: runFlags(input) }, async (trail) => {
+    try {
+      const run = await prepare(steps, input, (taken) => (backup = taken), trail);
+      return await (input.mode === 'recreate' ? reapplyRecreate(run) : reapplyInPlace(run));
+    } catch (error) {
+      steps.phase('failed');
+      throw error;
+    }
+  });
 }

@@ -4,6 +4,7 @@ import { configKinds, entryRef } from '../domain/runbooks/backup.js';
 import { reapplySteps } from '../domain/runbooks/steps.js';
 import type { RunbookResult } from '../domain/runbooks/types.js';
 import { clusterActivities } from './activity-options.js';
+import { rewriteDiff } from '../domain/audit/runbook-diffs.js';
 import { reapplyResult, verifyNoIpLost, type ReapplyRun } from './reapply-run.js';
 
 async function rewriteAll(run: ReapplyRun): Promise<RewriteResult[]> {
@@ -45,5 +46,5 @@ export async function reapplyInPlace(run: ReapplyRun): Promise<RunbookResult> {
   ];
   const summary = `rewrote ${rewrites.length} MetalLB object(s) in place (${rewritten.length} re-encoded), no deletion`;
   const checks = [`backup: ${run.backup.objects.map(entryRef).join(', ') || 'no objects'}`];
-  return reapplyResult(run, { summary, changes, checks }, after);
+  return reapplyResult(run, { summary, changes, checks, diff: rewriteDiff(rewrites, trims) }, after);
 }

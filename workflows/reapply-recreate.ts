@@ -8,6 +8,7 @@ import type { RunbookResult } from '../domain/runbooks/types.js';
 import { clusterActivities, waitActivities } from './activity-options.js';
 import { deadlineIn } from './progress-tracker.js';
 import { compensate, unpinBeforeAnyDelete, type Pins } from './reapply-compensate.js';
+import { recreateDiff } from '../domain/audit/runbook-diffs.js';
 import { reapplyResult, verifyNoIpLost, type ReapplyRun } from './reapply-run.js';
 
 /** Deletes in dependency order; returns when the last delete came back. */
@@ -110,5 +111,6 @@ export async function reapplyRecreate(run: ReapplyRun): Promise<RunbookResult> {
     `${pins.watched.length} Service(s) kept their IPs`,
   ];
   const summary = `re-created ${refs.length} MetalLB object(s); no healthy Service changed its IP`;
-  return reapplyResult(run, { summary, changes, checks }, after);
+  const diff = recreateDiff(refs, pins.pinned, mechanism.annotations);
+  return reapplyResult(run, { summary, changes, checks, diff }, after);
 }

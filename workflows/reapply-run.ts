@@ -1,3 +1,4 @@
+import type { ObjectDiff } from '../domain/audit/record.js';
 import { workflowInfo } from '@temporalio/workflow';
 import type { MetallbWorkloads } from '../kube/metallb-workloads.js';
 import type { FactsScope } from '../kube/cluster-facts.js';
@@ -27,6 +28,8 @@ export interface ReapplyReport {
   summary: string;
   changes: string[];
   checks: string[];
+  /** What was written, for the audit record. */
+  diff: ObjectDiff[];
 }
 
 /** The final check: no Service that held an IP inside a pool before the run has lost it. */
@@ -57,5 +60,6 @@ export function reapplyResult(run: ReapplyRun, report: ReapplyReport, after: Ser
       ...untouchedReport(run.before, after, []),
     ],
     services: ipChanges(run.before.services, after),
+    diff: report.diff,
   };
 }

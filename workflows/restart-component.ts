@@ -13,6 +13,9 @@ import type { restartControllerSteps } from '../domain/runbooks/steps.js';
 import { withLimits, type RunbookInput, type RunbookResult, type WaitLimits } from '../domain/runbooks/types.js';
 import { clusterActivities, waitActivities } from './activity-options.js';
 import { deadlineIn, trackSteps, type RunbookSteps } from './progress-tracker.js';
+import { audited, type AuditTrail } from './audited.js';
+import { runFlags } from '../domain/audit/record.js';
+import { restartDiff } from '../domain/audit/runbook-diffs.js';
 
 /** What differs between restarting the controller and the speakers. */
 export interface Component {
@@ -30,6 +33,7 @@ export interface RestartRun {
   limits: WaitLimits;
   /** MetalLB Services pending before the run: the new controller retries each once. */
   pendingBefore: number;
+  trail: AuditTrail;
 }
 
 function workloadName(metallb: MetallbWorkloads, component: Component): string {
@@ -51,6 +55,7 @@ async function rollOut(run: RestartRun, component: Component, name: string): Pro
     token,
   });
   const restarted = await run.steps.run(steps.restart, restartWorkload);
+  run.trail.written(() => [restartDiff({ kind, namespace, name }, token)]);
   const rollout = { kind, namespace, name, generation: restarted.generation };
   const deadline = deadlineIn(run.limits.rolloutSeconds);
   return run.steps.run(steps.rollout, () => waitActivities.waitForRolloutComplete({ ...rollout, deadline }));
@@ -67,15 +72,23 @@ async function verifyIps(run: RestartRun, component: Component, before: ClusterF
   return run.steps.run(component.steps.verifyIps, verified);
 }
 
-async function restart(component: Component, input: RunbookInput, steps: RunbookSteps): Promise<RunbookResult> {
+async function restart(
+  component: Component,
+  input: RunbookInput,
+  steps: RunbookSteps,
+  trail: AuditTrail,
+): Promise<RunbookResult> {
   const startedAt = new Date().toISOString();
   const metallb = await steps.run(component.steps.locate, () => clusterActivities.findMetallbWorkloads());
   const scope = { namespace: metallb.namespace, lbClass: metallb.lbClass };
   const before = await steps.run(component.steps.recordIps, () => clusterActivities.readClusterFacts(scope));
+  trail.before(scope, before.services);
   const pendingBefore = before.services.filter((service) => service.served && service.ips.length === 0).length;
-  const run: RestartRun = { steps, metallb, limits: withLimits(input), pendingBefore };
+  const run: RestartRun = { steps, metallb, limits: withLimits(input), pendingBefore, trail };
   const name = workloadName(metallb, component);
   const rollout = await rollOut(run, component, name);
+  const token = workflowInfo().runStartTime.toISOString();
+  const diff = [restartDiff({ kind: component.kind, namespace: metallb.namespace, name }, token)];
   const newPods = rollout.pods.map((pod) => pod.name);
   const verified = await component.verify(run, newPods);
   const { after, kept } = await verifyIps(run, component, before);
@@ -99,16 +112,19 @@ async function restart(component: Component, input: RunbookInput, steps: Runbook
       ...untouchedReport(before, after, []),
     ],
     services,
+    diff,
   };
 }
 
 /** Runs a restart runbook: the progress query answers from the first step on. */
 export async function restartComponent(component: Component, input: RunbookInput): Promise<RunbookResult> {
   const steps = trackSteps(component.runbook, input.cluster, Object.values(component.steps));
-  try {
-    return await restart(component, input, steps);
-  } catch (error) {
-    steps.phase('failed');
-    throw error;
-  }
+  return audited({ runbook: component.runbook, input, steps, flags: runFlags(input) }, async (trail) => {
+    try {
+      return await restart(component, input, steps, trail);
+    } catch (error) {
+      steps.phase('failed');
+      throw error;
+    }
+  });
 }

@@ -15,16 +15,30 @@ import { readCluster } from '../../kube/read-cluster.js';
 import { backupQuery } from '../../workflows/messages.js';
 import { readDesiredFiles } from '../read-desired-files.js';
 import { UsageError } from '../usage-error.js';
+import { cliTemporalIdentity, establishActor } from '../requester.js';
+import { actorName } from '../../domain/audit/identity.js';
+import type { InputFile } from '../../domain/audit/record.js';
+import { createHash } from 'node:crypto';
 import type { ApplyOptions } from './apply.js';
 import { writeBackup } from './fix-backup.js';
 import { followRunbook } from './fix-follow.js';
 import { exportEarlierBackup, printResult, startChange, uiLink } from './fix-run.js';
 
+/** The objects of the files and the files' digests (for the audit record). */
+export interface Desired {
+  objects: ConfigObject[];
+  sources: InputFile[];
+}
+
 /** The objects of the files; any problem reading or loading them is one line (exit 2). */
-export async function loadDesired(opts: Pick<ApplyOptions, 'filename' | 'metallbNamespace'>): Promise<ConfigObject[]> {
+export async function loadDesired(opts: Pick<ApplyOptions, 'filename' | 'metallbNamespace'>): Promise<Desired> {
   const files = await readDesiredFiles(opts.filename).catch((error: Error) => {
     throw new UsageError(error.message);
   });
+  const sources = files.map((file) => ({
+    file: file.path,
+    sha256: createHash('sha256').update(file.text).digest('hex'),
+  }));
   const loaded = loadDesiredFiles(files, opts.metallbNamespace);
   if (loaded.problems.length > 0) {
     const lines = loaded.problems.map((problem) => {
@@ -41,7 +55,7 @@ export async function loadDesired(opts: Pick<ApplyOptions, 'filename' | 'metallb
         'use spec.passwordSecret (a Secret) instead; nothing was changed',
     );
   if (loaded.objects.length === 0) throw new UsageError(`no MetalLB config object in ${opts.filename.join(', ')}`);
-  return loaded.objects;
+  return { objects: loaded.objects, sources };
 }
 
 function printPlan(plan: ChangePlan): void {
@@ -93,12 +107,16 @@ function printApplyResult(result: ApplyResult): void {
   for (const step of result.steps) console.log(`  step ${step.index} ${step.action} ${step.target}: ${step.outcome}`);
 }
 
-async function startAndFollow(client: Client, opts: ApplyOptions, desired: ConfigObject[]): Promise<void> {
-  const cluster = clusterName(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
+async function startAndFollow(client: Client, opts: ApplyOptions, desired: Desired): Promise<void> {
+  const access = { kubeconfig: opts.kubeconfig, context: opts.context };
+  const cluster = clusterName(loadKubeConfig(access));
+  const requester = await establishActor(access, opts.requestedBy);
   const input: ApplyChangeInput = {
     cluster,
-    requestedBy: opts.requestedBy,
-    desired,
+    requestedBy: actorName(requester),
+    requester,
+    sources: desired.sources,
+    desired: desired.objects,
     prune: opts.pruneScope,
     allowIpChanges: Boolean(opts.allowIpChanges),
     approval: opts.approvalTimeoutSeconds === null ? null : { timeoutSeconds: opts.approvalTimeoutSeconds },
@@ -111,7 +129,7 @@ async function startAndFollow(client: Client, opts: ApplyOptions, desired: Confi
   if (link) console.log(`Temporal UI: ${link}`);
   if (input.approval)
     console.log(
-      `waiting for approval by someone other than ${opts.requestedBy}: ` +
+      `waiting for approval by someone other than ${input.requestedBy}: ` +
         `metallb-runbooks approve ${changeWorkflowId(cluster)} (or reject ${changeWorkflowId(cluster)})`,
     );
   if (opts.wait === false) return;
@@ -128,11 +146,11 @@ async function startAndFollow(client: Client, opts: ApplyOptions, desired: Confi
 
 /** Runs `apply` with flags that passed `checkApplyFlags`. */
 export async function runApply(opts: ApplyOptions): Promise<void> {
-  const desired = opts.backupOf ? [] : await loadDesired(opts);
-  if (opts.dryRun) return dryRun(opts, desired);
+  const desired = opts.backupOf ? { objects: [], sources: [] } : await loadDesired(opts);
+  if (opts.dryRun) return dryRun(opts, desired.objects);
   const connection = await connect(opts);
   try {
-    const client = new Client({ connection, namespace: opts.temporalNamespace });
+    const client = new Client({ connection, namespace: opts.temporalNamespace, identity: cliTemporalIdentity() });
     if (opts.backupOf) return await exportEarlierBackup(client, opts);
     await startAndFollow(client, opts, desired);
   } finally {

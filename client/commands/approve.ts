@@ -6,6 +6,8 @@ import { defaultRequestedBy } from './fix.js';
 /** The flags of `approve` and `reject`. */
 export interface DecideFlags {
   as?: string;
+  context?: string;
+  kubeconfig?: string;
   reason?: string;
   temporalAddress: string;
   temporalNamespace: string;

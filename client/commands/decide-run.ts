@@ -12,6 +12,8 @@ import type { RunbookProgress } from '../../domain/runbooks/progress.js';
 import { stepTarget } from '../../domain/runbooks/apply.js';
 import { approveUpdate, planQuery, progressQuery, rejectUpdate } from '../../workflows/messages.js';
 import { UsageError } from '../usage-error.js';
+import { cliTemporalIdentity, establishActor } from '../requester.js';
+import { actorName, type Actor } from '../../domain/audit/identity.js';
 import type { DecideFlags } from './approve.js';
 import { RunbookFailed } from './fix-follow.js';
 
@@ -62,10 +64,11 @@ async function recheckVerdict(handle: WorkflowHandle): Promise<void> {
   console.log('approved; the run has not re-checked the plan yet');
 }
 
-async function send(handle: WorkflowHandle, decision: Decision): Promise<void> {
+async function send(handle: WorkflowHandle, decision: Decision, identity: Actor): Promise<void> {
+  const by = actorName(identity);
   try {
-    if (decision.verb === 'approve') await handle.executeUpdate(approveUpdate, { args: [{ approver: decision.by }] });
-    else await handle.executeUpdate(rejectUpdate, { args: [{ rejecter: decision.by, reason: decision.reason }] });
+    if (decision.verb === 'approve') await handle.executeUpdate(approveUpdate, { args: [{ approver: by, identity }] });
+    else await handle.executeUpdate(rejectUpdate, { args: [{ rejecter: by, reason: decision.reason, identity }] });
   } catch (error) {
     const reason = error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : null;
     // Not an update failure: the run ended meanwhile, or it is not an apply.
@@ -79,14 +82,16 @@ export async function decide(workflowId: string, decision: Decision, flags: Deci
     throw new UsageError(`cannot reach Temporal at ${flags.temporalAddress} (${error.message})`);
   });
   try {
-    const handle = new Client({ connection, namespace: flags.temporalNamespace }).workflow.getHandle(workflowId);
+    const client = new Client({ connection, namespace: flags.temporalNamespace, identity: cliTemporalIdentity() });
+    const handle = client.workflow.getHandle(workflowId);
     printPlanned(await plannedChange(handle, workflowId));
-    await send(handle, decision);
+    const identity = await establishActor({ kubeconfig: flags.kubeconfig, context: flags.context }, decision.by);
+    await send(handle, decision, identity);
     if (decision.verb === 'reject') {
-      console.log(`rejected by ${decision.by}: the run ends with nothing written`);
+      console.log(`rejected by ${actorName(identity)}: the run ends with nothing written`);
       return;
     }
-    console.log(`approved by ${decision.by}`);
+    console.log(`approved by ${actorName(identity)}`);
     await recheckVerdict(handle);
   } finally {
     await connection.close();

@@ -5,6 +5,8 @@ import { clusterName, loadKubeConfig } from '../../kube/client.js';
 import { changeWorkflowId, taskQueueFor, type RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
 import { table } from '../terminal.js';
+import { cliTemporalIdentity, establishActor } from '../requester.js';
+import { actorName, type Actor } from '../../domain/audit/identity.js';
 import { UsageError } from '../usage-error.js';
 import { fetchBackup, writeBackup } from './fix-backup.js';
 import { backupQuery } from '../../workflows/messages.js';
@@ -13,8 +15,8 @@ import { planLines } from './fix-plan.js';
 import { requirePickup, requireWorkerPolling, startRunbook, startWhenFree, type StartRequest } from './fix-start.js';
 import type { FixOptions } from './fix.js';
 
-function inputFor(runbook: RunbookName, cluster: string, opts: FixOptions): RunbookInput {
-  const base = { cluster, requestedBy: opts.requestedBy };
+function inputFor(runbook: RunbookName, cluster: string, opts: FixOptions, requester: Actor): RunbookInput {
+  const base = { cluster, requestedBy: actorName(requester), requester };
   if (runbook === 'reapply-config') return { ...base, mode: opts.recreate ? 'recreate' : 'in-place' } as RunbookInput;
   if (runbook === 'cleanup-orphans') return { ...base, services: opts.service } as RunbookInput;
   return base;
@@ -96,8 +98,11 @@ export async function startChange(client: Client, request: StartRequest, opts: C
 
 async function runOnTemporal(client: Client, runbook: RunbookName, opts: FixOptions): Promise<void> {
   if (opts.backupOf) return exportEarlierBackup(client, opts);
-  const cluster = clusterName(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
-  const request = { runbook, input: inputFor(runbook, cluster, opts), executionTimeoutSeconds: opts.timeoutSeconds };
+  const access = { kubeconfig: opts.kubeconfig, context: opts.context };
+  const cluster = clusterName(loadKubeConfig(access));
+  const requester = await establishActor(access, opts.requestedBy);
+  const input = inputFor(runbook, cluster, opts, requester);
+  const request = { runbook, input, executionTimeoutSeconds: opts.timeoutSeconds };
   const handle = await startChange(client, request, opts);
   const runId = handle.firstExecutionRunId;
   console.log(
@@ -127,7 +132,8 @@ export async function runFix(runbook: RunbookName, opts: FixOptions): Promise<vo
   if (opts.dryRun) return dryRun(runbook, opts);
   const connection = await Connection.connect({ address: opts.temporalAddress });
   try {
-    await runOnTemporal(new Client({ connection, namespace: opts.temporalNamespace }), runbook, opts);
+    const client = new Client({ connection, namespace: opts.temporalNamespace, identity: cliTemporalIdentity() });
+    await runOnTemporal(client, runbook, opts);
   } finally {
     await connection.close();
   }

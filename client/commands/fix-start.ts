@@ -5,17 +5,13 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { changeSearchAttributeKeys } from '../../domain/audit/search-attributes.js';
 import { changeWorkflowId, changeWorkflowTypes, taskQueueFor, type ChangeName } from '../../domain/runbooks/names.js';
 import type { RunbookInput } from '../../domain/runbooks/types.js';
 import { UsageError } from '../usage-error.js';
 
-/** The keyword search attributes every change workflow is indexed by. */
-export const searchAttributes = {
-  cluster: defineSearchAttributeKey('MetallbCluster', SearchAttributeType.KEYWORD),
-  runbook: defineSearchAttributeKey('MetallbRunbook', SearchAttributeType.KEYWORD),
-  requestedBy: defineSearchAttributeKey('MetallbRequestedBy', SearchAttributeType.KEYWORD),
-};
+/** The keyword search attributes every change workflow is indexed by from its start. */
+export const searchAttributes = changeSearchAttributeKeys;
 
 /** Which runbook to start, with its input. */
 export interface StartRequest {

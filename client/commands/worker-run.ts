@@ -26,11 +26,13 @@ function guardAgainstRepeatedStopSignals(): () => void {
 
 /** Runs until SIGINT/SIGTERM: the SDK's runtime catches them and shuts the worker down gracefully. */
 export async function runWorker(opts: WorkerCliOptions): Promise<void> {
-  const { worker, cluster, taskQueue, connection, workflowSource } = await createWorker({
+  const { worker, cluster, taskQueue, connection, workflowSource, audit } = await createWorker({
     access: { kubeconfig: opts.kubeconfig, context: opts.context },
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
+    audit: { ...(opts.auditDir ? { directory: opts.auditDir } : {}), ...(opts.auditUrl ? { url: opts.auditUrl } : {}) },
   });
   console.log(`workflows: ${workflowSource}`);
+  console.log(`audit log: ${audit.directory}${audit.forwardedTo ? `, forwarded to ${audit.forwardedTo}` : ''}`);
   console.log(
     `metallb-runbooks worker for cluster ${cluster}: polling ${taskQueue} on ${opts.temporalAddress} ` +
       `(namespace ${opts.temporalNamespace}); Ctrl-C stops it`,
@@ -40,6 +42,7 @@ export async function runWorker(opts: WorkerCliOptions): Promise<void> {
     await worker.run();
   } finally {
     stopGuarding();
+    await audit.forwarder?.stop();
     await connection.close();
   }
   console.log(`worker for ${cluster} stopped`);

@@ -7,6 +7,8 @@ export interface WorkerCliOptions {
   kubeconfig?: string;
   temporalAddress: string;
   temporalNamespace: string;
+  auditDir?: string;
+  auditUrl?: string;
 }
 
 /** Registers `worker`. */
@@ -20,6 +22,15 @@ export function registerWorker(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--temporal-address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
     .option('--temporal-namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
+    .option(
+      '--audit-dir <dir>',
+      "audit log directory (default: $METALLB_RUNBOOKS_AUDIT_DIR, the lab's, ~/.local/state/...)",
+    )
+    .option(
+      '--audit-url <url>',
+      'also POST each audit record to this collector (default: $METALLB_RUNBOOKS_AUDIT_URL; keep tokens in the env)',
+      process.env.METALLB_RUNBOOKS_AUDIT_URL,
+    )
     .action(async (opts: WorkerCliOptions) => {
       const { runWorker } = await import('./worker-run.js');
       await runWorker(opts);

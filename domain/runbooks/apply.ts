@@ -1,6 +1,7 @@
 // `apply`: the input and result of the apply-change workflow and the pure decisions it takes (is
 // the plan safe, did it drift, who may approve, which Services must keep their IPs, how a step is
 // undone). Free of Node APIs: workflow code imports it.
+import { actorName, sameActor, type Actor } from '../audit/identity.js';
 import type { BgpType, ChangePlan, ConfigObject, PlanStep, PruneScope, ServiceImpact } from '../plan/types.js';
 import { canonicalJson, configKinds, entryRef, type BackupEntry, type ConfigBackup } from './backup.js';
 import type { ServicePin } from './pins.js';
@@ -48,15 +49,17 @@ export interface PlannedChange {
   approval: ApprovalState;
 }
 
-/** `approve <workflowId>`: who approves. */
+/** `approve <workflowId>`: who approves (the name shown, and the identity the CLI established). */
 export interface ApprovalRequest {
   approver: string;
+  identity?: Actor;
 }
 
 /** `reject <workflowId>`: who rejects and why. */
 export interface RejectRequest {
   rejecter: string;
   reason: string;
+  identity?: Actor;
 }
 
 /** One plan step as applied: what it wrote, the object's spec before and after. */
@@ -131,12 +134,21 @@ export function planDrift(approved: ChangePlan, current: ChangePlan): string | n
   return null;
 }
 
-/** Why an approval (or rejection) is refused, one line; null when it is accepted. */
-export function decisionRefusal(state: ApprovalState, decider: string, verb: 'approve' | 'reject'): string | null {
+/** Why the gate cannot take a decision now (nothing is recorded), one line; null when it can. */
+export function decisionRefusal(state: ApprovalState): string | null {
   if (state.status !== 'waiting') return `this change is not waiting for approval (approval ${state.status})`;
-  if (!decider.trim()) return `an identity is needed to ${verb}`;
-  if (verb === 'approve' && decider === state.requestedBy)
-    return `${decider} requested this change and cannot approve it; someone else must`;
+  return null;
+}
+
+/**
+ * Why `decider` may not take this decision (recorded, then refused): no identity, or the requester approving
+ * their own change (compared by Kubernetes username when both are known). Null when they may.
+ */
+export function deciderRefusal(requester: Actor, decider: Actor, verb: 'approve' | 'reject'): string | null {
+  const name = actorName(decider);
+  if (!name.trim()) return `an identity is needed to ${verb}`;
+  if (verb === 'approve' && sameActor(requester, decider))
+    return `${name} requested this change and cannot approve it; someone else must`;
   return null;
 }
 

@@ -1,4 +1,6 @@
 // Inputs and results of the runbook workflows. Inputs name the cluster, never its credentials.
+import type { Actor } from '../audit/identity.js';
+import type { InputFile, ObjectDiff } from '../audit/record.js';
 import type { ChangeName } from './names.js';
 
 /** How long each observed wait may take before the runbook fails (seconds). */
@@ -21,7 +23,12 @@ export const defaultWaitLimits: WaitLimits = {
 export interface RunbookInput {
   /** The kube context name the worker serves; only used for names and reports. */
   cluster: string;
+  /** The name shown for the requester: their Kubernetes user when the CLI could ask the API server. */
   requestedBy: string;
+  /** Who asked, as the CLI established it at request time (absent from older clients: the record says so). */
+  requester?: Actor;
+  /** Files the change was read from, by digest (apply). */
+  sources?: InputFile[];
   limits?: Partial<WaitLimits>;
 }
 
@@ -61,6 +68,8 @@ export interface RunbookResult {
   checks: string[];
   /** Every MetalLB-served Service, with its IPs before and after. */
   services: ServiceIpChange[];
+  /** What the run wrote, object by object and field by field (for the audit record). */
+  diff?: ObjectDiff[];
 }
 
 /** The run's deadlines: the defaults, overridden by the input's. */

@@ -1,9 +1,11 @@
 // The pure decisions of apply: refusals, drift, who may decide, write groups, undo order, what
 // must keep its IPs, and reading a written object back with the server's defaults.
+import { namedOnly } from '../../../domain/audit/record.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangePlan, PlanStep } from '../../../domain/plan/types.js';
 import {
   decisionRefusal,
+  deciderRefusal,
   mustBePlaced,
   mustKeepIps,
   planDrift,
@@ -55,12 +57,19 @@ describe('apply decisions', () => {
   });
 
   it('the requester cannot approve, anyone may reject, nothing is decided outside the gate', () => {
-    expect(decisionRefusal(waiting, 'alice', 'approve')).toContain('alice requested this change and cannot approve it');
-    expect(decisionRefusal(waiting, 'bob', 'approve')).toBeNull();
-    expect(decisionRefusal(waiting, 'alice', 'reject')).toBeNull();
-    expect(decisionRefusal({ ...waiting, status: 'planning' }, 'bob', 'approve')).toContain('not waiting');
-    expect(decisionRefusal({ ...waiting, status: 'approved' }, 'bob', 'reject')).toContain('approval approved');
-    expect(decisionRefusal(waiting, ' ', 'approve')).toContain('an identity is needed');
+    const alice = namedOnly('alice');
+    const bob = namedOnly('bob');
+    const asUser = (username: string, label: string) => ({ ...namedOnly(label), kubernetes: { username, groups: [] } });
+    expect(deciderRefusal(alice, alice, 'approve')).toContain('alice requested this change and cannot approve it');
+    expect(deciderRefusal(alice, bob, 'approve')).toBeNull();
+    expect(deciderRefusal(alice, alice, 'reject')).toBeNull();
+    // The API server's identity decides, not the name typed: admin "bob" is still admin.
+    expect(deciderRefusal(asUser('lab-admin', 'alice'), asUser('lab-admin', 'bob'), 'approve')).toContain('cannot');
+    expect(deciderRefusal(asUser('lab-admin', 'alice'), asUser('lab-operator', 'alice'), 'approve')).toBeNull();
+    expect(decisionRefusal({ ...waiting, status: 'planning' })).toContain('not waiting');
+    expect(decisionRefusal({ ...waiting, status: 'approved' })).toContain('approval approved');
+    expect(decisionRefusal(waiting)).toBeNull();
+    expect(deciderRefusal(alice, namedOnly(' '), 'approve')).toContain('an identity is needed');
   });
 
   it('groups a step followed immediately with the next one, chains of them included', () => {

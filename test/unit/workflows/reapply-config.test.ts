@@ -133,8 +133,11 @@ describe('reapply-config on stub activities', () => {
       },
     });
     expect(namesOf(run.calls).slice(3)).toEqual(['pinServiceIps', 'unpinServiceIps']);
-    expect(run.calls.at(-1)?.input).toMatchObject({ services: ['shop/web', 'shop/api'] });
-    expect((run.calls.at(-1)?.input as { marker: string }).marker).toMatch(/^test-.+\/.+/);
+    const unpin = run.calls.findLast((call) => call.name === 'unpinServiceIps');
+    expect(unpin?.input).toMatchObject({ services: ['shop/web', 'shop/api'] });
+    expect((unpin?.input as { marker: string }).marker).toMatch(/^test-.+\/.+/);
+    // Cancelled, and still recorded.
+    expect(run.calls.at(-1)).toMatchObject({ name: 'keepAuditRecord', input: { outcome: 'failed' } });
     expect(rootCause(run.error)).toBeInstanceOf(CancelledFailure);
   });
 

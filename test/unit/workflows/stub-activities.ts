@@ -148,6 +148,7 @@ const healthy: Stubs = {
   }),
   waitForChangeProcessed: async () => ({ evidence: 'controller logged "config reloaded" after the write' }),
   checkChangeHealth: async () => ({ controllerErrors: [], speakerProblems: [], newFindings: [] }),
+  keepAuditRecord: async () => ({ seq: 1 }),
 };
 
 /** Every activity, recording its calls in `calls`; `overrides` replace the healthy defaults. */

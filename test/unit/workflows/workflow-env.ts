@@ -11,6 +11,8 @@ import { cachedComponent } from '../../../lab/build.js';
 import { componentNamed } from '../../../lab/components.js';
 import type { RunbookResult } from '../../../domain/runbooks/types.js';
 import { defaultStubs, type ActivityCall } from './stub-activities.js';
+import { changeSinksFor, ignoreChanges } from '../../../worker/sinks.js';
+import { changeSearchAttributeKeys } from '../../../domain/audit/search-attributes.js';
 
 const workflowsPath = fileURLToPath(new URL('../../../workflows/index.ts', import.meta.url));
 const quiet = new DefaultLogger('ERROR');
@@ -40,7 +42,11 @@ export async function openTestBed(): Promise<WorkflowTestBed> {
   });
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path }, log: { format: 'pretty', level: 'error' } },
+      server: {
+        executable: { type: 'existing-path', path },
+        log: { format: 'pretty', level: 'error' },
+        searchAttributes: Object.values(changeSearchAttributeKeys),
+      },
     }),
     bundleWorkflowCode({ workflowsPath, logger: quiet }),
   ]);
@@ -77,6 +83,7 @@ export async function runWorkflow(
     taskQueue,
     workflowBundle: bed.bundle,
     activities,
+    sinks: changeSinksFor(ignoreChanges),
   });
   const execution = async (): Promise<StubbedRun> => {
     const handle = await bed.env.client.workflow.start(workflowType, {
@@ -96,4 +103,19 @@ export async function runWorkflow(
 }
 
 /** The activity names called, in order. */
-export const namesOf = (calls: readonly ActivityCall[]): string[] => calls.map((call) => call.name);
+/**
+ * The activities a run called, in order, without its audit tail: every run must end by keeping its audit record
+ * (after a failure, by reading the Services once more first). Throws when the tail is missing.
+ */
+export function namesOf(calls: readonly ActivityCall[]): string[] {
+  const names = calls.map((call) => call.name);
+  if (names.at(-1) !== 'keepAuditRecord') throw new Error(`the run did not end by keeping its audit record: ${names}`);
+  const tail = names.at(-2) === 'readClusterFacts' && failedRunTail(calls) ? 2 : 1;
+  return names.slice(0, -tail);
+}
+
+/** True when the run's record says it did not succeed (its after-state was then read once more). */
+function failedRunTail(calls: readonly ActivityCall[]): boolean {
+  const record = calls.at(-1)?.input as { outcome?: string } | undefined;
+  return record?.outcome !== undefined && record.outcome !== 'succeeded';
+}

@@ -1,0 +1,146 @@
+// The run of `metallb-runbooks history`: reads the audit log (never Temporal, whose retention deletes
+// closed runs), filters, and prints a table, one record, the stored lines, or the chain's verdict.
+import { existsSync } from 'node:fs';
+import { defaultAuditDirectory } from '../../audit/directory.js';
+import { readLines, verifyAuditLog } from '../../audit/log-store.js';
+import { actorName } from '../../domain/audit/identity.js';
+import { changeOutcomes } from '../../domain/audit/outcome.js';
+import { objectRef, outcomeNamed, recordMatches, recordNamed, type HistoryFilter } from '../../domain/audit/query.js';
+import { movedServices, type ChainedRecord } from '../../domain/audit/record.js';
+import { parseDurationSeconds } from '../../domain/duration.js';
+import { labClusterAccess } from '../lab-access.js';
+import { UsageError } from '../usage-error.js';
+import type { HistoryFlags } from './history.js';
+import { recordLines } from './history-show.js';
+import { table } from '../terminal.js';
+
+function auditDirectory(flags: HistoryFlags): string {
+  if (flags.auditDir) return flags.auditDir;
+  if (flags.lab) return defaultAuditDirectory(labClusterAccess().kubeconfig);
+  return defaultAuditDirectory(flags.kubeconfig);
+}
+
+function filterOf(flags: HistoryFlags): HistoryFilter {
+  const filter: HistoryFilter = {};
+  if (flags.cluster) filter.cluster = flags.cluster;
+  if (flags.runbook) filter.runbook = flags.runbook;
+  if (flags.since) {
+    const seconds = parseDurationSeconds(flags.since);
+    if (seconds === null) throw new UsageError(`--since ${flags.since} is not a duration; give e.g. 30m, 12h, 7d`);
+    filter.since = Date.now() - seconds * 1000;
+  }
+  if (flags.outcome) {
+    const outcome = outcomeNamed(flags.outcome);
+    if (!outcome)
+      throw new UsageError(`--outcome ${flags.outcome} is not an outcome; give one of ${changeOutcomes.join(', ')}`);
+    filter.outcome = outcome;
+  }
+  if (flags.object) {
+    const ref = objectRef(flags.object);
+    if (!ref) throw new UsageError(`--object ${flags.object} names no object; give e.g. pool/demo-pool or svc/ns/name`);
+    filter.object = ref;
+  }
+  return filter;
+}
+
+/** The matching records with their stored lines, oldest first. */
+async function matching(directory: string, filter: HistoryFilter): Promise<{ line: string; record: ChainedRecord }[]> {
+  const found: { line: string; record: ChainedRecord }[] = [];
+  for await (const line of readLines(directory)) {
+    let record: ChainedRecord;
+    try {
+      record = JSON.parse(line) as ChainedRecord;
+    } catch {
+      continue;
+    }
+    if (recordMatches(record, filter)) found.push({ line, record });
+  }
+  return found;
+}
+
+function whatOf(record: ChainedRecord): string {
+  const objects = record.objects.slice(0, 3).join(', ');
+  const more = record.objects.length > 3 ? ` +${record.objects.length - 3}` : '';
+  return objects ? `${record.runbook}: ${objects}${more}` : record.runbook;
+}
+
+function movedOf(record: ChainedRecord): string {
+  const moved = movedServices(record.services);
+  if (moved.length === 0) return record.servicesAfterUnknown ? 'unknown' : 'none';
+  const shown = moved
+    .slice(0, 3)
+    .map((change) => `${change.service} ${change.before.join(',') || '-'} -> ${change.after.join(',') || '-'}`);
+  return moved.length > 3 ? `${shown.join('; ')}; +${moved.length - 3}` : shown.join('; ');
+}
+
+function printTable(records: readonly ChainedRecord[], directory: string): void {
+  if (records.length === 0) {
+    console.log(`no change recorded in ${directory} matches`);
+    return;
+  }
+  const rows = table(['#', 'ended', 'cluster', 'what', 'who', 'outcome', 'Service IPs changed', 'run id']);
+  for (const record of records)
+    rows.push([
+      String(record.seq),
+      record.endedAt.replace(/\.\d+Z$/, 'Z'),
+      record.cluster,
+      whatOf(record),
+      actorName(record.requester),
+      record.outcome,
+      movedOf(record),
+      record.runId,
+    ]);
+  console.log(rows.toString());
+}
+
+async function show(directory: string, id: string, output: string): Promise<number> {
+  const found = (await matching(directory, {})).filter(({ record }) => recordNamed(record, id));
+  if (found.length === 0)
+    throw new UsageError(`no record ${id} in ${directory}; list them with: metallb-runbooks history`);
+  if (found.length > 1) throw new UsageError(`${id} names ${found.length} records; give more of the run id`);
+  const { record } = found[0]!;
+  console.log(output === 'json' ? JSON.stringify(record, null, 2) : recordLines(record).join('\n'));
+  return 0;
+}
+
+async function verify(directory: string): Promise<number> {
+  const verdict = await verifyAuditLog(directory);
+  if (verdict.breaks.length === 0) {
+    console.log(`audit log ${directory}: ${verdict.records} record(s), hash chain intact`);
+    return 0;
+  }
+  for (const broken of verdict.breaks)
+    console.log(`audit log ${directory}: chain broken at line ${broken.line} (record ${broken.id}): ${broken.why}`);
+  return 1;
+}
+
+/** Runs one `history` subcommand; returns the exit code. */
+export async function runHistory(
+  verb: 'list' | 'show' | 'export' | 'verify',
+  flags: HistoryFlags,
+  id?: string,
+): Promise<number> {
+  const directory = auditDirectory(flags);
+  if (!existsSync(directory))
+    throw new UsageError(`no audit log at ${directory}: give the worker's --audit-dir (or run a change first)`);
+  if (verb === 'verify') return verify(directory);
+  if (verb === 'show') return show(directory, id ?? '', flags.output);
+  if (!['table', 'json', 'jsonl'].includes(flags.output))
+    throw new UsageError(`-o ${flags.output} is not a format; give table or json`);
+  const found = await matching(directory, filterOf(flags));
+  if (verb === 'export') for (const { line } of found) process.stdout.write(`${line}\n`);
+  else if (flags.output === 'json')
+    console.log(
+      JSON.stringify(
+        found.map(({ record }) => record),
+        null,
+        2,
+      ),
+    );
+  else
+    printTable(
+      found.map(({ record }) => record),
+      directory,
+    );
+  return 0;
+}

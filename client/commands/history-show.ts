@@ -1,0 +1,84 @@
+// `history show`: one record as an operator reads it at 3 a.m.: who, the outcome, the step timeline,
+// the diff field by field, every Service's IPs before and after, the approvals.
+import { actorName, type Actor } from '../../domain/audit/identity.js';
+import type { ChainedRecord } from '../../domain/audit/record.js';
+import { table } from '../terminal.js';
+
+const value = (field: unknown) => (field === undefined ? '<absent>' : JSON.stringify(field));
+
+function actorLine(actor: Actor): string {
+  const kube = actor.kubernetes
+    ? `${actor.kubernetes.username} (groups ${actor.kubernetes.groups.join(', ') || 'none'})`
+    : `unknown to the cluster (${actor.kubernetesUnknownBecause ?? 'no reason given'})`;
+  return `${kube}; OS user ${actor.osUser}; Temporal client ${actor.temporalIdentity}`;
+}
+
+function headLines(record: ChainedRecord): string[] {
+  return [
+    `change #${record.seq} ${record.id}`,
+    `  ${record.runbook} on cluster ${record.cluster}: ${record.outcome}${record.reason ? ` (${record.reason})` : ''}`,
+    `  requested by ${actorLine(record.requester)}`,
+    `  started ${record.startedAt}, ended ${record.endedAt}`,
+    ...(record.input.files.length ? ['  files:'] : []),
+    ...record.input.files.map((file) => `    ${file.file} sha256:${file.sha256}`),
+    `  flags: ${JSON.stringify(record.input.flags)}`,
+  ];
+}
+
+function decisionLines(record: ChainedRecord): string[] {
+  if (record.decisions.length === 0) return [];
+  return [
+    'approvals:',
+    ...record.decisions.map(
+      (decision) =>
+        `  ${decision.at} ${decision.verb} by ${actorName(decision.by)}` +
+        (decision.refused ? ` REFUSED: ${decision.refused}` : '') +
+        (decision.reason ? ` (${decision.reason})` : ''),
+    ),
+  ];
+}
+
+function stepTable(record: ChainedRecord): string[] {
+  if (record.steps.length === 0) return [];
+  const rows = table(['step', 'status', 'started', 'ended', 'detail']);
+  for (const step of record.steps)
+    rows.push([step.title, step.status, step.startedAt ?? '-', step.endedAt ?? '-', step.detail ?? '']);
+  return ['steps:', rows.toString()];
+}
+
+function diffLines(record: ChainedRecord): string[] {
+  const planned = record.plan ? [`plan (based on ${record.plan.basedOn.slice(0, 19)}):`] : [];
+  const steps = (record.plan?.steps ?? []).map((step) => `  ${step.index}. ${step.action} ${step.target}: ${step.why}`);
+  const written = record.diff.flatMap((entry) => [
+    `  ${entry.action} ${entry.object} (${entry.by})`,
+    ...entry.fields.map((field) => `    ${field.path}: ${value(field.before)} -> ${value(field.after)}`),
+  ]);
+  return [...planned, ...steps, ...(written.length ? ['written:', ...written] : ['written: nothing'])];
+}
+
+function serviceTable(record: ChainedRecord): string[] {
+  if (record.services.length === 0) return ['Services: none served'];
+  const rows = table(['Service', 'IPs before', 'IPs after', '']);
+  for (const change of record.services)
+    rows.push([
+      change.service,
+      change.before.join(', ') || '<none>',
+      change.after.join(', ') || '<none>',
+      change.before.join() === change.after.join() ? 'unchanged' : 'CHANGED',
+    ]);
+  const unknown = record.servicesAfterUnknown ? [`  after: ${record.servicesAfterUnknown}`] : [];
+  return ['Services:', rows.toString(), ...unknown];
+}
+
+/** The lines `history show` prints for one record. */
+export function recordLines(record: ChainedRecord): string[] {
+  return [
+    ...headLines(record),
+    ...decisionLines(record),
+    ...stepTable(record),
+    ...diffLines(record),
+    ...serviceTable(record),
+    ...(record.restarts.length ? [`restarts: ${record.restarts.join('; ')}`] : []),
+    ...(record.rollbacks.length ? ['rolled back:', ...record.rollbacks.map((line) => `  ${line}`)] : []),
+  ];
+}
