@@ -13,6 +13,11 @@ export const metallbDumpKey = 'metallb CRs and Secrets';
 
 // Keys holding a credential wherever they appear (BGPPeer.spec.password, ConfigMap-era peers, tokens).
 const SECRET_KEY = /^(password|bgp-?password|token|bearer-?token|client-?key-?data|private-?key)$/i;
+/** Whether a field of this name holds a credential wherever it appears. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 // A quick test first: most log lines mention none of these, and parsing them again is wasted.
 const MIGHT_HOLD_SECRETS = /password|secret|token|last-applied|private-?key/i;
 

@@ -275,6 +275,24 @@ async function waitTemporal(address: string): Promise<void> {
   );
 }
 
+/** How long the lab's Temporal keeps closed runs; the audit log keeps their records for good. */
+export const labRetentionDays = 3;
+
+/** Sets the namespace's retention (the dev server's default is 1 day), so it is a choice, documented. */
+async function setLabRetention(address: string, namespace: string): Promise<void> {
+  const { Connection } = await import('@temporalio/client');
+  const { msToTs } = await import('@temporalio/common/lib/time.js');
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(labRetentionDays * 86_400_000) },
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
 async function waitRolledOut(kc: KubeConfig, ns: string): Promise<void> {
   const apps = kc.makeApiClient(AppsV1Api);
   await waitFor(
@@ -400,6 +418,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     log(`MetalLB ${record.metallbVersion}: the lab serves no validating webhook for this version`);
   }
   await waitTemporal(record.temporalAddress);
+  await setLabRetention(record.temporalAddress, record.temporalNamespace);
   return record;
 }
 

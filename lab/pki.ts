@@ -9,6 +9,8 @@ export const labUsers = {
   admin: { user: 'lab-admin', groups: ['system:masters'] },
   // No bindings of its own: tests grant it exactly what they mean to (RBAC / forbidden cases).
   restricted: { user: 'lab-restricted', groups: ['lab:restricted'] },
+  // A second person for the audit tests (requester vs approver); tests bind what it needs.
+  operator: { user: 'lab-operator', groups: ['lab:operators'] },
 } as const;
 export type LabIdentity = keyof typeof labUsers;
 
@@ -27,18 +29,22 @@ export function ensurePki(stateDir: string): LabPki {
     serviceAccountKey: path.join(dir, 'sa.key'),
     serviceAccountPub: path.join(dir, 'sa.pub'),
     tokensFile: path.join(dir, 'tokens.csv'),
-    tokens: { admin: '', restricted: '' },
+    tokens: { admin: '', restricted: '', operator: '' },
   };
   if (!existsSync(pki.serviceAccountKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(pki.serviceAccountKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
     writeFileSync(pki.serviceAccountPub, publicKey.export({ type: 'spki', format: 'pem' }));
   }
-  if (!existsSync(pki.tokensFile)) {
-    const lines = Object.values(labUsers).map(
+  // A lab made before a user was added gets that user's line (the API server reads the file when it starts).
+  const known = existsSync(pki.tokensFile) ? readFileSync(pki.tokensFile, 'utf8') : '';
+  const missing = Object.values(labUsers).filter(({ user }) => !known.includes(`,${user},`));
+  if (missing.length > 0) {
+    const lines = missing.map(
       ({ user, groups }) => `${randomBytes(24).toString('hex')},${user},${user}-uid,"${groups.join(',')}"`,
     );
-    writeFileSync(pki.tokensFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    const kept = known.trim() ? `${known.trim()}\n` : '';
+    writeFileSync(pki.tokensFile, `${kept}${lines.join('\n')}\n`, { mode: 0o600 });
   }
   const byUser = new Map(
     readFileSync(pki.tokensFile, 'utf8')

@@ -35,6 +35,9 @@ async function run(verb: 'list' | 'show' | 'export' | 'verify', flags: HistoryFl
   process.exitCode = await runHistory(verb, flags, id);
 }
 
+// The parent `history` takes the shared flags wherever they are written: read both levels.
+const all = (command: Command) => command.optsWithGlobals<HistoryFlags>();
+
 /** Registers `history` and its subcommands. */
 export function registerHistory(program: Command): void {
   const history = withFilters(
@@ -46,11 +49,11 @@ export function registerHistory(program: Command): void {
   withLogFlags(history.command('show').description('one change: steps, diff, Service IPs, approvals'))
     .argument('<id>', 'the record id (<workflowId>/<runId>), its run id (or 8+ leading characters), or #<seq>')
     .option('-o, --output <format>', 'human or json', 'human')
-    .action((id: string, flags: HistoryFlags) => run('show', flags, id));
+    .action((id: string, _flags: HistoryFlags, command: Command) => run('show', all(command), id));
   withFilters(
     history.command('export').description('the matching records as stored (JSON Lines), e.g. for a SIEM'),
-  ).action((flags: HistoryFlags) => run('export', { ...flags, output: 'jsonl' }));
+  ).action((_flags: HistoryFlags, command: Command) => run('export', { ...all(command), output: 'jsonl' }));
   withLogFlags(
     history.command('verify').description('check the hash chain of the audit log; name where it breaks'),
-  ).action((flags: HistoryFlags) => run('verify', { ...flags, output: 'human' }));
+  ).action((_flags: HistoryFlags, command: Command) => run('verify', { ...all(command), output: 'human' }));
 }

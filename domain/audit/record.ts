@@ -2,7 +2,7 @@
 // asked to do, what it wrote field by field, every Service's IPs before and after, each step's time
 // and how it ended. Built in the workflow from what the run observed; redacted before it is kept.
 // Pure: workflow code imports it.
-import { redactValue } from '../redact.js';
+import { isSecretKey, REDACTED, redactValue } from '../redact.js';
 import type { ChangeName } from '../runbooks/names.js';
 import type { StepProgress } from '../runbooks/progress.js';
 import type { ServiceIpChange } from '../runbooks/types.js';
@@ -97,9 +97,26 @@ export function changedObjects(diff: readonly ObjectDiff[], plan: RecordedPlan |
   return [...new Set([...diff.map((entry) => entry.object), ...planned])];
 }
 
+/** The last name in a field path: `spec.password` -> password, `metadata.annotations["a/b"]` -> a/b. */
+const lastName = (path: string) => /(?:\.|\[")([^."[\]]+)"?\]?$/.exec(path)?.[1] ?? path;
+
+/** A diff entry with the values of credential fields replaced (the path names the field, the value is kept out). */
+function redactedDiff(entry: ObjectDiff): ObjectDiff {
+  const fields = entry.fields.map((field) =>
+    isSecretKey(lastName(field.path))
+      ? {
+          path: field.path,
+          ...(field.before === undefined ? {} : { before: REDACTED }),
+          ...(field.after === undefined ? {} : { after: REDACTED }),
+        }
+      : field,
+  );
+  return { ...entry, fields };
+}
+
 /** The record with every credential replaced: nothing secret is ever kept, whatever a step returned. */
 export function redactedRecord(record: AuditRecord): AuditRecord {
-  return redactValue(record) as AuditRecord;
+  return redactValue({ ...record, diff: record.diff.map(redactedDiff) }) as AuditRecord;
 }
 
 /** What a finished run knows when it writes its record. */
