@@ -101,7 +101,7 @@ function result(run: ApplyRun, after: ServiceFacts[]): ApplyResult {
     basedOn: run.plan.basedOn,
     steps: run.applied,
     approvedBy: run.approvedBy,
-    diff: appliedDiff(run.applied),
+    diff: appliedDiff(run.applied, run.plan.changes),
   };
 }
 
@@ -191,7 +191,7 @@ export async function applyChange(input: ApplyChangeInput): Promise<ApplyResult>
     try {
       const run = await prepare(input, { steps, gate, trail, onBackup: (taken) => (backup = taken) });
       if (!('marker' in run)) return run;
-      trail.written(() => appliedDiff(run.applied));
+      trail.written(() => appliedDiff(run.applied, run.plan.changes));
       steps.plan(plannedSteps(run.plan));
       let after: ServiceFacts[];
       try {

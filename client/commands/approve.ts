@@ -22,7 +22,7 @@ export function registerApprove(program: Command): void {
         'and reports whether the plan still holds on the live cluster',
     )
     .argument('<workflowId>', 'the apply run, e.g. metallb-change.<cluster> (as `apply --approval` printed it)')
-    .option('--as <who>', 'the approver recorded on the run (default: $USER, else the UID)');
+    .option('--as <who>', 'a name recorded beside your Kubernetes identity, which is what decides (default: $USER)');
   clusterOptions(command).action(async (workflowId: string, flags: DecideFlags) => {
     const { decide } = await import('./decide-run.js');
     await decide(workflowId, { verb: 'approve', by: flags.as ?? defaultRequestedBy(), reason: '' }, flags);

@@ -11,7 +11,7 @@ export function registerReject(program: Command): void {
     .description('reject an apply waiting at its approval gate: it ends with nothing written')
     .argument('<workflowId>', 'the apply run, e.g. metallb-change.<cluster>')
     .option('--reason <text>', 'why, recorded on the run', '')
-    .option('--as <who>', 'who rejects, recorded on the run (default: $USER, else the UID)');
+    .option('--as <who>', 'a name recorded beside your Kubernetes identity (default: $USER)');
   clusterOptions(command).action(async (workflowId: string, flags: DecideFlags) => {
     const { decide } = await import('./decide-run.js');
     await decide(

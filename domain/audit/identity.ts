@@ -20,9 +20,9 @@ export interface Actor {
   label: string;
 }
 
-/** The name a record and a table show for an actor: the Kubernetes user when known, else the OS user. */
-export function actorName(actor: Pick<Actor, 'kubernetes' | 'osUser'>): string {
-  return actor.kubernetes?.username ?? actor.osUser;
+/** The name a record and a table show for an actor: the Kubernetes user when known, else the name given. */
+export function actorName(actor: Pick<Actor, 'kubernetes' | 'label'>): string {
+  return actor.kubernetes?.username ?? actor.label;
 }
 
 /**
@@ -31,7 +31,7 @@ export function actorName(actor: Pick<Actor, 'kubernetes' | 'osUser'>): string {
  */
 export function sameActor(left: Actor, right: Actor): boolean {
   if (left.kubernetes && right.kubernetes) return left.kubernetes.username === right.kubernetes.username;
-  return actorName(left) === actorName(right) || left.label === right.label;
+  return actorName(left) === actorName(right) || left.label === right.label || left.osUser === right.osUser;
 }
 
 /** A decision at apply's approval gate, as recorded (refused ones too: a self-approval is kept). */

@@ -1,6 +1,6 @@
 // What each fix runbook wrote, as the audit record's object-by-object, field-by-field diff, built
 // from what its activities reported and the Services as read before. Pure: workflow code imports it.
-import type { ChangePlan } from '../plan/types.js';
+import type { ChangePlan, ObjectChange } from '../plan/types.js';
 import { stepTarget, type AppliedStep } from '../runbooks/apply.js';
 import type { ServicePin } from '../runbooks/pins.js';
 import type { ServiceFacts } from '../runbooks/service-facts.js';
@@ -99,20 +99,22 @@ function appliedAction(step: AppliedStep): ObjectDiff['action'] {
   return 'update';
 }
 
-/** apply: each plan step as applied, its object's spec before and after, field by field. */
-export function appliedDiff(applied: readonly AppliedStep[]): ObjectDiff[] {
+/**
+ * apply: each plan step as applied, its object's spec before and after, field by field. An update names only
+ * the fields the plan changes: the API server fills the others with its defaults, which the files omit.
+ */
+export function appliedDiff(applied: readonly AppliedStep[], changes: readonly ObjectChange[]): ObjectDiff[] {
+  const planned = new Map(changes.map((change) => [`${change.kind}/${change.name}`, change.fields]));
+  const inPlan = (target: string, path: string) =>
+    (planned.get(target) ?? []).some((field) => path === field || path.startsWith(`${field}.`));
   return applied
     .filter((step) => step.outcome !== 'unchanged')
-    .map((step) => ({
-      object: step.target,
-      action: appliedAction(step),
-      fields: fieldDiff(
-        step.before,
-        step.after,
-        step.action === 'pin-services' || step.action === 'unpin-services' ? 'ips' : 'spec',
-      ),
-      by: `step ${step.index}`,
-    }));
+    .map((step) => {
+      const pins = step.action === 'pin-services' || step.action === 'unpin-services';
+      const fields = fieldDiff(step.before, step.after, pins ? 'ips' : 'spec');
+      const kept = step.action === 'update' ? fields.filter((field) => inPlan(step.target, field.path)) : fields;
+      return { object: step.target, action: appliedAction(step), fields: kept, by: `step ${step.index}` };
+    });
 }
 
 /** The plan as the audit record keeps it: steps, per-object changes, and the Services it expected to move. */

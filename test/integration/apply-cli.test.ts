@@ -23,6 +23,8 @@ import {
   type RunningWorker,
 } from './fix-helpers.js';
 import { createServedPool, eventually, lab, uniqueName } from './helpers.js';
+import { recordOf } from './audit-check.js';
+import { operatorKubeconfig } from './identities.js';
 
 interface CliRun {
   code: number | null;
@@ -41,9 +43,6 @@ function cli(args: string[]): Promise<CliRun> {
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-const decideArgs = (verb: string, who: string) =>
-  labCliArgs([verb, changeWorkflowId(cluster), '--as', who], { cluster: false });
 
 describe('apply, approve and reject on the command line', () => {
   let worker: RunningWorker;
@@ -100,7 +99,7 @@ describe('apply, approve and reject on the command line', () => {
     expect(await configSpecs()).toEqual(specs);
   });
 
-  it('apply --approval waits; approve by the requester is refused; by another identity it applies', async () => {
+  it('apply --approval waits; approve by the requester is refused and recorded; by another identity it applies', async () => {
     const specs = await configSpecs();
     const desired = file('widen.yaml', [pool(['192.0.2.0/28'])]);
     const started = await cli(
@@ -113,16 +112,53 @@ describe('apply, approve and reject on the command line', () => {
       'the gate',
       async () => (await handle.query(planQuery)).approval.status === 'waiting' || undefined,
     );
-    const self = await cli(decideArgs('approve', 'alice'));
+    // The same Kubernetes user under another name is still the requester.
+    const self = await cli(labCliArgs(['approve', changeWorkflowId(cluster), '--as', 'bob']));
     expect(self.code).toBe(2);
-    expect(self.stderr).toContain('refused: alice requested this change and cannot approve it');
+    expect(self.stderr).toContain('refused: lab-admin requested this change and cannot approve it');
     expect(await configSpecs()).toEqual(specs);
-    const approved = await cli(decideArgs('approve', 'bob'));
+    const operator = operatorKubeconfig();
+    const approveArgs = labCliArgs(['approve', changeWorkflowId(cluster)]);
+    approveArgs[approveArgs.indexOf('--kubeconfig') + 1] = operator;
+    const approved = await cli(approveArgs);
     expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('approved by lab-operator');
     expect(approved.stdout).toContain('1. update IPAddressPool/ap-a');
     expect(approved.stdout).toContain('the plan still holds on the live cluster');
     await handle.result();
     expect((await configSpecs())['ipaddresspools/ap-a']?.spec).toMatchObject({ addresses: ['192.0.2.0/28'] });
+    const record = await recordOf(handle.workflowId, (await handle.describe()).runId);
+    expect(record.requester.kubernetes).toEqual({
+      username: 'lab-admin',
+      groups: expect.arrayContaining(['system:masters']),
+    });
+    expect(record.requester.label).toBe('alice');
+    expect(record.decisions.map(({ verb, by, refused }) => [verb, by.kubernetes?.username, refused !== null])).toEqual([
+      ['approve', 'lab-admin', true],
+      ['approve', 'lab-operator', false],
+    ]);
+    expect(record.input.files).toEqual([{ file: desired, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(record.diff).toEqual([
+      {
+        object: 'IPAddressPool/ap-a',
+        action: 'update',
+        by: 'step 1',
+        fields: [{ path: 'spec.addresses', before: ['192.0.2.0/29'], after: ['192.0.2.0/28'] }],
+      },
+    ]);
+    expect(record.outcome).toBe('succeeded');
+  });
+
+  it('a fix requested through the second identity is attributed to it', async () => {
+    const args = labCliArgs(['fix', 'restart-speakers']);
+    args[args.indexOf('--kubeconfig') + 1] = operatorKubeconfig();
+    const fixed = await cli(args);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const handle = client.workflow.getHandle(changeWorkflowId(cluster));
+    const record = await recordOf(handle.workflowId, (await handle.describe()).runId);
+    expect(record.requester.kubernetes?.username).toBe('lab-operator');
+    expect(record.requester.kubernetes?.groups).toContain('lab:operators');
+    expect(record.runbook).toBe('restart-speakers');
   });
 
   it('--dry-run prints the plan and writes nothing; apply follows the run and writes the backup file', async () => {
@@ -162,10 +198,17 @@ describe('apply, approve and reject on the command line', () => {
       'the gate',
       async () => (await handle.query(planQuery)).approval.status === 'waiting' || undefined,
     );
-    const rejected = await cli([...decideArgs('reject', 'carol'), '--reason', 'not today']);
+    const rejectArgs = labCliArgs(['reject', changeWorkflowId(cluster), '--as', 'carol', '--reason', 'not today']);
+    rejectArgs[rejectArgs.indexOf('--kubeconfig') + 1] = operatorKubeconfig();
+    const rejected = await cli(rejectArgs);
     expect(rejected.code, rejected.stderr).toBe(0);
-    expect(rejected.stdout).toContain('rejected by carol');
+    expect(rejected.stdout).toContain('rejected by lab-operator');
     await expect(handle.result()).rejects.toThrow();
     expect(await configSpecs()).toEqual(specs);
+    const record = await recordOf(handle.workflowId, (await handle.describe()).runId);
+    expect(record.outcome).toBe('rejected');
+    expect(record.decisions).toMatchObject([{ verb: 'reject', reason: 'not today', by: { label: 'carol' } }]);
+    expect(record.diff).toEqual([]);
+    expect(record.services.every((service) => service.before.join() === service.after.join())).toBe(true);
   });
 });

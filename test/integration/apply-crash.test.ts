@@ -17,6 +17,7 @@ import {
   spawnCliWorker,
   waitForStep,
 } from './fix-helpers.js';
+import { inNamespace, recordOf, recordedIps } from './audit-check.js';
 import { createServedPool, temporalClient, uniqueName } from './helpers.js';
 
 describe('apply survives a worker crash', () => {
@@ -66,5 +67,15 @@ describe('apply survives a worker crash', () => {
     expect(Object.keys(specs)).toContain('l2advertisements/ap-l2-b');
     expect(await allServiceIps()).toEqual(ips);
     await expectClusterClean();
+    // One complete record, though the run was carried by two workers.
+    const record = await recordOf(handle.workflowId, (await handle.describe()).runId);
+    expect(record.outcome).toBe('succeeded');
+    expect(record.diff.map((entry) => [entry.object, entry.action])).toEqual([
+      ['L2Advertisement/ap-l2-b', 'create'],
+      ['IPAddressPool/ap-a', 'update'],
+    ]);
+    expect(inNamespace(recordedIps(record, 'before'), ns)).toEqual(inNamespace(ips, ns));
+    expect(inNamespace(recordedIps(record, 'after'), ns)).toEqual(inNamespace(ips, ns));
+    expect(record.steps.filter((step) => step.id === 'write-step-1')).toHaveLength(1);
   });
 });

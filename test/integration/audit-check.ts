@@ -57,3 +57,13 @@ export async function expectOneRecordPerRun(client: Client, since: Date): Promis
   }
   return runs.length;
 }
+
+/** A record's Service table as "ns/name" -> IPs, before or after (the shape allServiceIps() observes). */
+export function recordedIps(record: ChainedRecord, side: 'before' | 'after'): Record<string, string[]> {
+  return Object.fromEntries(record.services.map((change) => [change.service, change[side]]));
+}
+
+/** Only the Services of `namespace` (a test's own, so other files' leftovers do not count). */
+export function inNamespace(ips: Record<string, string[]>, namespace: string): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(ips).filter(([service]) => service.startsWith(`${namespace}/`)));
+}

@@ -19,6 +19,17 @@ import {
   waitForStep,
   removeNamespace,
 } from './fix-helpers.js';
+import { inNamespace, recordOf, recordedIps } from './audit-check.js';
+
+/** The run left one record: succeeded, every object deleted and re-created, each Service's IPs as observed. */
+async function expectCompleteRecord(handle: WorkflowHandle, ips: Record<string, string[]>, ns: string): Promise<void> {
+  const record = await recordOf(handle.workflowId, (await handle.describe()).runId);
+  expect(record.outcome).toBe('succeeded');
+  expect(record.diff.filter((entry) => entry.action === 'create')).toHaveLength(7);
+  expect(inNamespace(recordedIps(record, 'before'), ns)).toEqual(inNamespace(ips, ns));
+  expect(inNamespace(recordedIps(record, 'after'), ns)).toEqual(inNamespace(ips, ns));
+  expect(record.steps.map((step) => step.id)).toContain('delete-config');
+}
 
 /** Worker identities that completed workflow tasks: more than one means another worker took over. */
 function workerIdentities(history: string): string[] {
@@ -81,6 +92,7 @@ describe('reapply-config --recreate survives crashes', () => {
     expect(run.failure).toBeUndefined();
     expect(workerIdentities(run.history).length).toBeGreaterThanOrEqual(2);
     await expectRestoredExactly(before, ns);
+    await expectCompleteRecord(handle, before.ips, ns);
   });
 
   it('the Temporal server is SIGKILLed mid-workflow and restarted; the run resumes from its history', async () => {
@@ -107,5 +119,6 @@ describe('reapply-config --recreate survives crashes', () => {
     expect(run.failure).toBeUndefined();
     expect(run.result!.summary).toBe('re-created 7 MetalLB object(s); no healthy Service changed its IP');
     await expectRestoredExactly(before, ns);
+    await expectCompleteRecord(resumed, before.ips, ns);
   });
 });

@@ -7,7 +7,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
 import { stashLabel } from '../../kube/password-stash.js';
 import { createL2Advertisement, createLoadBalancer, createNamespace, createPool, labClients } from './helpers.js';
-import { uniqueName } from './helpers.js';
+import { lab, uniqueName } from './helpers.js';
+import { labAuditDirectory, recordOf } from './audit-check.js';
+import path from 'node:path';
 import {
   closeRunbookSession,
   cluster,
@@ -22,6 +24,8 @@ import {
 
 const run = promisify(execFile);
 const password = 'inline-peer-password-5d1e';
+// A second peer takes its password from a Secret: that value must stay in the Secret.
+const secretPassword = 'secret-peer-password-93ab';
 const peerParams = { group: 'metallb.io', version: 'v1beta2', plural: 'bgppeers', name: 'inline-peer' };
 
 /**
@@ -78,6 +82,29 @@ describe('fix reapply-config --recreate with an inline BGPPeer password', () => 
         spec,
       },
     });
+    await labClients().core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'secret-peer-password' },
+        type: 'kubernetes.io/basic-auth',
+        stringData: { password: secretPassword },
+      },
+    });
+    await custom.createNamespacedCustomObject({
+      ...peerParams,
+      namespace,
+      body: {
+        apiVersion: 'metallb.io/v1beta2',
+        kind: 'BGPPeer',
+        metadata: { name: 'secret-peer' },
+        spec: {
+          myASN: 64512,
+          peerASN: 64514,
+          peerAddress: '192.0.2.253',
+          passwordSecret: { name: 'secret-peer-password', namespace },
+        },
+      },
+    });
     await createNamespace(ns);
     await createLoadBalancer(ns, 'web');
     await waitForIp(ns, 'web');
@@ -113,8 +140,25 @@ describe('fix reapply-config --recreate with an inline BGPPeer password', () => 
       historyToJSON(await client.workflow.getHandle(changeWorkflowId(cluster)).fetchHistory()),
     );
     expect(history).toContain('BGPPeer/inline-peer');
-    expect(history).not.toContain(password);
-    expect(history).not.toContain(Buffer.from(password).toString('base64'));
+    for (const value of [password, secretPassword]) {
+      expect(history).not.toContain(value);
+      expect(history).not.toContain(Buffer.from(value).toString('base64'));
+    }
+    // The audit record names both peers, and holds neither password; nor does its export.
+    const record = await recordOf(
+      changeWorkflowId(cluster),
+      (await client.workflow.getHandle(changeWorkflowId(cluster)).describe()).runId,
+    );
+    expect(record.objects).toEqual(expect.arrayContaining(['BGPPeer/inline-peer', 'BGPPeer/secret-peer']));
+    const log = readFileSync(path.join(labAuditDirectory(), 'audit.jsonl'), 'utf8');
+    const exportArgs = ['--import', 'tsx', 'client/main.ts', 'history', 'export', '--kubeconfig', lab().kubeconfig];
+    const exported = await run(process.execPath, exportArgs, { cwd: root });
+    expect(exported.stdout).toContain(record.id);
+    for (const text of [log, exported.stdout])
+      for (const value of [password, secretPassword]) {
+        expect(text).not.toContain(value);
+        expect(text).not.toContain(Buffer.from(value).toString('base64'));
+      }
     const file = readFileSync(backupFile, 'utf8');
     expect(file).toContain('name: inline-peer');
     expect(file).not.toContain(password);
