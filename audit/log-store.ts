@@ -3,7 +3,6 @@
 // (ids.txt, so a retried append writes no duplicate). Appends hold a lock file.
 import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from '../domain/runbooks/backup.js';
@@ -108,15 +107,21 @@ export async function appendAuditRecord(directory: string, record: AuditRecord):
   });
 }
 
-/** Every line of the log, in order (empty when there is no log yet). */
+/** Every line of the log, in order (empty when there is no log yet). Streamed: the log may be large. */
 export async function* readLines(directory: string): AsyncGenerator<string> {
-  const stream = createReadStream(auditFiles(directory).log, 'utf8');
-  const opened = await new Promise<boolean>((resolve) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', () => resolve(false));
-  });
-  if (!opened) return;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) if (line.trim()) yield line;
+  const stream = createReadStream(auditFiles(directory).log, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let rest = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      yield* lines.filter((line) => line.trim() !== '');
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (rest.trim()) yield rest;
 }
 
 /** Every record of the log, in order; a line that is not a record is skipped (`verify` names it). */

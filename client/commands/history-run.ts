@@ -12,12 +12,19 @@ import { labClusterAccess } from '../lab-access.js';
 import { UsageError } from '../usage-error.js';
 import type { HistoryFlags } from './history.js';
 import { recordLines } from './history-show.js';
-import { table } from '../terminal.js';
 
 function auditDirectory(flags: HistoryFlags): string {
   if (flags.auditDir) return flags.auditDir;
   if (flags.lab) return defaultAuditDirectory(labClusterAccess().kubeconfig);
   return defaultAuditDirectory(flags.kubeconfig);
+}
+
+/** --limit: how many of the newest matches to show (0: all). */
+function limitOf(flags: HistoryFlags): number {
+  const limit = Number(flags.limit ?? '50');
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new UsageError(`--limit ${flags.limit} is not a count; give e.g. 50, or 0 for all`);
+  return limit;
 }
 
 function filterOf(flags: HistoryFlags): HistoryFilter {
@@ -43,19 +50,34 @@ function filterOf(flags: HistoryFlags): HistoryFilter {
   return filter;
 }
 
-/** The matching records with their stored lines, oldest first. */
-async function matching(directory: string, filter: HistoryFilter): Promise<{ line: string; record: ChainedRecord }[]> {
+/** A line that cannot match: a value filtered on is nowhere in it (no need to parse it). */
+function cannotMatch(line: string, filter: HistoryFilter): boolean {
+  const wanted = [filter.cluster, filter.runbook, filter.outcome, filter.object].filter((value) => value !== undefined);
+  return wanted.some((value) => !line.includes(JSON.stringify(value)));
+}
+
+/** The matching records with their stored lines, oldest first; only the last `keep` when given. */
+async function matching(
+  directory: string,
+  filter: HistoryFilter,
+  keep = Infinity,
+): Promise<{ found: { line: string; record: ChainedRecord }[]; total: number }> {
   const found: { line: string; record: ChainedRecord }[] = [];
+  let total = 0;
   for await (const line of readLines(directory)) {
+    if (cannotMatch(line, filter)) continue;
     let record: ChainedRecord;
     try {
       record = JSON.parse(line) as ChainedRecord;
     } catch {
       continue;
     }
-    if (recordMatches(record, filter)) found.push({ line, record });
+    if (!recordMatches(record, filter)) continue;
+    total++;
+    found.push({ line, record });
+    if (found.length > keep) found.shift();
   }
-  return found;
+  return { found, total };
 }
 
 function whatOf(record: ChainedRecord): string {
@@ -73,28 +95,47 @@ function movedOf(record: ChainedRecord): string {
   return moved.length > 3 ? `${shown.join('; ')}; +${moved.length - 3}` : shown.join('; ');
 }
 
-function printTable(records: readonly ChainedRecord[], directory: string): void {
+/** Columns padded to their widest cell, as `kubectl get` prints them: fast for thousands of rows. */
+function columns(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function printTable(records: readonly ChainedRecord[], directory: string, total: number): void {
   if (records.length === 0) {
     console.log(`no change recorded in ${directory} matches`);
     return;
   }
-  const rows = table(['#', 'ended', 'cluster', 'what', 'who', 'outcome', 'Service IPs changed', 'run id']);
-  for (const record of records)
-    rows.push([
-      String(record.seq),
-      record.endedAt.replace(/\.\d+Z$/, 'Z'),
-      record.cluster,
-      whatOf(record),
-      actorName(record.requester),
-      record.outcome,
-      movedOf(record),
-      record.runId,
-    ]);
-  console.log(rows.toString());
+  const head = ['#', 'ENDED', 'CLUSTER', 'WHAT', 'WHO', 'OUTCOME', 'SERVICE IPS CHANGED', 'RUN ID'];
+  const rows = records.map((record) => [
+    String(record.seq),
+    record.endedAt.replace(/\.\d+Z$/, 'Z'),
+    record.cluster,
+    whatOf(record),
+    actorName(record.requester),
+    record.outcome,
+    movedOf(record),
+    record.runId,
+  ]);
+  console.log(columns([head, ...rows]));
+  if (total > records.length) console.log(`(the last ${records.length} of ${total}; --limit 0 shows all)`);
 }
 
 async function show(directory: string, id: string, output: string): Promise<number> {
-  const found = (await matching(directory, {})).filter(({ record }) => recordNamed(record, id));
+  const found: { record: ChainedRecord }[] = [];
+  for await (const line of readLines(directory)) {
+    // Parse only lines that can be it: the id is in the line unless it names the record's number.
+    if (!id.startsWith('#') && !line.includes(id)) continue;
+    const record = JSON.parse(line) as ChainedRecord;
+    if (recordNamed(record, id)) found.push({ record });
+  }
   if (found.length === 0)
     throw new UsageError(`no record ${id} in ${directory}; list them with: metallb-runbooks history`);
   if (found.length > 1) throw new UsageError(`${id} names ${found.length} records; give more of the run id`);
@@ -127,20 +168,16 @@ export async function runHistory(
   if (verb === 'show') return show(directory, id ?? '', flags.output);
   if (!['table', 'json', 'jsonl'].includes(flags.output))
     throw new UsageError(`-o ${flags.output} is not a format; give table or json`);
-  const found = await matching(directory, filterOf(flags));
-  if (verb === 'export') for (const { line } of found) process.stdout.write(`${line}\n`);
-  else if (flags.output === 'json')
-    console.log(
-      JSON.stringify(
-        found.map(({ record }) => record),
-        null,
-        2,
-      ),
-    );
-  else
-    printTable(
-      found.map(({ record }) => record),
-      directory,
-    );
+  const filter = filterOf(flags);
+  if (verb === 'export') {
+    const { found } = await matching(directory, filter);
+    process.stdout.write(found.map(({ line }) => `${line}\n`).join(''));
+    return 0;
+  }
+  const limit = limitOf(flags);
+  const { found, total } = await matching(directory, filter, limit === 0 ? Infinity : limit);
+  const shown = found.map(({ record }) => record);
+  if (flags.output === 'json') console.log(JSON.stringify(shown));
+  else printTable(shown, directory, total);
   return 0;
 }

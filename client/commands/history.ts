@@ -11,6 +11,7 @@ export interface HistoryFlags {
   runbook?: string;
   outcome?: string;
   object?: string;
+  limit?: string;
   output: string;
 }
 
@@ -44,7 +45,8 @@ export function registerHistory(program: Command): void {
     program
       .command('history')
       .description('every change our workflows made (who, what, when, outcome), from the audit log')
-      .option('-o, --output <format>', 'table or json', 'table'),
+      .option('-o, --output <format>', 'table or json', 'table')
+      .option('--limit <count>', 'show the newest N matching changes (0: all)', '50'),
   ).action((flags: HistoryFlags) => run('list', flags));
   withLogFlags(history.command('show').description('one change: steps, diff, Service IPs, approvals'))
     .argument('<id>', 'the record id (<workflowId>/<runId>), its run id (or 8+ leading characters), or #<seq>')

@@ -1,6 +1,6 @@
 // `history` benchmark (prints figures, asserts nothing): wall time and peak RSS of `metallb-runbooks history` and
 // friends over an audit log of 10,000 records (a restart, a cleanup or an apply each, 20 Services per record),
-// median of several runs, through bin/metallb-runbooks.js. Run: npm run bench:history (BENCH_RECORDS, BENCH_RUNS).
+// median of several runs, through bin/metallb-runbooks.js; `--version` first, as the floor of any command. Run: npm run bench:history (BENCH_RECORDS, BENCH_RUNS).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -82,6 +82,7 @@ try {
   const bytes = writeLog(directory);
   console.log(`history over ${records} records (${(bytes / 2 ** 20).toFixed(1)} MiB), median of ${runs} runs`);
   const cases = [
+    ['--version'],
     ['history'],
     ['history', '-o', 'json'],
     ['history', '--object', 'pool/pool-7', '--outcome', 'rolled-back'],
@@ -89,7 +90,7 @@ try {
     ['history', 'verify'],
   ];
   for (const args of cases) {
-    const withDir = [...args, '--audit-dir', directory];
+    const withDir = args[0] === '--version' ? args : [...args, '--audit-dir', directory];
     measureOnce(withDir);
     const samples = Array.from({ length: runs }, () => measureOnce(withDir));
     const seconds = median(samples.map((sample) => sample.seconds));
