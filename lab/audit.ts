@@ -16,10 +16,7 @@ const auditPolicy = {
   apiVersion: 'audit.k8s.io/v1',
   kind: 'Policy',
   omitStages: ['RequestReceived'],
-  rules: [
-    { level: 'Metadata', userGroups: ['system:serviceaccounts'] },
-    { level: 'None' },
-  ],
+  rules: [{ level: 'Metadata', userGroups: ['system:serviceaccounts'] }, { level: 'None' }],
 };
 
 /** Writes the policy (every start, so a changed policy takes effect at the next API server start). */
