@@ -57,6 +57,7 @@ describe('RBAC coverage of recorded calls', () => {
     ]);
     expect(result.unused.map(describeGrant)).toEqual([
       'Role/metallb-system/restarter: get apps/deployments [controller]',
+      'Role/metallb-system/restarter: list services',
     ]);
   });
 
