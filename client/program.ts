@@ -7,6 +7,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
+import { registerGuard } from './commands/guard.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReject } from './commands/reject.js';
 import { registerWorker } from './commands/worker.js';
@@ -55,6 +56,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerApprove(program);
   registerReject(program);
   registerWorker(program);
+  registerGuard(program);
   return program;
 }
 

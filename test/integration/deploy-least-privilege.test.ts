@@ -7,11 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppsV1Api, ApiextensionsV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
+import { AppsV1Api, ApiextensionsV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { startRunbook } from '../../client/commands/fix-start.js';
 import { changeWorkflowId, type ChangeName } from '../../domain/runbooks/names.js';
+import type { CleanupOrphansInput } from '../../domain/runbooks/types.js';
 import { coverage, describeCall, describeGrant, distinctCalls, grantsOf } from '../../domain/rbac/coverage.js';
 import { mergePatch } from '../../kube/apis.js';
 import { readControllerState } from '../../lab/record.js';
@@ -40,9 +41,8 @@ import {
   callsOurRulesDecide,
   deleteAsAdmin,
   deployDir,
-  expandContainerVars,
   identityEnv,
-  ofKind,
+  workerCommandLine,
   renderKustomization,
   runAs,
   serviceAccountIdentity,
@@ -59,22 +59,6 @@ const cluster = uniqueName('lp-cluster');
 
 function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
   return a.kind === b.kind && a.metadata?.name === b.metadata?.name && a.metadata?.namespace === b.metadata?.namespace;
-}
-
-/** The worker container's command line with its $(VARS) from the ConfigMap, pointed at this lab and cluster name. */
-function workerCommandLine(objects: readonly KubernetesObject[]): string[] {
-  const deployment = ofKind(objects, 'Deployment')[0] as unknown as {
-    spec: { template: { spec: { containers: { command: string[]; args?: string[] }[] } } };
-  };
-  const container = deployment.spec.template.spec.containers[0]!;
-  const config = (ofKind(objects, 'ConfigMap')[0] as V1ConfigMap).data ?? {};
-  const vars = {
-    ...config,
-    METALLB_CLUSTER: cluster,
-    TEMPORAL_ADDRESS: lab().temporalAddress,
-    TEMPORAL_NAMESPACE: lab().temporalNamespace,
-  };
-  return expandContainerVars([...container.command, ...(container.args ?? [])], vars);
 }
 
 let client: Client;
@@ -183,7 +167,7 @@ describe('the read-only overlay', () => {
   });
 
   it('a runbook under it is refused at its first write, with the API server 403 on one line', async () => {
-    const worker = await startWorkerCommand(workerCommandLine(readOnly), identityEnv(identity));
+    const worker = await startWorkerCommand(workerCommandLine(readOnly, cluster), identityEnv(identity));
     try {
       const run = await runChange('restart-controller', {}, 'lp-read-only-refused');
       expect(run.failure).toMatch(/forbidden|403/i);
@@ -210,7 +194,7 @@ describe('the full overlay', () => {
     await applyAsAdmin(full);
     await markCrdStoredVersionsOld();
     mark = auditMark();
-    worker = await startWorkerCommand(workerCommandLine(full), identityEnv(identity));
+    worker = await startWorkerCommand(workerCommandLine(full, cluster), identityEnv(identity));
   });
   afterAll(async () => {
     await worker?.stop();
@@ -325,7 +309,7 @@ async function cleanupHungIngress(): Promise<void> {
     );
     const started = await startRunbook(client, {
       runbook: 'cleanup-orphans',
-      input: { cluster, requestedBy: 'lp-test', services: [`${ns}/web`] },
+      input: { cluster, requestedBy: 'lp-test', services: [`${ns}/web`] } as CleanupOrphansInput,
     });
     const handle = client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
     await waitForStep(handle, 'clear-ingress', 'done');

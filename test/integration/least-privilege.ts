@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { applyObjects } from '../../lab/kube.js';
 import { parseAuditLog, type AuditedCall } from '../../domain/rbac/coverage.js';
@@ -103,6 +103,22 @@ export function expandContainerVars(args: readonly string[], vars: Record<string
   return args.map((arg) =>
     arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => vars[name] ?? whole),
   );
+}
+
+/** The worker container's command line with its $(VARS) from the ConfigMap, pointed at this lab and `cluster`. */
+export function workerCommandLine(objects: readonly KubernetesObject[], cluster: string): string[] {
+  const deployment = ofKind(objects, 'Deployment')[0] as unknown as {
+    spec: { template: { spec: { containers: { command: string[]; args?: string[] }[] } } };
+  };
+  const container = deployment.spec.template.spec.containers[0]!;
+  const config = (ofKind(objects, 'ConfigMap')[0] as V1ConfigMap).data ?? {};
+  const vars = {
+    ...config,
+    METALLB_CLUSTER: cluster,
+    TEMPORAL_ADDRESS: lab().temporalAddress,
+    TEMPORAL_NAMESPACE: lab().temporalNamespace,
+  };
+  return expandContainerVars([...container.command, ...(container.args ?? [])], vars);
 }
 
 /** The image's entry point on this machine: `metallb-runbooks` is bin/metallb-runbooks.js under this node. */
