@@ -13,7 +13,15 @@ import { stringify } from 'yaml';
 import { startRunbook } from '../../client/commands/fix-start.js';
 import { changeWorkflowId, type ChangeName } from '../../domain/runbooks/names.js';
 import type { CleanupOrphansInput } from '../../domain/runbooks/types.js';
-import { coverage, describeCall, describeGrant, distinctCalls, grantsOf } from '../../domain/rbac/coverage.js';
+import {
+  allows,
+  coverage,
+  describeCall,
+  describeGrant,
+  distinctCalls,
+  grantsOf,
+  type Grant,
+} from '../../domain/rbac/coverage.js';
 import { mergePatch } from '../../kube/apis.js';
 import { readControllerState } from '../../lab/record.js';
 import { isAlive } from '../../lab/processes.js';
@@ -65,9 +73,34 @@ let client: Client;
 let connection: Connection;
 let identity: Identity;
 
+/** Where in the audit log each run's calls start, to tell which runbook needs which rule. */
+const runStarts: { label: string; mark: number }[] = [];
+
 async function runChange(runbook: ChangeName, input: Record<string, unknown>, name: string): Promise<Finished> {
+  runStarts.push({ label: 'mode' in input ? `${runbook} ${String(input.mode)}` : runbook, mark: auditMark() });
   const started = await startRunbook(client, { runbook, input: { cluster, requestedBy: 'lp-test', ...input } });
   return finish(client.workflow.getHandle(started.workflowId, started.firstExecutionRunId), name);
+}
+
+/** For each grant, the runs whose calls it allowed (a run's calls: from its start to the next run's). */
+function runsNeeding(grants: readonly Grant[], from: number): Map<string, Set<string>> {
+  const needs = new Map(grants.map((grant) => [describeGrant(grant), new Set<string>()]));
+  const runs = runStarts.filter((run) => run.mark >= from);
+  runs.forEach((run, index) => {
+    const calls = callsOurRulesDecide(auditedCallsSince(run.mark, identity.user)).map((entry) => entry.call);
+    const own = index + 1 < runs.length ? calls.slice(0, countUntil(run.mark, runs[index + 1]!.mark)) : calls;
+    for (const grant of grants)
+      if (own.some((call) => allows(grant, call))) needs.get(describeGrant(grant))!.add(run.label);
+  });
+  return needs;
+}
+
+/** How many of our calls lie between two marks of the log. */
+function countUntil(from: number, to: number): number {
+  return (
+    callsOurRulesDecide(auditedCallsSince(from, identity.user)).length -
+    callsOurRulesDecide(auditedCallsSince(to, identity.user)).length
+  );
 }
 
 /** Runs a change through the worker; fails the test with the run's own failure line. */
@@ -247,6 +280,11 @@ describe('the full overlay', () => {
     // The base's namespaced list of BGPPeers stays: the read-only overlay has no cluster-wide one.
     const added = new Set(grantsOf(writeOnly).map(describeGrant));
     expect(result.redundant.map(describeGrant).filter((grant) => added.has(grant))).toEqual([]);
+    // Each rule the full overlay adds, with the runs that needed it: take it away and those fail with a 403.
+    const needs = runsNeeding(grantsOf(writeOnly), mark);
+    const lines = [...needs].map(([grant, runs]) => `${grant} <- ${[...runs].join(', ')}`);
+    console.log(`[rbac] rule -> runs that need it:\n${lines.join('\n')}`);
+    expect([...needs].filter(([, runs]) => runs.size === 0).map(([grant]) => grant)).toEqual([]);
   });
 });
 
