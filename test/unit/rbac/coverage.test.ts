@@ -21,13 +21,11 @@ const role = {
     { apiGroups: [''], resources: ['services'], verbs: ['list'] },
   ],
 };
-const call = (verb: string, group: string, resource: string, namespace: string | null, name = ''): ApiCall => ({
-  verb,
-  group,
-  resource,
-  namespace,
-  name,
-});
+/** `verb group/resource [namespace] [name]`, as the API server would authorize it. */
+const call = (verb: string, target: string, namespace: string | null, name = ''): ApiCall => {
+  const [group, resource] = target.includes('/') && !target.startsWith('/') ? target.split('/') : ['', target];
+  return { verb, group: group!, resource: resource!, namespace, name };
+};
 
 describe('RBAC coverage of recorded calls', () => {
   const grants = grantsOf([clusterRole, role, { kind: 'ConfigMap', metadata: { name: 'x' } }]);
@@ -44,10 +42,10 @@ describe('RBAC coverage of recorded calls', () => {
   it('matches as RBAC does: a Role only in its namespace, resourceNames only for that name', () => {
     const result = coverage(
       [
-        call('list', '', 'services', null),
-        call('patch', 'apps', 'deployments', 'metallb-system', 'controller'),
-        call('patch', 'apps', 'deployments', 'metallb-system', 'other'),
-        call('patch', 'apps', 'deployments', 'kube-system', 'controller'),
+        call('list', 'services', null),
+        call('patch', 'apps/deployments', 'metallb-system', 'controller'),
+        call('patch', 'apps/deployments', 'metallb-system', 'other'),
+        call('patch', 'apps/deployments', 'kube-system', 'controller'),
       ],
       grants,
     );
@@ -62,7 +60,7 @@ describe('RBAC coverage of recorded calls', () => {
   });
 
   it('a grant whose every call another grant allows too is redundant', () => {
-    const result = coverage([call('list', '', 'services', 'metallb-system')], grants);
+    const result = coverage([call('list', 'services', 'metallb-system')], grants);
     expect(result.redundant.map(describeGrant)).toEqual([
       'ClusterRole/reader: list services',
       'Role/metallb-system/restarter: list services',
