@@ -153,7 +153,7 @@ describe('the Deployment', () => {
       await apps.readNamespacedDeployment({ namespace: 'metallb-runbooks', name: 'metallb-runbooks-worker' })
     ).spec!.template.spec!.containers[0]!;
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(container.resources?.requests).toMatchObject({ cpu: '50m', memory: '192Mi' });
+    expect(container.resources?.requests).toMatchObject({ cpu: '50m', memory: '256Mi' });
   });
 });
 
