@@ -7,6 +7,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
+import { registerGuard } from './commands/guard.js';
 import { registerHistory } from './commands/history.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReject } from './commands/reject.js';
@@ -57,6 +58,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerReject(program);
   registerHistory(program);
   registerWorker(program);
+  registerGuard(program);
   return program;
 }
 

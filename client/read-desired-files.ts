@@ -1,5 +1,6 @@
 // Reads the paths given with `-f`: a file is read as is; a directory gives its *.yaml, *.yml and
 // *.json files (not recursive, sorted by name), as `kubectl apply -f <dir>` does.
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DesiredFile } from '../domain/plan/load.js';
@@ -7,12 +8,20 @@ import { UsageError } from './usage-error.js';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
+/** A file, or a symlink to one: a ConfigMap volume shows each key as a symlink into its `..data` directory. */
+async function isManifestFile(dir: string, entry: Dirent): Promise<boolean> {
+  if (!MANIFEST.test(entry.name)) return false;
+  if (entry.isFile()) return true;
+  return entry.isSymbolicLink() && (await stat(join(dir, entry.name))).isFile();
+}
+
 async function filesOf(path: string): Promise<string[]> {
   const info = await stat(path);
   if (!info.isDirectory()) return [path];
   const entries = await readdir(path, { withFileTypes: true });
+  const manifests = await Promise.all(entries.map((entry) => isManifestFile(path, entry)));
   return entries
-    .filter((entry) => entry.isFile() && MANIFEST.test(entry.name))
+    .filter((_, index) => manifests[index])
     .map((entry) => entry.name)
     .sort()
     .map((name) => join(path, name));

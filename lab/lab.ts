@@ -10,6 +10,7 @@ import { apiServerUrl, labConfig, temporalAddress, temporalUiUrl, type LabConfig
 import { applyObjects, labKubeConfig, readManifestDir } from './kube.js';
 import { controllerDeployment, fakeNode, namespace, speakerDaemonSet } from './manifests.js';
 import { ensurePki, ensureWebhookTls, writeKubeconfig } from './pki.js';
+import { auditFlags, writeAuditPolicy } from './audit.js';
 import { listDaemons, runningDaemon, startDaemon, stopDaemon, stopPid, waitFor, type DaemonSpec } from './processes.js';
 import {
   podNamePlaceholder,
@@ -104,6 +105,8 @@ function daemonSpecs(config: LabConfig, bins: Map<string, BuiltComponent>, pkiFi
       // `kubectl logs` dials the node's Hostname address, which kwok sets to localhost.
       '--kubelet-preferred-address-types=Hostname',
       '--profiling=false',
+      // ServiceAccount requests only (lab/audit.ts): the record a least-privilege test compares RBAC with.
+      ...auditFlags(writeAuditPolicy(config.stateDir)),
     ],
   };
   const controllerManager: DaemonSpec = {
@@ -388,6 +391,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     metallbIsolation: controllerIsolation(config, webhook !== null),
     webhook,
     kubernetesVersion: bins.get('kubernetes')!.version,
+    auditLog: writeAuditPolicy(config.stateDir).logFile,
     nodes: Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i).metadata!.name!),
   };
   await switchMetallbIfChanged(config.stateDir, record);

@@ -46,6 +46,8 @@ export const LabRecordSchema = z.object({
   /** Null when the lab's MetalLB runs without its webhook (the v0.13 lab). */
   webhook: LabWebhookRecordSchema.nullable().default(null),
   kubernetesVersion: z.string(),
+  /** The API server's audit log of ServiceAccount requests (lab/audit.ts); null on a lab started before it had one. */
+  auditLog: z.string().nullable().default(null),
   nodes: z.array(z.string()),
 });
 export type LabRecord = z.infer<typeof LabRecordSchema>;

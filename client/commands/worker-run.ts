@@ -28,6 +28,8 @@ function guardAgainstRepeatedStopSignals(): () => void {
 export async function runWorker(opts: WorkerCliOptions): Promise<void> {
   const { worker, cluster, taskQueue, connection, workflowSource, audit } = await createWorker({
     access: { kubeconfig: opts.kubeconfig, context: opts.context },
+    // In a cluster there is no context name: the Deployment names the cluster the CLI's --context targets.
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
     audit: { ...(opts.auditDir ? { directory: opts.auditDir } : {}), ...(opts.auditUrl ? { url: opts.auditUrl } : {}) },
   });

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 export interface WorkerCliOptions {
   context?: string;
   kubeconfig?: string;
+  cluster?: string;
   temporalAddress: string;
   temporalNamespace: string;
   auditDir?: string;
@@ -20,6 +21,11 @@ export function registerWorker(program: Command): void {
     )
     .option('--context <name>', 'kube context; the cluster name is the context name (default: current context)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option(
+      '--cluster <name>',
+      'cluster name for task queue and change ids (default: $METALLB_CLUSTER, else the context name)',
+      process.env.METALLB_CLUSTER || undefined,
+    )
     .option('--temporal-address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
     .option('--temporal-namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
     .option(

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,16 @@ describe('readDesiredFiles', () => {
   it('reads a file as given, whatever its extension, in the order of the paths', async () => {
     const files = await readDesiredFiles([single, join(dir, 'a.yml')]);
     expect(files.map((file) => file.path)).toEqual([single, join(dir, 'a.yml')]);
+  });
+
+  it('reads a ConfigMap volume: each key a symlink into ..data, the hidden timestamped directory skipped', async () => {
+    const volume = mkdtempSync(join(tmpdir(), 'configmap-'));
+    mkdirSync(join(volume, '..2026_12_02_01_00_00.1'));
+    writeFileSync(join(volume, '..2026_12_02_01_00_00.1', 'pools.yaml'), 'pools');
+    symlinkSync('..2026_12_02_01_00_00.1', join(volume, '..data'));
+    symlinkSync('..data/pools.yaml', join(volume, 'pools.yaml'));
+    const files = await readDesiredFiles([volume]);
+    expect(files.map((file) => [file.path, file.text])).toEqual([[join(volume, 'pools.yaml'), 'pools']]);
   });
 
   it('a missing path is one usage error line (exit 2)', async () => {
