@@ -1,6 +1,7 @@
 // `history` benchmark (prints figures, asserts nothing): wall time and peak RSS of `metallb-runbooks history` and
 // friends over an audit log of 10,000 records (a restart, a cleanup or an apply each, 20 Services per record),
-// median of several runs, through bin/metallb-runbooks.js; `--version` first, as the floor of any command. Run: npm run bench:history (BENCH_RECORDS, BENCH_RUNS).
+// median of several runs, through bin/metallb-runbooks.js; `--version` first, as the floor of any command.
+// Run: npm run bench:history (BENCH_RECORDS, BENCH_RUNS).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

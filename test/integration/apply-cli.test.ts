@@ -99,7 +99,7 @@ describe('apply, approve and reject on the command line', () => {
     expect(await configSpecs()).toEqual(specs);
   });
 
-  it('apply --approval waits; approve by the requester is refused and recorded; by another identity it applies', async () => {
+  it('apply --approval waits; the requester approving is refused and recorded; another identity applies it', async () => {
     const specs = await configSpecs();
     const desired = file('widen.yaml', [pool(['192.0.2.0/28'])]);
     const started = await cli(

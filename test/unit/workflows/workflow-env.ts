@@ -109,7 +109,8 @@ export async function runWorkflow(
  */
 export function namesOf(calls: readonly ActivityCall[]): string[] {
   const names = calls.map((call) => call.name);
-  if (names.at(-1) !== 'keepAuditRecord') throw new Error(`the run did not end by keeping its audit record: ${names}`);
+  if (names.at(-1) !== 'keepAuditRecord')
+    throw new Error(`the run did not end by keeping its audit record: ${names.join(', ')}`);
   const tail = names.at(-2) === 'readClusterFacts' && failedRunTail(calls) ? 2 : 1;
   return names.slice(0, -tail);
 }
