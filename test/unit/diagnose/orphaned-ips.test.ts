@@ -227,3 +227,33 @@ describe('stale metallb.io/ip-allocated-from-pool', () => {
     );
   });
 });
+
+describe('overlapping pools: an IP belongs to the pool MetalLB allocated it from', () => {
+  it('the ip-allocated-from-pool annotation wins over a newer overlapping pool whose serviceAllocation excludes it', () => {
+    const report = run([
+      ...installation(),
+      l2,
+      pool('demo-pool', ['203.0.113.0/28']),
+      pool('extra-pool', ['203.0.113.0/24'], { serviceAllocation: { namespaces: ['other'] } }),
+      namespace('demo'),
+      namespace('other'),
+      allocated('demo/web', ['203.0.113.0'], 'demo-pool'),
+    ]);
+    expect(ofCheck(report, 'orphaned-ips')).toEqual([]);
+    const row = (name: string) => report.capacity.find((r) => r.pool === name)!;
+    expect([row('demo-pool').used, row('extra-pool').used]).toEqual(['1', '0']);
+  });
+
+  it('without the annotation the first containing pool is judged, as before', () => {
+    const report = run([
+      ...installation(),
+      l2,
+      pool('a-pool', ['203.0.113.0/24'], { serviceAllocation: { namespaces: ['other'] } }),
+      pool('b-pool', ['203.0.113.0/28']),
+      namespace('demo'),
+      namespace('other'),
+      service('demo/web', { ips: ['203.0.113.1'] }),
+    ]);
+    expect(ofCheck(report, 'orphaned-ips').map((f) => f.data?.['pool'])).toEqual(['a-pool']);
+  });
+});
