@@ -20,6 +20,9 @@ export const metallbKinds = [
   { kind: 'BFDProfile', plural: 'bfdprofiles', versions: ['v1beta1'] },
   { kind: 'ConfigurationState', plural: 'configurationstates', versions: ['v1beta1'] },
   { kind: 'AddressPool', plural: 'addresspools', versions: ['v1beta1', 'v1alpha1'] },
+  // What the speakers write about the Services they announce (v0.14.4+ and v0.15+): announcement evidence.
+  { kind: 'ServiceL2Status', plural: 'servicel2statuses', versions: ['v1beta1'] },
+  { kind: 'ServiceBGPStatus', plural: 'servicebgpstatuses', versions: ['v1beta1'] },
 ] as const;
 
 export interface ReadScope {
