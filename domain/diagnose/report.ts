@@ -42,7 +42,9 @@ export const FixSchema = z.object({
 });
 
 export const FindingSchema = z.object({
-  key: z.string().describe('unique within the report: "<id>/<objects>", e.g. "pool-overlap/IPAddressPool a,IPAddressPool b"'),
+  key: z
+    .string()
+    .describe('unique within the report: "<id>/<objects>", e.g. "pool-overlap/IPAddressPool a,IPAddressPool b"'),
   causedBy: z
     .string()
     .nullable()

@@ -10,6 +10,12 @@ import { poolRef } from './pools.js';
 import { severityRank, type Finding, type ObjectRef, type RootCause, type Severity } from './report.js';
 import { annotation, listText } from './services.js';
 
+/** A data field as text ('' when it is not a string). */
+const dataText = (f: Finding, field: string): string => {
+  const value = f.data?.[field];
+  return typeof value === 'string' ? value : '';
+};
+
 const objectText = (o: ObjectRef): string => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 
 /** Gives every finding a key unique within the report: its id and objects, numbered when they repeat. */
@@ -179,10 +185,10 @@ function controllerNotProcessing(ctx: DiagnoseContext, findings: readonly Findin
 }
 
 function missingPoolOf(f: Finding): string | null {
-  if (f.id === 'orphaned-ip') return f.data?.['reason'] === 'pool-deleted' ? String(f.data['pool']) : null;
+  if (f.id === 'orphaned-ip') return dataText(f, 'reason') === 'pool-deleted' ? dataText(f, 'pool') : null;
   if (!NAMES_MISSING_POOL.has(f.id)) return null;
-  const named = f.data?.['requestedPool'] ?? f.data?.['annotatedPool'] ?? f.data?.['pool'];
-  return typeof named === 'string' ? named : null;
+  const named = ['requestedPool', 'annotatedPool', 'pool'].map((field) => dataText(f, field)).find(Boolean);
+  return named ?? null;
 }
 
 function deletedPoolRoot(ctx: DiagnoseContext, pool: string, members: readonly Finding[]): Finding {
@@ -265,7 +271,7 @@ function linkRejection(ctx: DiagnoseContext, findings: readonly Finding[], links
 function linkControllerDown(findings: readonly Finding[], links: Linker): void {
   const root = findings.find((f) => CONTROLLER_DOWN.has(f.id));
   if (root === undefined) return;
-  const waits = (f: Finding) => ['controller-down', 'unknown'].includes(String(f.data?.['cause']));
+  const waits = (f: Finding) => ['controller-down', 'unknown'].includes(dataText(f, 'cause'));
   links.link(root, (f) => UNPROCESSED.has(f.id) || (f.id === 'service-pending' && waits(f)));
 }
 
@@ -304,15 +310,19 @@ export function linkRootCauses(ctx: DiagnoseContext, findings: readonly Finding[
 
 const HEADLINES: Record<string, (f: Finding) => string> = {
   'pool-overlap': (f) =>
-    f.data?.['pool'] === f.data?.['otherPool']
-      ? `pool ${String(f.data?.['pool'])} overlapping itself`
-      : `overlapping pools ${String(f.data?.['otherPool'])} and ${String(f.data?.['pool'])}`,
+    dataText(f, 'pool') === dataText(f, 'otherPool')
+      ? `pool ${dataText(f, 'pool')} overlapping itself`
+      : `overlapping pools ${dataText(f, 'otherPool')} and ${dataText(f, 'pool')}`,
   'pool-invalid': (f) => `invalid pool ${f.objects[0]?.name ?? ''}`,
-  'pool-deleted': (f) => `pool ${String(f.data?.['pool'])} deleted while in use`,
+  'pool-deleted': (f) => `pool ${dataText(f, 'pool')} deleted while in use`,
   'controller-not-processing': () => 'controller not processing changes',
   'controller-scaled-to-zero': () => 'controller scaled to zero',
   'controller-unavailable': () => 'controller unavailable',
   'pool-not-advertised': (f) => `pool ${f.objects[0]?.name ?? ''} not announced`,
+  'orphaned-ip': (f) => `orphaned IP on ${serviceKeyOf(f) ?? '?'}`,
+  'service-pending': (f) => `${serviceKeyOf(f) ?? '?'} pending`,
+  'service-not-announced': (f) => `${serviceKeyOf(f) ?? '?'} not announced`,
+  'pool-exhausted': (f) => `pool ${f.objects[0]?.name ?? ''} exhausted`,
 };
 
 const MAX_HEADLINE = 60;
@@ -331,7 +341,8 @@ const worse = (a: Severity, b: Severity): Severity => (severityRank(a) <= severi
 export function rootCausesOf(findings: readonly Finding[]): RootCause[] {
   const byKey = new Map<string, RootCause>();
   for (const f of findings)
-    if (f.causedBy === null) byKey.set(f.key, { key: f.key, headline: headlineOf(f), severity: f.severity, consequences: 0 });
+    if (f.causedBy === null)
+      byKey.set(f.key, { key: f.key, headline: headlineOf(f), severity: f.severity, consequences: 0 });
   for (const f of findings) {
     const root = f.causedBy === null ? undefined : byKey.get(f.causedBy);
     if (root === undefined) continue;
