@@ -282,6 +282,13 @@ function linkUnannounced(findings: readonly Finding[], links: Linker): void {
   }
 }
 
+// A full pool explains the Services whose latest event says no IP was available.
+function linkExhausted(findings: readonly Finding[], links: Linker): void {
+  const [root] = findings.filter((f) => f.id === 'pool-exhausted');
+  if (root !== undefined)
+    links.link(root, (f) => f.id === 'service-pending' && dataText(f, 'cause') === 'pool-exhausted');
+}
+
 // A Service's log lines and events follow whatever explains the Service itself.
 function linkServiceSymptoms(findings: readonly Finding[]): void {
   const rootOfService = new Map<string, string>();
@@ -302,6 +309,7 @@ export function linkRootCauses(ctx: DiagnoseContext, findings: readonly Finding[
   linkRejection(ctx, findings, links);
   linkControllerDown(findings, links);
   linkUnannounced(findings, links);
+  linkExhausted(findings, links);
   linkServiceSymptoms(findings);
 }
 
