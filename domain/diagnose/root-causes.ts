@@ -128,7 +128,7 @@ function pendingFacts(ctx: DiagnoseContext, f: Finding): PendingFacts {
 function pendingSinceRejection(ctx: DiagnoseContext, f: Finding, since: number | null, unloaded: Set<string>): boolean {
   const facts = pendingFacts(ctx, f);
   if (facts.askedPool !== undefined && unloaded.has(facts.askedPool)) return true;
-  if (facts.cause === 'request-not-allowed' || facts.cause === 'no-pools') return false;
+  if (facts.cause === 'no-pools') return false;
   if (facts.cause === 'unknown') return true;
   if (since === null) return false;
   return [facts.created, facts.eventTime].some((t) => t !== null && t >= since - GRACE_MS);
@@ -261,10 +261,13 @@ function linkRejection(ctx: DiagnoseContext, findings: readonly Finding[], links
   if (root === undefined) return;
   const since = rejectedSince(ctx, findings, root);
   const unloaded = new Set(findings.filter((f) => f.id === 'pool-not-loaded').flatMap((f) => f.objects[0]?.name ?? []));
+  // A Service whose request no current pool meets has a cause of its own (an unmet-requests finding).
+  const unmet = new Set(findings.filter((f) => f.check === 'unmet-requests').map(serviceKeyOf));
   links.link(root, (f) => {
     if (STALE_CONFIG.has(f.id) || f.id === 'allocated-pool-annotation-stale') return true;
     if (f.id === 'orphaned-ip') return true;
-    return f.id === 'service-pending' && pendingSinceRejection(ctx, f, since, unloaded);
+    if (f.id !== 'service-pending' || unmet.has(serviceKeyOf(f))) return false;
+    return pendingSinceRejection(ctx, f, since, unloaded);
   });
 }
 
