@@ -47,15 +47,22 @@ function announcementLines(e: ServiceExplanation): string[] {
   return lines;
 }
 
+function servedLine(e: ServiceExplanation): string {
+  const { byMetallb, loadBalancerClass, controllerLbClass } = e.served;
+  return (
+    `served by MetalLB: ${byMetallb ? 'yes' : 'no'} (loadBalancerClass ${loadBalancerClass ?? 'none'}, ` +
+    `controller --lb-class ${controllerLbClass ?? 'none'})`
+  );
+}
+
 function serviceLines(e: ServiceExplanation): string[] {
   const request = Object.entries(e.request).filter(([, value]) => value !== null);
   return [
     `Service ${e.service}: ${e.state}`,
     ...rootCauseLines(e.rootCause),
     '',
-    `served by MetalLB: ${e.served.byMetallb ? 'yes' : 'no'} (loadBalancerClass ${e.served.loadBalancerClass ?? 'none'}, ` +
-      `controller --lb-class ${e.served.controllerLbClass ?? 'none'})`,
-    `requests: ${request.length === 0 ? 'nothing' : request.map(([key, value]) => `${key}=${String(value)}`).join(', ')}`,
+    servedLine(e),
+    `requests: ${request.length === 0 ? 'nothing' : request.map(([key, value]) => `${key}=${value}`).join(', ')}`,
     ...selectionLines(e),
     `IPs: ${e.ips.length === 0 ? 'none' : e.ips.map((ip) => `${ip.ip} from pool ${ip.pool ?? '(none)'}`).join(', ')}`,
     ...announcementLines(e),
@@ -80,7 +87,8 @@ function poolLines(e: PoolExplanation): string[] {
     ...rootCauseLines(e.rootCause),
     '',
     `addresses: ${e.addresses.join(', ')}${e.error ? ` (invalid: ${e.error})` : ''}`,
-    `autoAssign ${e.autoAssign}, avoidBuggyIPs ${e.avoidBuggyIPs}, serviceAllocation ${JSON.stringify(e.serviceAllocation)}`,
+    `autoAssign ${e.autoAssign}, avoidBuggyIPs ${e.avoidBuggyIPs}, ` +
+      `serviceAllocation ${JSON.stringify(e.serviceAllocation)}`,
     ...e.capacity.map((row) => `capacity ${row.family}: ${row.used} of ${row.capacity} used (${row.available} free)`),
     'Services using it:',
     ...none(e.services, '(none)'),

@@ -155,6 +155,30 @@ function advertisementBriefs(ctx: DiagnoseContext, views: readonly Advertisement
   return views.map((view) => ({ kind: view.ref.kind, name: view.ref.name, nodes: nodesOf(ctx, view) }));
 }
 
+function announcementsOf(
+  ctx: DiagnoseContext,
+  view: ServiceView,
+  pool: string | undefined,
+): ServiceExplanation['announcement'] {
+  if (pool === undefined || !ctx.poolsByName.has(pool)) return [];
+  const announcement = announcementOf(advertisementViews(ctx), pool);
+  return [
+    {
+      pool,
+      advertisements: advertisementBriefs(ctx, [...announcement.l2, ...announcement.bgp]),
+      announcedBy: announcersByService(ctx).get(view.key) ?? [],
+    },
+  ];
+}
+
+function requestOf(service: ServiceView['service']): ServiceExplanation['request'] {
+  return {
+    loadBalancerIP: service.spec?.loadBalancerIP || null,
+    loadBalancerIPs: annotation(service, 'loadBalancerIPs') ?? null,
+    addressPool: annotation(service, 'address-pool') ?? null,
+  };
+}
+
 const STATE_OF: Record<string, ServiceExplanation['state']> = {
   'orphaned-ip': 'orphaned',
   'service-pending': 'pending',
@@ -183,10 +207,7 @@ function explainService(
   const view = ctx.services.find((v) => v.service === service) ?? viewService(service);
   const served = isServedByMetallb(service, ctx.snapshot.lbClass);
   const own = report.findings.filter((f) => names(f, 'Service', target.namespace, target.name));
-  const views = advertisementViews(ctx);
   const pool = served ? poolOfService(ctx, view) : undefined;
-  const announcers = announcersByService(ctx).get(view.key) ?? [];
-  const announcement = pool === undefined || !ctx.poolsByName.has(pool) ? [] : [announcementOf(views, pool)];
   return {
     kind: 'Service',
     service: view.key,
@@ -196,18 +217,10 @@ function explainService(
       loadBalancerClass: service.spec?.loadBalancerClass ?? null,
       controllerLbClass: ctx.snapshot.lbClass,
     },
-    request: {
-      loadBalancerIP: service.spec?.loadBalancerIP || null,
-      loadBalancerIPs: annotation(service, 'loadBalancerIPs') ?? null,
-      addressPool: annotation(service, 'address-pool') ?? null,
-    },
+    request: requestOf(service),
     poolSelection: candidates(ctx, view),
     ips: view.ips.map((ip) => ({ ip: ip.text, pool: pool ?? null })),
-    announcement: announcement.map((a) => ({
-      pool: a.pool,
-      advertisements: advertisementBriefs(ctx, [...a.l2, ...a.bgp]),
-      announcedBy: announcers,
-    })),
+    announcement: announcementsOf(ctx, view, pool),
     annotations: metallbAnnotations(view),
     events: (ctx.serviceEvents.get(view.key) ?? []).map(eventBrief),
     logLines: logLinesNaming(ctx, view.key),

@@ -76,7 +76,10 @@ function summarise(
   };
 }
 
-/** Runs all ten checks, then links each finding to the root cause that explains it; with no trace of MetalLB only "not installed" (and unreadable input) is reported. */
+/**
+ * Runs all ten checks, then links each finding to the root cause that explains it; with no trace of MetalLB
+ * only "not installed" (and unreadable input) is reported.
+ */
 export function diagnose(snapshot: ClusterSnapshot, options: DiagnoseOptions = {}): DiagnosisReport {
   const ctx = buildContext(snapshot);
   const installed = metallbInstalled(ctx);

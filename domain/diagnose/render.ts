@@ -1,6 +1,6 @@
 // Human rendering of a DiagnosisReport for a terminal at 3 a.m.: the verdict and the root causes first,
-// each with the exact fix command and, indented beneath it, the findings it causes; then info. Kept apart from report.ts because
-// picocolors reads `process` at import time, which Temporal workflow code must not touch.
+// each with the exact fix command and, indented beneath it, the findings it causes; then info. Kept apart
+// from report.ts because picocolors reads `process` at import time, which Temporal workflow code must not touch.
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { DiagnosisReport, Finding, ObjectRef, Severity } from './report.js';

@@ -299,9 +299,13 @@ function linkServiceSymptoms(findings: readonly Finding[]): void {
     const key = serviceKeyOf(f);
     if (f.causedBy !== null && key !== null && !SERVICE_SYMPTOMS.has(f.id)) rootOfService.set(key, f.causedBy);
   }
+  // A log group spanning several Services names none: it follows their root when they share one.
+  const shared = new Set(rootOfService.values());
+  const only = shared.size === 1 ? [...shared][0]! : null;
   for (const f of findings) {
+    if (f.causedBy !== null || !SERVICE_SYMPTOMS.has(f.id)) continue;
     const key = serviceKeyOf(f);
-    if (f.causedBy === null && SERVICE_SYMPTOMS.has(f.id) && key !== null) f.causedBy = rootOfService.get(key) ?? null;
+    f.causedBy = key === null ? only : (rootOfService.get(key) ?? null);
   }
 }
 

@@ -102,9 +102,10 @@ describe('diagnose on the lab', () => {
           .filter((f) => f.severity !== 'info')
           .map((f) => `${f.id} ${f.objects[0]!.name} <- ${rootOf(f)}`)
           .sort();
+        const advertisement = grouping.find((g) => g.startsWith('advertisement'))!.split(' ')[1];
         expect(grouping).toEqual([
           `address-pool-missing db <- pool-deleted`,
-          `advertisement-unknown-pool ${grouping.find((g) => g.startsWith('advertisement'))!.split(' ')[1]} <- pool-deleted`,
+          `advertisement-unknown-pool ${advertisement} <- pool-deleted`,
           'controller-scaled-to-zero controller <- (root)',
           'orphaned-ip db <- pool-deleted',
           'orphaned-ip web <- controller-scaled-to-zero',

@@ -230,7 +230,7 @@ describe('stale metallb.io/ip-allocated-from-pool', () => {
 });
 
 describe('overlapping pools: an IP belongs to the pool MetalLB allocated it from', () => {
-  it('the ip-allocated-from-pool annotation wins over a newer overlapping pool whose serviceAllocation excludes it', () => {
+  it('ip-allocated-from-pool wins over a newer overlapping pool whose serviceAllocation excludes it', () => {
     const report = run([
       ...installation(),
       l2,

@@ -66,7 +66,7 @@ describe('exitCodeFor (--fail-on)', () => {
 });
 
 describe('renderHuman', () => {
-  it('summary line first, then the root causes with objects and fix commands, then info, no ANSI without colour', () => {
+  it('summary first, then root causes with objects and fix commands, then info, no ANSI without colour', () => {
     const text = renderHuman(troubled, { color: false });
     const lines = text.split('\n');
     expect(lines[0]).toBe(

@@ -73,7 +73,7 @@ describe('root causes: a rejected configuration', () => {
     logs: { controller: [parseError(ago(290)), parseError(ago(20))].join('\n') },
   });
 
-  it('groups the unloaded pools, the parse errors, ConfigurationState Invalid and the pending Service under the overlap', () => {
+  it('groups unloaded pools, parse errors, ConfigurationState Invalid and the pending Service under it', () => {
     const [overlap] = withId(report, 'pool-overlap');
     expect(overlap!.causedBy).toBeNull();
     expect(links(report)).toEqual([
