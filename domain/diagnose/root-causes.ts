@@ -302,11 +302,9 @@ function linkServiceSymptoms(findings: readonly Finding[]): void {
   // A log group spanning several Services names none: it follows their root when they share one.
   const shared = new Set(rootOfService.values());
   const only = shared.size === 1 ? [...shared][0]! : null;
-  for (const f of findings) {
-    if (f.causedBy !== null || !SERVICE_SYMPTOMS.has(f.id)) continue;
-    const key = serviceKeyOf(f);
-    f.causedBy = key === null ? only : (rootOfService.get(key) ?? null);
-  }
+  const rootFor = (key: string | null) => (key === null ? only : (rootOfService.get(key) ?? null));
+  for (const f of findings)
+    if (f.causedBy === null && SERVICE_SYMPTOMS.has(f.id)) f.causedBy = rootFor(serviceKeyOf(f));
 }
 
 /** Sets causedBy on every finding another one explains. Keys must be assigned. */
