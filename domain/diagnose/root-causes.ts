@@ -336,15 +336,15 @@ const HEADLINES: Record<string, (f: Finding) => string> = {
   'service-pending': (f) => `${serviceKeyOf(f) ?? '?'} pending`,
   'service-not-announced': (f) => `${serviceKeyOf(f) ?? '?'} not announced`,
   'pool-exhausted': (f) => `pool ${f.objects[0]?.name ?? ''} exhausted`,
+  'controller-allocation-failed': (f) => `allocation failed: ${f.title.split(': ').slice(1).join(': ')}`,
 };
 
-const MAX_HEADLINE = 60;
+const MAX_HEADLINE = 80;
 
 /** A few words naming a root cause, for the summary line. */
 export function headlineOf(f: Finding): string {
   const known = HEADLINES[f.id];
-  if (known !== undefined) return known(f);
-  const text = f.title.split(': ')[0] ?? f.title;
+  const text = known === undefined ? (f.title.split(': ')[0] ?? f.title) : known(f);
   return text.length > MAX_HEADLINE ? `${text.slice(0, MAX_HEADLINE - 1)}…` : text;
 }
 
