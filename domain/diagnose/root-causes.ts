@@ -113,8 +113,13 @@ interface PendingFacts {
   askedPool: string | undefined;
 }
 
+// Pending Services by key, built once per context (a linear search per finding would be quadratic).
+const pendingIndex = new WeakMap<DiagnoseContext, Map<string, DiagnoseContext['pending'][number]>>();
+
 function pendingFacts(ctx: DiagnoseContext, f: Finding): PendingFacts {
-  const view = ctx.pending.find((v) => v.key === serviceKeyOf(f));
+  let index = pendingIndex.get(ctx);
+  if (index === undefined) pendingIndex.set(ctx, (index = new Map(ctx.pending.map((v) => [v.key, v]))));
+  const view = index.get(serviceKeyOf(f) ?? '');
   const event = f.data?.['event'] as { time?: unknown } | null | undefined;
   return {
     cause: f.data?.['cause'],
@@ -251,9 +256,14 @@ function linker(findings: readonly Finding[]): Linker {
   };
 }
 
-function linkDeletedPools(findings: readonly Finding[], links: Linker): void {
-  for (const root of findings.filter((f) => f.id === 'pool-deleted'))
-    links.link(root, (f) => missingPoolOf(f) === root.data?.['pool']);
+function linkDeletedPools(findings: readonly Finding[]): void {
+  const rootOfPool = new Map<string, string>();
+  for (const f of findings) if (f.id === 'pool-deleted') rootOfPool.set(dataText(f, 'pool'), f.key);
+  if (rootOfPool.size === 0) return;
+  for (const f of findings) {
+    const pool = f.id === 'pool-deleted' ? null : missingPoolOf(f);
+    if (pool !== null && f.causedBy === null) f.causedBy = rootOfPool.get(pool) ?? null;
+  }
 }
 
 function linkRejection(ctx: DiagnoseContext, findings: readonly Finding[], links: Linker): void {
@@ -278,11 +288,13 @@ function linkControllerDown(findings: readonly Finding[], links: Linker): void {
   links.link(root, (f) => UNPROCESSED.has(f.id) || (f.id === 'service-pending' && waits(f)));
 }
 
-function linkUnannounced(findings: readonly Finding[], links: Linker): void {
-  for (const root of findings.filter((f) => f.id === 'pool-not-advertised')) {
-    const pool = root.objects[0]?.name;
-    links.link(root, (f) => f.id === 'service-not-announced' && f.data?.['pool'] === pool);
-  }
+// One pass however many pools are unannounced: each unreachable Service goes to its pool's root.
+function linkUnannounced(findings: readonly Finding[]): void {
+  const rootOfPool = new Map<string, string>();
+  for (const f of findings) if (f.id === 'pool-not-advertised') rootOfPool.set(f.objects[0]?.name ?? '', f.key);
+  for (const f of findings)
+    if (f.id === 'service-not-announced' && f.causedBy === null)
+      f.causedBy = rootOfPool.get(dataText(f, 'pool')) ?? null;
 }
 
 // A full pool explains the Services whose latest event says no IP was available.
@@ -310,10 +322,10 @@ function linkServiceSymptoms(findings: readonly Finding[]): void {
 /** Sets causedBy on every finding another one explains. Keys must be assigned. */
 export function linkRootCauses(ctx: DiagnoseContext, findings: readonly Finding[]): void {
   const links = linker(findings);
-  linkDeletedPools(findings, links);
+  linkDeletedPools(findings);
   linkRejection(ctx, findings, links);
   linkControllerDown(findings, links);
-  linkUnannounced(findings, links);
+  linkUnannounced(findings);
   linkExhausted(findings, links);
   linkServiceSymptoms(findings);
 }
