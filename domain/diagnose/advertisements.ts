@@ -38,8 +38,17 @@ function viewAdvertisement(ctx: DiagnoseContext, adv: Advertisement): Advertisem
   return { adv, ref, all, pools: all ? ctx.pools : [...new Set([...named, ...selected])] };
 }
 
+// Built once per diagnosis: this check, the announcement check and explain all read them.
+const viewsOf = new WeakMap<DiagnoseContext, AdvertisementView[]>();
+
 /** Every advertisement in MetalLB's namespace, L2 first, with the pools it applies to. */
 export function advertisementViews(ctx: DiagnoseContext): AdvertisementView[] {
+  let views = viewsOf.get(ctx);
+  if (views === undefined) viewsOf.set(ctx, (views = buildAdvertisementViews(ctx)));
+  return views;
+}
+
+function buildAdvertisementViews(ctx: DiagnoseContext): AdvertisementView[] {
   const inNs = (a: Advertisement) => ctx.inMetallbNamespace(a.metadata.namespace);
   return [...ctx.snapshot.l2Advertisements.filter(inNs), ...ctx.snapshot.bgpAdvertisements.filter(inNs)].map((a) =>
     viewAdvertisement(ctx, a),
