@@ -20,7 +20,8 @@ describe('announcement evidence by MetalLB version', () => {
       'v0.14.5',
       'unreliable',
       'not-available',
-      'Announcement evidence: ServiceL2Status (unreliable before 0.14.6) and speaker logs for BGP (ServiceBGPStatus from 0.15.0).',
+      'Announcement evidence: ServiceL2Status (unreliable before 0.14.6) and speaker logs for BGP ' +
+        '(ServiceBGPStatus from 0.15.0).',
     ],
     [
       'v0.13.12',

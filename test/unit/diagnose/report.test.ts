@@ -36,7 +36,7 @@ describe('report schema', () => {
     expect(validate({ ...troubled, schemaVersion: 1 })).toBe(false);
   });
 
-  it('the committed schemas/diagnosis-report.v2.json equals the generated schema (run scripts/write-json-schema.ts)', () => {
+  it('the committed schemas/diagnosis-report.v2.json equals the generated one (scripts/write-json-schema.ts)', () => {
     expect(readFileSync(schemaPath, 'utf8')).toBe(renderJsonSchema());
     expect(JSON.parse(readFileSync(schemaPath, 'utf8'))).toEqual(diagnosisReportJsonSchema());
   });
