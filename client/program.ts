@@ -6,6 +6,7 @@ import { registerApply } from './commands/apply.js';
 import { registerApprove } from './commands/approve.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiagnose } from './commands/diagnose.js';
+import { registerExplain } from './commands/explain.js';
 import { registerFix } from './commands/fix.js';
 import { registerGuard } from './commands/guard.js';
 import { registerHistory } from './commands/history.js';
@@ -51,6 +52,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
     .configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr, outputError: () => undefined });
   registerDemo(program);
   registerDiagnose(program);
+  registerExplain(program);
   registerFix(program);
   registerPlan(program);
   registerApply(program);

@@ -441,6 +441,26 @@ export const ConfigurationStateSchema = metallb('ConfigurationState', z.looseObj
 });
 export type ConfigurationState = z.infer<typeof ConfigurationStateSchema>;
 
+const AnnouncedServiceSchema = z.looseObject({
+  node: z.string().nullish(),
+  serviceName: z.string().nullish(),
+  serviceNamespace: z.string().nullish(),
+});
+
+/** Written by the speaker announcing a Service in L2 mode (v0.14.4+, reliable from v0.14.6). */
+export const ServiceL2StatusSchema = metallb('ServiceL2Status', z.looseObject({}).nullish()).extend({
+  status: AnnouncedServiceSchema.extend({
+    interfaces: z.array(z.looseObject({ name: z.string().nullish() })).nullish(),
+  }).nullish(),
+});
+export type ServiceL2Status = z.infer<typeof ServiceL2StatusSchema>;
+
+/** Written by each speaker advertising a Service over BGP (v0.15+). */
+export const ServiceBGPStatusSchema = metallb('ServiceBGPStatus', z.looseObject({}).nullish()).extend({
+  status: AnnouncedServiceSchema.extend({ peers: z.array(z.string()).nullish() }).nullish(),
+});
+export type ServiceBGPStatus = z.infer<typeof ServiceBGPStatusSchema>;
+
 /** Pre-0.14.3 `AddressPool` (v1alpha1/v1beta1), removed from the manifests in v0.14.3. */
 export const LegacyAddressPoolSchema = metallb(
   'AddressPool',

@@ -123,13 +123,23 @@ type IpVerdict = { pools: string[] } | OrphanedIp;
 
 const isOrphan = (verdict: IpVerdict): verdict is OrphanedIp => 'reason' in verdict;
 
+/**
+ * The pool an IP was allocated from: with overlapping pools an address lies in several, and it belongs to the one
+ * MetalLB allocated it from, which the Service's ip-allocated-from-pool annotation names. Without that
+ * annotation (or when it names none of them), the first pool containing it.
+ */
+export function owningPool(view: ServiceView, containing: readonly string[]): string | undefined {
+  const from = annotation(view.service, 'ip-allocated-from-pool');
+  return from && containing.includes(from) ? from : containing[0];
+}
+
 function judgeIp(ctx: OrphanContext, view: ServiceView, ip: ServiceIp): IpVerdict {
   const lookup = ctx.lookupIp(ip.canonical);
-  const [first] = lookup.pools;
-  if (first !== undefined) {
-    const pool = ctx.poolsByName.get(first);
+  const owner = owningPool(view, lookup.pools);
+  if (owner !== undefined) {
+    const pool = ctx.poolsByName.get(owner);
     const allowed = pool === undefined ? true : poolAllowsService(pool, view);
-    return allowed === false ? { ip, reason: 'service-allocation', pool: first } : { pools: lookup.pools };
+    return allowed === false ? { ip, reason: 'service-allocation', pool: owner } : { pools: lookup.pools };
   }
   const [buggy] = lookup.excludedByAvoidBuggyIps;
   if (buggy !== undefined) return { ip, reason: 'avoid-buggy-ips', pool: buggy };

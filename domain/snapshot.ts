@@ -21,6 +21,8 @@ import {
   NamespaceSchema,
   NodeSchema,
   PodSchema,
+  ServiceBGPStatusSchema,
+  ServiceL2StatusSchema,
   ServiceSchema,
   type BFDProfile,
   type BGPAdvertisement,
@@ -40,6 +42,8 @@ import {
   type Node,
   type Pod,
   type Service,
+  type ServiceBGPStatus,
+  type ServiceL2Status,
 } from './kube-schemas.js';
 
 export interface SnapshotProblem {
@@ -70,6 +74,9 @@ export interface ClusterSnapshot {
   communities: Community[];
   bfdProfiles: BFDProfile[];
   configurationStates: ConfigurationState[];
+  /** Announcement evidence the speakers write (empty before v0.14.4 / v0.15.0, or in dumps without them). */
+  serviceL2Statuses: ServiceL2Status[];
+  serviceBGPStatuses: ServiceBGPStatus[];
   nodes: Node[];
   namespaces: Namespace[];
   events: KubeEvent[];
@@ -124,6 +131,8 @@ const HANDLERS: Readonly<Record<string, KindHandler>> = {
   'metallb.io/BFDProfile': { bucket: 'bfdProfiles', schema: BFDProfileSchema },
   'metallb.io/ConfigurationState': { bucket: 'configurationStates', schema: ConfigurationStateSchema },
   'metallb.io/AddressPool': { bucket: 'legacyAddressPools', schema: LegacyAddressPoolSchema },
+  'metallb.io/ServiceL2Status': { bucket: 'serviceL2Statuses', schema: ServiceL2StatusSchema },
+  'metallb.io/ServiceBGPStatus': { bucket: 'serviceBGPStatuses', schema: ServiceBGPStatusSchema },
 };
 
 const BUCKETS: readonly Bucket[] = [...new Set(Object.values(HANDLERS).map((h) => h.bucket))];

@@ -20,7 +20,13 @@ export const metallbKinds = [
   { kind: 'BFDProfile', plural: 'bfdprofiles', versions: ['v1beta1'] },
   { kind: 'ConfigurationState', plural: 'configurationstates', versions: ['v1beta1'] },
   { kind: 'AddressPool', plural: 'addresspools', versions: ['v1beta1', 'v1alpha1'] },
+  // What the speakers write about the Services they announce (v0.14.4+ and v0.15+): announcement evidence.
+  { kind: 'ServiceL2Status', plural: 'servicel2statuses', versions: ['v1beta1'] },
+  { kind: 'ServiceBGPStatus', plural: 'servicebgpstatuses', versions: ['v1beta1'] },
 ] as const;
+
+/** Evidence only: an identity that may not list these still gets a diagnosis, without announcement evidence. */
+const optionalPlurals: ReadonlySet<string> = new Set(['servicel2statuses', 'servicebgpstatuses']);
 
 export interface ReadScope {
   /** MetalLB's namespace; undefined = find it from the controller workload. */
@@ -142,9 +148,12 @@ async function readMetallbObjects(custom: CustomObjectsApi, crds: V1CustomResour
     metallbKinds.map(async ({ kind, plural, versions }) => {
       const version = servedVersion(crds, plural, versions);
       if (!version) return [];
-      const list = (await listing(`${kind} objects in ${namespace}`, () =>
+      const read = listing(`${kind} objects in ${namespace}`, () =>
         custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural }),
-      )) as { items?: object[] };
+      );
+      const list = (await (optionalPlurals.has(plural) ? read.catch(() => ({ items: [] })) : read)) as {
+        items?: object[];
+      };
       // Inline BGPPeer passwords and last-applied copies are replaced here: nothing downstream needs their values.
       return withKind(
         (list.items ?? []).map((item) => redactValue(item) as object),

@@ -45,7 +45,7 @@ function readText(file: string, what: string): string {
 }
 
 /** Offline mode: `kubectl get ... -o yaml` dumps plus optional log files; no cluster access at all. */
-function snapshotFromFiles(opts: DiagnoseOptions, now: Date, sinceSeconds: number): ClusterSnapshot {
+function snapshotFromFiles(opts: SnapshotFlags, now: Date, sinceSeconds: number): ClusterSnapshot {
   const objects = (opts.fromFile ?? []).flatMap((file) => {
     const parsed = parseDump(readText(file, 'dump'));
     if ('error' in parsed) throw new CannotDiagnose(`${file}: ${parsed.error}`);
@@ -63,7 +63,7 @@ function snapshotFromFiles(opts: DiagnoseOptions, now: Date, sinceSeconds: numbe
   });
 }
 
-async function snapshotFromCluster(opts: DiagnoseOptions, now: Date, sinceSeconds: number) {
+async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds: number) {
   const given = { kubeconfig: opts.kubeconfig, context: opts.context };
   // With no cluster named anywhere, the local lab is the cluster (say so, on stderr).
   const useLab = opts.lab || noClusterGiven(given);
@@ -88,29 +88,41 @@ async function snapshotFromCluster(opts: DiagnoseOptions, now: Date, sinceSecond
   return { snapshot, context: clusterName(kc) };
 }
 
-/** Validates the flags, takes the snapshot, diagnoses it and renders the report. */
-export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisReport; exitCode: number; text: string }> {
-  const parsed = OptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CannotDiagnose(
-      `--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`,
-    );
-  }
-  const opts = parsed.data;
+/** The flags that say where the snapshot comes from (a cluster or dump files), shared with `explain`. */
+export type SnapshotFlags = Omit<DiagnoseOptions, 'output' | 'failOn'>;
+
+/** One line naming the flag that is wrong, as every usage error. */
+export function flagError(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return `--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`;
+}
+
+/** Takes the snapshot the flags name: dump files offline, else the cluster (the lab when none is named). */
+export async function takeSnapshot(
+  opts: SnapshotFlags,
+): Promise<{ snapshot: ClusterSnapshot; context: string | null }> {
   const sinceSeconds = parseDurationSeconds(opts.since)!;
   const now = new Date();
-  let snapshot: ClusterSnapshot;
-  let context: string | null = null;
   try {
-    if (opts.fromFile?.length) snapshot = snapshotFromFiles(opts, now, sinceSeconds);
-    else ({ snapshot, context } = await snapshotFromCluster(opts, now, sinceSeconds));
+    if (opts.fromFile?.length) return { snapshot: snapshotFromFiles(opts, now, sinceSeconds), context: null };
+    return await snapshotFromCluster(opts, now, sinceSeconds);
   } catch (error) {
     if (error instanceof ClusterAccessError || error instanceof ClusterReadError)
       throw new CannotDiagnose(error.message);
     throw error;
   }
+}
+
+/** Validates the flags, takes the snapshot, diagnoses it and renders the report. */
+export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisReport; exitCode: number; text: string }> {
+  const parsed = OptionsSchema.safeParse(raw);
+  if (!parsed.success) throw new CannotDiagnose(flagError(parsed.error));
+  const opts = parsed.data;
+  const { snapshot, context } = await takeSnapshot(opts);
   const report = diagnose(snapshot, { context });
   const text = opts.output === 'json' ? JSON.stringify(report, null, 2) : renderHuman(report, { color: useColor() });
   return { report, exitCode: exitCodeFor(report, opts.failOn), text };
 }
+
+/** The snapshot flags' schema, for commands that read a cluster as diagnose does. */
+export const SnapshotFlagsSchema = OptionsSchema.omit({ output: true, failOn: true });

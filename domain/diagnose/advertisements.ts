@@ -13,7 +13,8 @@ const finding = findingsOf('advertisements');
 
 type Advertisement = L2Advertisement | BGPAdvertisement;
 
-interface AdvertisementView {
+/** An advertisement with the pools it applies to. */
+export interface AdvertisementView {
   adv: Advertisement;
   ref: ObjectRef;
   /** Applies to every pool (no ipAddressPools and no selectors). */
@@ -37,7 +38,17 @@ function viewAdvertisement(ctx: DiagnoseContext, adv: Advertisement): Advertisem
   return { adv, ref, all, pools: all ? ctx.pools : [...new Set([...named, ...selected])] };
 }
 
-function advertisementViews(ctx: DiagnoseContext): AdvertisementView[] {
+// Built once per diagnosis: this check, the announcement check and explain all read them.
+const viewsOf = new WeakMap<DiagnoseContext, AdvertisementView[]>();
+
+/** Every advertisement in MetalLB's namespace, L2 first, with the pools it applies to. */
+export function advertisementViews(ctx: DiagnoseContext): AdvertisementView[] {
+  let views = viewsOf.get(ctx);
+  if (views === undefined) viewsOf.set(ctx, (views = buildAdvertisementViews(ctx)));
+  return views;
+}
+
+function buildAdvertisementViews(ctx: DiagnoseContext): AdvertisementView[] {
   const inNs = (a: Advertisement) => ctx.inMetallbNamespace(a.metadata.namespace);
   return [...ctx.snapshot.l2Advertisements.filter(inNs), ...ctx.snapshot.bgpAdvertisements.filter(inNs)].map((a) =>
     viewAdvertisement(ctx, a),

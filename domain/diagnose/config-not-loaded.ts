@@ -7,9 +7,9 @@ import type { SnapshotProblem } from '../snapshot.js';
 import { TRANSIENT_WINDOW_MS } from './component-errors.js';
 import type { DiagnoseContext, Rule } from './context.js';
 import { findingsOf } from './finding.js';
-import { reapplyConfigFix, restartControllerFix, restartSpeakersFix } from './fixes.js';
+import { manualFix, reapplyConfigFix, restartControllerFix, restartSpeakersFix } from './fixes.js';
 import { poolRef, type PoolView } from './pools.js';
-import type { Finding, ObjectRef } from './report.js';
+import type { Finding, Fix, ObjectRef } from './report.js';
 import { atLeast, GATES } from './version.js';
 
 const finding = findingsOf('config-not-loaded');
@@ -211,12 +211,35 @@ function overlapFinding(ctx: DiagnoseContext, o: AddressOverlap): Finding {
         : `IPAddressPools ${o.pool} and ${o.otherPool} overlap: ${o.message}`,
     detail: WHOLE_CONFIG_REJECTED,
     objects: names.map((name) => poolRef({ name, namespace: ctx.poolsByName.get(name)?.namespace ?? ctx.namespace })),
-    fix: reapplyConfigFix(
-      `Remove the overlap (edit ${o.entry} in ${o.pool} or ${o.otherEntry} in ${o.otherPool}), then re-apply ` +
-        `the configuration.`,
-    ),
+    fix: overlapFix(ctx, o),
     data: { message: o.message, pool: o.pool, entry: o.entry, otherPool: o.otherPool, otherEntry: o.otherEntry },
   });
+}
+
+/** The pool of an overlap the controller never loaded (v0.15+ status), which no Service can hold an IP from. */
+function unloadedPoolOf(ctx: DiagnoseContext, o: AddressOverlap): PoolView | undefined {
+  return [o.pool, o.otherPool]
+    .flatMap((name) => ctx.poolsByName.get(name) ?? [])
+    .find((pool) => statusFindings(ctx, pool).some((f) => f.id === 'pool-not-loaded'));
+}
+
+// Re-applying cannot remove an overlap: one pool must change. Deleting the pool the controller never loaded
+// changes no Service's IP, so that is the command named when the status shows which one it is.
+function overlapFix(ctx: DiagnoseContext, o: AddressOverlap): Fix {
+  const ns = ctx.namespace ?? 'metallb-system';
+  const unloaded = unloadedPoolOf(ctx, o);
+  if (unloaded !== undefined && o.pool !== o.otherPool) {
+    return manualFix(
+      `kubectl -n ${ns} delete ipaddresspool ${unloaded.name}`,
+      `The controller never loaded ${unloaded.name}, so no Service holds an IP from it and deleting it changes no ` +
+        `IP; the controller then loads the rest of the configuration. Re-create it with addresses no other pool has.`,
+    );
+  }
+  return manualFix(
+    `kubectl -n ${ns} edit ipaddresspool ${o.pool}`,
+    `Remove the overlap (edit ${o.entry} in ${o.pool} or ${o.otherEntry} in ${o.otherPool}); the controller reloads ` +
+      `the configuration by itself once it parses.`,
+  );
 }
 
 function overlaps(ctx: DiagnoseContext): Finding[] {

@@ -7,7 +7,8 @@ import { compileSelector } from '../selectors.js';
 import { hasMetallbLabels, isMetallbWorkload, type ClusterSnapshot, type MetallbComponent } from '../snapshot.js';
 import { indexNamespaces, viewPool, type NamespaceIndex, type PoolView } from './pools.js';
 import type { Finding } from './report.js';
-import { isServedByMetallb, viewService, type ServiceView } from './services.js';
+import { owningPool } from '../orphans.js';
+import { annotation, isServedByMetallb, viewService, type ServiceView } from './services.js';
 import { parseMetallbVersion, type MetallbVersion } from './version.js';
 
 export interface DiagnoseOptions {
@@ -107,6 +108,13 @@ function usageOf(map: Map<string, PoolUsage>, pool: string): PoolUsage {
 const hasIngressIp = (view: ServiceView): boolean =>
   (view.service.status?.loadBalancer?.ingress ?? []).some((entry) => entry.ip);
 
+// With overlapping pools an IP counts for the pool it was allocated from (the annotation), not for every pool
+// containing it; without the annotation, for every one.
+function poolsHolding(view: ServiceView, containing: readonly string[]): readonly string[] {
+  const owner = owningPool(view, containing);
+  return owner !== undefined && owner === annotation(view.service, 'ip-allocated-from-pool') ? [owner] : containing;
+}
+
 interface ServiceIndexes {
   lookups: Map<string, IpLookup>;
   ipHolders: Map<string, ServiceView[]>;
@@ -124,7 +132,7 @@ function indexServices(services: readonly ServiceView[], index: PoolIndex): Serv
       pushTo(indexes.ipHolders, ip.canonical, view);
       let lookup = indexes.lookups.get(ip.canonical);
       if (lookup === undefined) indexes.lookups.set(ip.canonical, (lookup = index.lookupParsed(ip.family, ip.value)));
-      for (const pool of lookup.pools) {
+      for (const pool of poolsHolding(view, lookup.pools)) {
         const usage = usageOf(indexes.usage, pool);
         (ip.family === 'IPv4' ? usage.ipv4 : usage.ipv6).add(ip.canonical);
         usage.services.add(view.key);

@@ -13,7 +13,10 @@ export interface FindingInput {
 
 /** `const finding = findingsOf('capacity'); finding({ id, severity, title, detail, ... })` */
 export function findingsOf(check: Check): (input: FindingInput) => Finding {
+  // key and causedBy are filled in once every check has run (root-causes.ts).
   return ({ id, severity, title, detail, objects = [], fix = null, data }) => ({
+    key: '',
+    causedBy: null,
     id,
     check,
     severity,

@@ -7,6 +7,12 @@ export function cleanupOrphansFix(serviceKey: string, explanation: string): Fix 
   return { runbook: 'cleanup-orphans', command: `${CLI} cleanup-orphans --service ${serviceKey}`, explanation };
 }
 
+/** One cleanup-orphans run for several Services (`--service` repeated), e.g. every orphan of a deleted pool. */
+export function cleanupOrphansFixFor(serviceKeys: readonly string[], explanation: string): Fix {
+  const services = serviceKeys.map((key) => `--service ${key}`).join(' ');
+  return { runbook: 'cleanup-orphans', command: `${CLI} cleanup-orphans ${services}`, explanation };
+}
+
 export function restartControllerFix(explanation: string): Fix {
   return { runbook: 'restart-controller', command: `${CLI} restart-controller`, explanation };
 }

@@ -2,12 +2,14 @@
 // report. Pure and deterministic: the same snapshot gives the same report.
 import type { ClusterSnapshot } from '../snapshot.js';
 import { findAdvertisementProblems } from './advertisements.js';
+import { announcementEvidence, findAnnouncementProblems } from './announcements.js';
 import { findCapacityProblems, poolCapacityRows } from './capacity.js';
 import { findComponentErrors } from './component-errors.js';
 import { findConfigNotLoaded, findUnreadableInput } from './config-not-loaded.js';
 import { buildContext, type DiagnoseOptions, type Rule } from './context.js';
 import { findOrphanedServiceIps } from './orphaned-ips.js';
 import { findPendingServices } from './pending-services.js';
+import { assignKeys, linkRootCauses, rootCausesOf, synthesiseRootCauses } from './root-causes.js';
 import { CHECKS, severityRank, type Check, type DiagnosisReport, type Finding } from './report.js';
 import { findUnmetServiceRequests } from './unmet-requests.js';
 import { findVersionAndCrdProblems, metallbInstalled } from './version-crds.js';
@@ -23,6 +25,7 @@ export {
   type DiagnosisReport,
   type Finding,
   type PoolCapacityRow,
+  type RootCause,
   type Severity,
 } from './report.js';
 
@@ -34,6 +37,7 @@ export const RULES: Readonly<Record<Check, Rule>> = {
   'component-errors': findComponentErrors,
   'config-not-loaded': findConfigNotLoaded,
   advertisements: findAdvertisementProblems,
+  announcements: findAnnouncementProblems,
   'workload-health': findWorkloadProblems,
   'version-crds': findVersionAndCrdProblems,
   capacity: findCapacityProblems,
@@ -58,19 +62,36 @@ function summarise(
 ): DiagnosisReport['summary'] {
   const count = (severity: Finding['severity']) => findings.filter((f) => f.severity === severity).length;
   const [errors, warnings, infos] = [count('error'), count('warning'), count('info')];
-  return { errors, warnings, infos, servicesChecked, poolsChecked, healthy: errors === 0 && warnings === 0 };
+  const rootCauses = rootCausesOf(findings);
+  return {
+    errors,
+    warnings,
+    infos,
+    servicesChecked,
+    poolsChecked,
+    healthy: errors === 0 && warnings === 0,
+    problems: rootCauses.length,
+    consequences: findings.filter((f) => f.causedBy !== null).length,
+    rootCauses,
+  };
 }
 
-/** Runs all nine checks; with no trace of MetalLB only "not installed" (and unreadable input) is reported. */
+/**
+ * Runs all ten checks, then links each finding to the root cause that explains it; with no trace of MetalLB
+ * only "not installed" (and unreadable input) is reported.
+ */
 export function diagnose(snapshot: ClusterSnapshot, options: DiagnoseOptions = {}): DiagnosisReport {
   const ctx = buildContext(snapshot);
   const installed = metallbInstalled(ctx);
-  const findings = installed
+  const checked = installed
     ? Object.values(RULES).flatMap((rule) => rule(ctx))
     : [...findVersionAndCrdProblems(ctx), ...findUnreadableInput(ctx)];
+  const findings = installed ? [...checked, ...synthesiseRootCauses(ctx, checked)] : checked;
   findings.sort(byImportance);
+  assignKeys(findings);
+  linkRootCauses(ctx, findings);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     generatedAt: options.generatedAt ?? snapshot.collectedAt,
     source: snapshot.source,
     cluster: {
@@ -81,5 +102,6 @@ export function diagnose(snapshot: ClusterSnapshot, options: DiagnoseOptions = {
     summary: summarise(findings, ctx.services.length, ctx.pools.length),
     findings,
     capacity: installed ? poolCapacityRows(ctx) : [],
+    announcement: announcementEvidence(ctx),
   };
 }

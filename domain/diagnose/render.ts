@@ -1,6 +1,6 @@
-// Human rendering of a DiagnosisReport for a terminal at 3 a.m.: the verdict first, then findings
-// by severity with the objects and the exact fix command. Kept apart from report.ts because
-// picocolors reads `process` at import time, which Temporal workflow code must not touch.
+// Human rendering of a DiagnosisReport for a terminal at 3 a.m.: the verdict and the root causes first,
+// each with the exact fix command and, indented beneath it, the findings it causes; then info. Kept apart
+// from report.ts because picocolors reads `process` at import time, which Temporal workflow code must not touch.
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { DiagnosisReport, Finding, ObjectRef, Severity } from './report.js';
@@ -94,17 +94,49 @@ function capacityTable(report: DiagnosisReport, color: boolean): string[] {
   return ['', 'CAPACITY', table.toString()];
 }
 
-/** Summary line first, then findings by severity (error → warning → info), then the capacity table. */
+/** "1 problem (overlapping pools a and b) causing 8 findings", or null when there is none. */
+export function problemsLine(report: DiagnosisReport): string | null {
+  const { rootCauses, consequences } = report.summary;
+  if (rootCauses.length === 0) return null;
+  const shown = rootCauses.slice(0, 3).map((r) => r.headline);
+  const more = rootCauses.length > 3 ? `; and ${rootCauses.length - 3} more` : '';
+  const causing = consequences > 0 ? ` causing ${plural(consequences, 'finding')}` : '';
+  return `${plural(rootCauses.length, 'problem')} (${shown.join('; ')}${more})${causing}`;
+}
+
+function renderConsequence(f: Finding, c: Colors): string[] {
+  const heading = HEADINGS[f.severity];
+  return wrap(`${f.title} [${f.id}]`, '        ').map((line, i) =>
+    i === 0 ? `      ↳ ${heading.paint(c)(heading.mark)} ${line.trimStart()}` : line,
+  );
+}
+
+function renderRoot(root: Finding, consequences: readonly Finding[], c: Colors): string[] {
+  const lines = renderFinding(root, c);
+  if (consequences.length === 0) return lines;
+  lines.push(`    ${c.dim(`causes ${plural(consequences.length, 'finding')}:`)}`);
+  for (const f of consequences) lines.push(...renderConsequence(f, c));
+  return lines;
+}
+
+/**
+ * Summary line and the problems line first, then the root causes (most severe first) with their consequences
+ * indented beneath, then root causes at info, then the capacity table.
+ */
 export function renderHuman(report: DiagnosisReport, opts: { color: boolean }): string {
   const c = pc.createColors(opts.color);
   const lines = [summaryLine(report, c)];
-  for (const severity of ['error', 'warning', 'info'] as const) {
-    const findings = report.findings.filter((f) => f.severity === severity);
-    if (findings.length === 0) continue;
-    const heading = HEADINGS[severity];
-    lines.push('', heading.paint(c)(c.bold(`${heading.label} (${findings.length})`)));
-    for (const f of findings) lines.push(...renderFinding(f, c));
-  }
+  const problems = problemsLine(report);
+  if (problems !== null) lines.push(c.bold(problems));
+  const byKey = new Map(report.findings.map((f) => [f.key, f]));
+  const consequencesOf = (key: string) => report.findings.filter((f) => f.causedBy === key);
+  const roots = report.summary.rootCauses.flatMap((r) => byKey.get(r.key) ?? []);
+  if (roots.length > 0) lines.push('', c.bold(`ROOT CAUSES (${roots.length})`));
+  for (const root of roots) lines.push(...renderRoot(root, consequencesOf(root.key), c));
+  const infos = report.findings.filter((f) => f.causedBy === null && !roots.includes(f));
+  if (infos.length > 0) lines.push('', HEADINGS.info.paint(c)(c.bold(`INFO (${infos.length})`)));
+  for (const f of infos) lines.push(...renderRoot(f, consequencesOf(f.key), c));
+  lines.push('', c.dim(report.announcement.note));
   lines.push(...capacityTable(report, opts.color));
   return lines.join('\n');
 }

@@ -1,5 +1,7 @@
 // The versioned output of `metallb-runbooks diagnose`, defined once in zod: the CLI prints it,
-// activities return it, and schemas/diagnosis-report.v1.json is generated from it.
+// activities return it, and schemas/diagnosis-report.v2.json is generated from it. Version 2 adds root
+// causes (a key and a causedBy link per finding, rootCauses in the summary) and the announcement evidence;
+// schemas/diagnosis-report.v1.json stays committed, unchanged, for readers of version 1.
 import { z } from 'zod';
 
 export const CHECKS = [
@@ -9,6 +11,7 @@ export const CHECKS = [
   'component-errors',
   'config-not-loaded',
   'advertisements',
+  'announcements',
   'workload-health',
   'version-crds',
   'capacity',
@@ -39,6 +42,13 @@ export const FixSchema = z.object({
 });
 
 export const FindingSchema = z.object({
+  key: z
+    .string()
+    .describe('unique within the report: "<id>/<objects>", e.g. "pool-overlap/IPAddressPool a,IPAddressPool b"'),
+  causedBy: z
+    .string()
+    .nullable()
+    .describe('key of the root-cause finding this one follows from; null when it is a root cause itself'),
   id: z.string().describe('stable rule id, e.g. "orphaned-ip"'),
   check: CheckSchema,
   severity: SeveritySchema,
@@ -65,8 +75,28 @@ export const PoolCapacityRowSchema = z.object({
   autoAssign: z.boolean(),
 });
 
+export const RootCauseSchema = z.object({
+  key: z.string().describe('the root-cause finding'),
+  headline: z.string().describe('a few words, e.g. "overlapping pools demo-pool and extra-pool"'),
+  severity: SeveritySchema.describe('the most severe of the root cause and its consequences'),
+  consequences: z.number().int().nonnegative().describe('findings whose causedBy is this key'),
+});
+
+export const AnnouncementEvidenceSchema = z.object({
+  serviceL2Status: z
+    .enum(['reliable', 'unreliable', 'not-available', 'unknown'])
+    .describe('ServiceL2Status objects: written from 0.14.4, reliable from 0.14.6'),
+  serviceBGPStatus: z.enum(['available', 'not-available', 'unknown']).describe('ServiceBGPStatus objects: from 0.15.0'),
+  l2Statuses: z.number().int().nonnegative(),
+  bgpStatuses: z.number().int().nonnegative(),
+  speakerStates: z
+    .array(z.object({ node: z.string(), result: z.string().nullable(), errorSummary: z.string() }))
+    .describe('speaker ConfigurationStates (0.15.3+), one per node'),
+  note: z.string().describe('which evidence of announcement this MetalLB version gives'),
+});
+
 export const DiagnosisReportSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   generatedAt: z.string(),
   source: z.enum(['cluster', 'file']),
   cluster: z.object({
@@ -81,9 +111,13 @@ export const DiagnosisReportSchema = z.object({
     servicesChecked: z.number().int().nonnegative(),
     poolsChecked: z.number().int().nonnegative(),
     healthy: z.boolean().describe('no error and no warning'),
+    problems: z.number().int().nonnegative().describe('root causes at warning or error (consequences not counted)'),
+    consequences: z.number().int().nonnegative().describe('findings that follow from a root cause'),
+    rootCauses: z.array(RootCauseSchema).describe('root causes at warning or error, most severe first'),
   }),
   findings: z.array(FindingSchema),
   capacity: z.array(PoolCapacityRowSchema),
+  announcement: AnnouncementEvidenceSchema,
 });
 
 export type Check = z.infer<typeof CheckSchema>;
@@ -94,11 +128,13 @@ export type Fix = z.infer<typeof FixSchema>;
 export type Finding = z.infer<typeof FindingSchema>;
 export type PoolCapacityRow = z.infer<typeof PoolCapacityRowSchema>;
 export type DiagnosisReport = z.infer<typeof DiagnosisReportSchema>;
+export type RootCause = z.infer<typeof RootCauseSchema>;
+export type AnnouncementEvidence = z.infer<typeof AnnouncementEvidenceSchema>;
 
-/** JSON Schema (draft 2020-12) of the report, as committed in schemas/diagnosis-report.v1.json. */
+/** JSON Schema (draft 2020-12) of the report, as committed in schemas/diagnosis-report.v2.json. */
 export function diagnosisReportJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(DiagnosisReportSchema);
-  return { $schema: schema.$schema, title: 'metallb-runbooks diagnosis report, schema version 1', ...schema };
+  return { $schema: schema.$schema, title: 'metallb-runbooks diagnosis report, schema version 2', ...schema };
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -30,6 +30,8 @@ export const GATES = {
   /** Legacy AddressPool CRD gone from the manifests. */
   addressPoolRemoved: '0.14.3',
   servicel2statuses: '0.14.4',
+  /** ServiceL2Status is kept in step with the announcing node (earlier builds leave stale or missing ones). */
+  reliableL2Status: '0.14.6',
   /** metallb.io/* annotations; the old metallb.universe.tf/ip-allocated-from-pool is never removed. */
   newAnnotationPrefix: '0.14.9',
   poolStatus: '0.15.0',

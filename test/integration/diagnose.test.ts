@@ -92,7 +92,24 @@ describe('diagnose on the lab', () => {
           'error:controller-scaled-to-zero',
           'error:orphaned-ip',
           'error:orphaned-ip',
+          'error:pool-deleted',
           'warning:advertisement-unknown-pool',
+        ]);
+        // Grouped: the deleted pool explains db's orphan and every reference to it; the stopped controller, web's.
+        const rootOf = (f: (typeof report.findings)[number]) =>
+          report.findings.find((r) => r.key === f.causedBy)?.id ?? '(root)';
+        const grouping = report.findings
+          .filter((f) => f.severity !== 'info')
+          .map((f) => `${f.id} ${f.objects[0]!.name} <- ${rootOf(f)}`)
+          .sort();
+        const advertisement = grouping.find((g) => g.startsWith('advertisement'))!.split(' ')[1];
+        expect(grouping).toEqual([
+          `address-pool-missing db <- pool-deleted`,
+          `advertisement-unknown-pool ${advertisement} <- pool-deleted`,
+          'controller-scaled-to-zero controller <- (root)',
+          'orphaned-ip db <- pool-deleted',
+          'orphaned-ip web <- controller-scaled-to-zero',
+          `pool-deleted ${doomed} <- (root)`,
         ]);
       } finally {
         await scaleController(1);

@@ -135,7 +135,7 @@ describe('pools the controller cannot parse', () => {
         id: 'pool-overlap',
         severity: 'error',
         objects: [poolRef('b'), poolRef('a')],
-        fix: 'metallb-runbooks fix reapply-config',
+        fix: 'kubectl -n metallb-system edit ipaddresspool b',
       },
     ]);
     expect(findings[0]!.title).toBe(

@@ -12,7 +12,8 @@ describe('orphaned IPs: why the IP is in no pool', () => {
       pool('new-pool', ['198.51.100.0/24']),
       allocated('demo/web', ['192.0.2.20'], 'old-pool'),
     ]);
-    const findings = ofCheck(report, 'orphaned-ips');
+    // The deleted pool is the root cause the orphan is grouped under (root-causes.test.ts).
+    const findings = ofCheck(report, 'orphaned-ips').filter((f) => f.id === 'orphaned-ip');
     expect(findings.map(brief)).toEqual([
       {
         id: 'orphaned-ip',
@@ -225,5 +226,35 @@ describe('stale metallb.io/ip-allocated-from-pool', () => {
     expect(findings[0]!.title).toBe(
       'Service demo/web is annotated as allocated from pool original (a pool that no longer exists), but 192.0.2.20 is in pool renamed',
     );
+  });
+});
+
+describe('overlapping pools: an IP belongs to the pool MetalLB allocated it from', () => {
+  it('ip-allocated-from-pool wins over a newer overlapping pool whose serviceAllocation excludes it', () => {
+    const report = run([
+      ...installation(),
+      l2,
+      pool('demo-pool', ['203.0.113.0/28']),
+      pool('extra-pool', ['203.0.113.0/24'], { serviceAllocation: { namespaces: ['other'] } }),
+      namespace('demo'),
+      namespace('other'),
+      allocated('demo/web', ['203.0.113.0'], 'demo-pool'),
+    ]);
+    expect(ofCheck(report, 'orphaned-ips')).toEqual([]);
+    const row = (name: string) => report.capacity.find((r) => r.pool === name)!;
+    expect([row('demo-pool').used, row('extra-pool').used]).toEqual(['1', '0']);
+  });
+
+  it('without the annotation the first containing pool is judged, as before', () => {
+    const report = run([
+      ...installation(),
+      l2,
+      pool('a-pool', ['203.0.113.0/24'], { serviceAllocation: { namespaces: ['other'] } }),
+      pool('b-pool', ['203.0.113.0/28']),
+      namespace('demo'),
+      namespace('other'),
+      service('demo/web', { ips: ['203.0.113.1'] }),
+    ]);
+    expect(ofCheck(report, 'orphaned-ips').map((f) => f.data?.['pool'])).toEqual(['a-pool']);
   });
 });

@@ -33,10 +33,10 @@ describe('report schema', () => {
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
     expect(validate(JSON.parse(JSON.stringify(troubled)))).toBe(true);
-    expect(validate({ ...troubled, schemaVersion: 2 })).toBe(false);
+    expect(validate({ ...troubled, schemaVersion: 1 })).toBe(false);
   });
 
-  it('the committed schemas/diagnosis-report.v1.json equals the generated schema (run scripts/write-json-schema.ts)', () => {
+  it('the committed schemas/diagnosis-report.v2.json equals the generated one (scripts/write-json-schema.ts)', () => {
     expect(readFileSync(schemaPath, 'utf8')).toBe(renderJsonSchema());
     expect(JSON.parse(readFileSync(schemaPath, 'utf8'))).toEqual(diagnosisReportJsonSchema());
   });
@@ -66,14 +66,15 @@ describe('exitCodeFor (--fail-on)', () => {
 });
 
 describe('renderHuman', () => {
-  it('summary line first, then findings by severity with objects and fix commands, no ANSI without colour', () => {
+  it('summary first, then root causes with objects and fix commands, then info, no ANSI without colour', () => {
     const text = renderHuman(troubled, { color: false });
     const lines = text.split('\n');
     expect(lines[0]).toBe(
       'MetalLB v0.16.1 in metallb-system: NOT healthy: 1 error, 1 warning, 1 info; 2 Services and 2 pools checked',
     );
+    expect(lines[1]).toBe('2 problems (orphaned IP on demo/web; pool spare not announced)');
     expect(text).not.toMatch(/\x1b\[/);
-    const order = ['ERRORS (1)', 'WARNINGS (1)', 'INFO (1)', 'CAPACITY'].map((h) => lines.indexOf(h));
+    const order = ['ROOT CAUSES (2)', 'INFO (1)', 'CAPACITY'].map((h) => lines.indexOf(h));
     expect(order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1]!))).toBe(true);
     expect(text).toContain(
       '✗ Service demo/web holds 192.0.2.20, which is in no IPAddressPool (pool demo-pool was narrowed) [orphaned-ip]',
