@@ -9,6 +9,7 @@ import { registerDiagnose } from './commands/diagnose.js';
 import { registerFix } from './commands/fix.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReject } from './commands/reject.js';
+import { registerWatch } from './commands/watch.js';
 import { registerWorker } from './commands/worker.js';
 
 /** Where the CLI writes; tests pass their own to capture it. */
@@ -55,6 +56,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerApprove(program);
   registerReject(program);
   registerWorker(program);
+  registerWatch(program);
   return program;
 }
 

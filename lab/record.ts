@@ -46,6 +46,8 @@ export const LabRecordSchema = z.object({
   /** Null when the lab's MetalLB runs without its webhook (the v0.13 lab). */
   webhook: LabWebhookRecordSchema.nullable().default(null),
   kubernetesVersion: z.string(),
+  /** The lab's Alertmanager (v2 API under /api/v2); null on a lab recorded before it ran one. */
+  alertmanagerUrl: z.string().nullable().default(null),
   nodes: z.array(z.string()),
 });
 export type LabRecord = z.infer<typeof LabRecordSchema>;

@@ -11,7 +11,10 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
+import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
+import { createWatchActivities } from '../activities/watch.js';
+import { ignoreWatch, type WatchObserver } from '../domain/watch/observer.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';
 import { changeSinksFor, ignoreChanges, type ChangeObserver } from './sinks.js';
 
@@ -35,6 +38,8 @@ export interface RunbookWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Told when a change's step or run ends (metrics); default: nothing. */
   observer?: ChangeObserver;
+  /** Told what the drift watch diagnosed and delivered (metrics); default: nothing. */
+  watchObserver?: WatchObserver;
 }
 
 export interface RunbookWorker {
@@ -44,6 +49,22 @@ export interface RunbookWorker {
   connection: NativeConnection;
   /** Where the workflow code came from, for the start-up line. */
   workflowSource: string;
+  /** Closes the worker's connections (the polling one, and the client one auto-fix may have opened). */
+  close: () => Promise<void>;
+}
+
+/** A client connection opened on first use and closed with the worker. */
+function lazyClient(temporal: { address: string; namespace: string }) {
+  let connecting: Promise<Connection> | undefined;
+  return {
+    client: async () => {
+      connecting ??= Connection.connect({ address: temporal.address });
+      return new Client({ connection: await connecting, namespace: temporal.namespace });
+    },
+    close: async () => {
+      if (connecting) await (await connecting).close();
+    },
+  };
 }
 
 /** Bundles the runbook workflows (webpack's chatter kept at WARN), e.g. once per test file. */
@@ -72,14 +93,24 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     ? { bundle: options.workflowBundle, source: 'the bundle given' }
     : await defaultWorkflowBundle();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
+  const temporalClient = lazyClient(options.temporal);
+  const watchActivities = createWatchActivities({
+    kc,
+    temporalClient: temporalClient.client,
+    observer: options.watchObserver ?? ignoreWatch,
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
     taskQueue,
     workflowBundle,
-    activities: createActivities(kc),
+    activities: { ...createActivities(kc), ...watchActivities },
     sinks: changeSinksFor(options.observer ?? ignoreChanges),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
-  return { worker, cluster, taskQueue, connection, workflowSource };
+  const close = async () => {
+    await temporalClient.close();
+    await connection.close();
+  };
+  return { worker, cluster, taskQueue, connection, workflowSource, close };
 }

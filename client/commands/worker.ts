@@ -7,6 +7,9 @@ export interface WorkerCliOptions {
   kubeconfig?: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /** Serve Prometheus metrics on this port (off when not given). */
+  metricsPort?: string;
+  metricsHost: string;
 }
 
 /** Registers `worker`. */
@@ -20,6 +23,8 @@ export function registerWorker(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--temporal-address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
     .option('--temporal-namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics (default: off)')
+    .option('--metrics-host <address>', 'address the metrics server listens on (0.0.0.0 in a pod)', '127.0.0.1')
     .action(async (opts: WorkerCliOptions) => {
       const { runWorker } = await import('./worker-run.js');
       await runWorker(opts);
