@@ -87,9 +87,10 @@ function withTarget(command: Command): Command {
 }
 
 function registerScheduleCommand(watch: Command, name: 'pause' | 'resume' | 'delete', description: string): void {
-  withTarget(watch.command(name).description(description)).action(async (flags: WatchTargetFlags) => {
+  // `watch` has the same flags, and commander gives them to it even after the subcommand: read both.
+  withTarget(watch.command(name).description(description)).action(async (_flags: unknown, command: Command) => {
     const { changeWatchState } = await import('./watch-run.js');
-    await changeWatchState(name, flags);
+    await changeWatchState(name, command.optsWithGlobals<WatchTargetFlags>());
   });
 }
 
@@ -121,8 +122,8 @@ export function registerWatch(program: Command): void {
     .description('list every watch: cluster, interval, sinks, paused, last and next run')
     .option('--temporal-address <host:port>', 'Temporal frontend', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233')
     .option('--temporal-namespace <ns>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
-    .action(async (flags: Pick<WatchTargetFlags, 'temporalAddress' | 'temporalNamespace'>) => {
+    .action(async (_flags: unknown, command: Command) => {
       const { listWatches } = await import('./watch-run.js');
-      await listWatches(flags);
+      await listWatches(command.optsWithGlobals<WatchTargetFlags>());
     });
 }
