@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { configureWatch, type WatchConfiguration } from '../../client/commands/watch-run.js';
 import { watchScheduleId } from '../../domain/watch/names.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
@@ -23,6 +24,7 @@ import {
 import {
   alertmanagerAlerts,
   median,
+  recordDriftRun,
   startReceiver,
   startWatchWorker,
   type ListedAlert,
@@ -121,6 +123,7 @@ describe('watch: drift alerts on a Temporal Schedule', () => {
     });
 
   it('raises an Alertmanager alert within one interval of a drift, and resolves it once fixed; JSON and Slack get both', async () => {
+    const since = new Date();
     const { latencyMs, alert, resolvedMs } = await cycle();
     expect(latencyMs).toBeLessThan(withinOneInterval);
     expect(alert.labels).toMatchObject({ alertname: 'MetalLBDrift', check: 'orphaned-ips', severity: 'error' });
@@ -139,6 +142,19 @@ describe('watch: drift alerts on a Temporal Schedule', () => {
       .map((entry) => (entry.body as { text: string }).text);
     expect(slack.some((text) => text.includes('FIRING') && text.includes(`${ns}/web`))).toBe(true);
     expect(slack.some((text) => text.includes('RESOLVED') && text.includes(`${ns}/web`))).toBe(true);
+    expect(await recordDriftRun(client, since, 'postToSlack', 'drift-watch-alerted')).toBe(true);
+    // The Slack URL is read by the worker from the file: no drift run's history holds it.
+    for await (const run of client.workflow.list({ query: 'WorkflowType = "driftWatch"' })) {
+      if (run.startTime < since) continue;
+      const history = historyToJSON(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
+      const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map(([, data]) =>
+        Buffer.from(data!, 'base64').toString(),
+      );
+      const text = [history, ...decoded].join('\n');
+      // The webhook URL is stored (it is no credential here), which shows the payloads were read.
+      expect(text).toContain(`${receiver.url}/hook`);
+      expect(text).not.toContain(`${receiver.url}/slack`);
+    }
   });
 
   it('measures the alert latency from drift to Alertmanager over several runs', async () => {

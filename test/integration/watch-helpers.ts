@@ -2,10 +2,11 @@
 // in-process worker that serves its metrics.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createWorker } from '../../worker/worker.js';
 import { createWorkerMetrics, serveMetrics } from '../../worker/metrics.js';
-import { labAccess } from './fix-helpers.js';
+import { labAccess, recordHistory } from './fix-helpers.js';
 import { lab } from './helpers.js';
 
 /** Every POST a receiver got, by path. */
@@ -81,4 +82,23 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Records (RECORD_HISTORIES=1) the history of a drift run started since `since` that scheduled `activity`, for the
+ * replay tests; returns whether one was found.
+ */
+export async function recordDriftRun(client: Client, since: Date, activity: string, name: string): Promise<boolean> {
+  for await (const execution of client.workflow.list({ query: 'WorkflowType = "driftWatch"' })) {
+    if (execution.startTime < since || execution.status.name !== 'COMPLETED') continue;
+    const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? []).map(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name,
+    );
+    if (!scheduled.includes(activity)) continue;
+    await recordHistory(handle, name);
+    return true;
+  }
+  return false;
 }

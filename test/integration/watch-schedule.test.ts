@@ -20,7 +20,7 @@ import {
   uniqueName,
   waitForIp,
 } from './helpers.js';
-import { alertmanagerAlerts, startWatchWorker } from './watch-helpers.js';
+import { alertmanagerAlerts, recordDriftRun, startWatchWorker } from './watch-helpers.js';
 
 let client: Client;
 let connection: Connection;
@@ -181,6 +181,8 @@ describe('watch --auto-fix cleanup-orphans on the lab', () => {
           : true,
       { timeoutMs: 30_000 },
     );
+    expect(await recordDriftRun(client, since, 'startAutoFix', 'drift-watch-auto-fix-started')).toBe(true);
+    expect(await recordDriftRun(client, since, 'readAutoFixOutcome', 'drift-watch-auto-fix-succeeded')).toBe(true);
   });
 
   it('after a failed attempt, stops auto-fixing and alerts instead of trying again', async () => {
@@ -216,6 +218,7 @@ describe('watch --auto-fix cleanup-orphans on the lab', () => {
       );
       const runs = await autoFixRuns(since);
       expect(runs).toEqual([{ status: 'FAILED', services: [`${ns}/asks-again`] }]);
+      expect(await recordDriftRun(client, since, 'readAutoFixOutcome', 'drift-watch-auto-fix-failed')).toBe(true);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
