@@ -116,7 +116,7 @@ describe('worker metrics and the alerting rules', () => {
     console.log(`[watch] idle worker RSS: ${(rss / 1024 / 1024).toFixed(1)} MiB`);
   });
 
-  it('shows drift findings, the last diagnosis time and step durations once a drift check and a runbook ran', async () => {
+  it('shows findings, last diagnosis and step durations once a drift check and a runbook ran', async () => {
     const input: DriftWatchInput = {
       cluster,
       intervalSeconds: 60,

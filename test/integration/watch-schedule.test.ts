@@ -160,7 +160,7 @@ describe('watch --auto-fix cleanup-orphans on the lab', () => {
     await deleteAllMetallbConfig();
   });
 
-  it('runs the finding runbook once: the unmet request is removed, the Service gets a pool IP, the alert resolves', async () => {
+  it('runs the runbook once: the unmet request goes, the Service gets a pool IP, the alert resolves', async () => {
     const since = new Date();
     await configureWatch(client, config());
     await createLoadBalancer(ns, 'asks-outside', {
