@@ -1,6 +1,6 @@
 // Auto-fix: starts a runbook through the same start path as `fix` (the cluster's one change id, so it queues
 // behind nobody and is refused while another change runs), and reads how an attempt ended.
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ChangeAlreadyRunning, startRunbook } from '../client/commands/fix-start.js';
 import type { WaitLimits } from '../domain/runbooks/types.js';
 import type { AutoFixAttempt, AutoFixRunbook } from '../domain/watch/types.js';
@@ -51,7 +51,13 @@ export async function startAutoFix(client: Client, request: AutoFixRequest): Pro
 /** How the attempt's run ended, read from Temporal (still running: unchanged). */
 export async function readAutoFixOutcome(client: Client, attempt: AutoFixAttempt): Promise<AutoFixAttempt> {
   const handle = client.workflow.getHandle(attempt.workflowId, attempt.runId);
-  const { status } = await handle.describe();
+  const described = await handle.describe().catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  });
+  // Gone past the namespace's retention: how it ended is unknown, so it counts as failed (no second try).
+  if (!described) return { ...attempt, outcome: 'failed', failure: 'its run is no longer kept by Temporal' };
+  const { status } = described;
   if (status.name === 'RUNNING') return attempt;
   if (status.name === 'COMPLETED') return { ...attempt, outcome: 'succeeded' };
   const failure = await handle.result().then(

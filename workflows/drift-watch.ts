@@ -21,25 +21,33 @@ const messageOf = (error: unknown): string => {
   return error.cause instanceof Error ? error.cause.message : error.message;
 };
 
-/** Reads how the previous run's running attempts ended. */
+/** Reads how the previous run's running attempts ended; if Temporal cannot say now, the next run asks again. */
 async function followAttempts(state: DriftState): Promise<DriftState> {
   const running = state.attempts.filter((attempt) => attempt.outcome === 'running');
-  const outcomes = await Promise.all(running.map((attempt) => watch.readAutoFixOutcome(attempt)));
-  return settleAttempts(state, outcomes);
+  try {
+    return settleAttempts(state, await Promise.all(running.map((attempt) => watch.readAutoFixOutcome(attempt))));
+  } catch {
+    return state;
+  }
 }
 
-/** Starts the runbook of at most one finding not tried yet; a cluster busy with another change is tried next run. */
+/**
+ * Starts the runbook of at most one finding not tried yet; a cluster busy with another change, or a start that
+ * failed, is tried next run (the run still hands its findings on, so nothing is alerted twice).
+ */
 async function autoFix(state: DriftState, input: DriftWatchInput): Promise<DriftState> {
   const finding = nextAutoFix(state.open, state, input.autoFix);
   if (!finding) return state;
-  const started = await watch.startAutoFix({
-    cluster: input.cluster,
-    runbook: finding.runbook,
-    findingKey: finding.key,
-    service: finding.service,
-    requestedBy: `watch (${input.requestedBy})`,
-    ...(input.autoFixLimits ? { limits: input.autoFixLimits } : {}),
-  });
+  const started = await watch
+    .startAutoFix({
+      cluster: input.cluster,
+      runbook: finding.runbook,
+      findingKey: finding.key,
+      service: finding.service,
+      requestedBy: `watch (${input.requestedBy})`,
+      ...(input.autoFixLimits ? { limits: input.autoFixLimits } : {}),
+    })
+    .catch(() => ({ attempt: null }));
   return started.attempt ? { ...state, attempts: [...state.attempts, started.attempt] } : state;
 }
 

@@ -147,7 +147,7 @@ describe('watch: drift alerts on a Temporal Schedule', () => {
     for await (const run of client.workflow.list({ query: 'WorkflowType = "driftWatch"' })) {
       if (run.startTime < since) continue;
       const history = historyToJSON(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
-      const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map(([, data]) =>
+      const decoded = [...history.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map(([, data]) =>
         Buffer.from(data!, 'base64').toString(),
       );
       const text = [history, ...decoded].join('\n');
