@@ -12,6 +12,7 @@ import { registerGuard } from './commands/guard.js';
 import { registerHistory } from './commands/history.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReject } from './commands/reject.js';
+import { registerWatch } from './commands/watch.js';
 import { registerWorker } from './commands/worker.js';
 
 /** Where the CLI writes; tests pass their own to capture it. */
@@ -61,6 +62,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
   registerHistory(program);
   registerWorker(program);
   registerGuard(program);
+  registerWatch(program);
   return program;
 }
 

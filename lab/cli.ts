@@ -17,6 +17,7 @@ function printWhere(record: LabRecord): void {
     ['kubeconfig', record.kubeconfig],
     ['Temporal gRPC', record.temporalAddress],
     ['Temporal Web UI', record.temporalUi],
+    ['Alertmanager', record.alertmanagerUrl ?? 'not running (lab recorded before it had one)'],
     ['MetalLB', `${record.metallbVersion} controller in ${record.namespace}`],
     [
       'MetalLB webhook',

@@ -38,6 +38,12 @@ const kubeVersionFlags = (version: string): string[] => {
   );
 };
 
+/** Prometheus projects print an empty version unless these are set, as their release builds do. */
+const prometheusVersionFlags = (version: string): string[] => [
+  `-X github.com/prometheus/common/version.Version=${version.replace(/^v/, '')}`,
+  '-X github.com/prometheus/common/version.Branch=HEAD',
+];
+
 const metallbComponent = (name: string, dir: string): Component => ({
   name,
   dir,
@@ -85,6 +91,23 @@ export const components: Component[] = [
     versionModule: 'github.com/temporalio/cli',
     packages: [{ pkg: 'github.com/temporalio/cli/cmd/temporal', binary: 'temporal' }],
     ldflags: (version) => [`-X github.com/temporalio/cli/temporalcli.Version=${version.replace(/^v/, '')}`],
+  },
+  {
+    // Alert sink for `watch`: v0.28.1 builds from its module as is (v0.32+ embed a web UI the module lacks).
+    name: 'alertmanager',
+    dir: 'alertmanager',
+    versionModule: 'github.com/prometheus/alertmanager',
+    packages: [{ pkg: 'github.com/prometheus/alertmanager/cmd/alertmanager', binary: 'alertmanager' }],
+    ldflags: prometheusVersionFlags,
+  },
+  {
+    // Checks and unit-tests the shipped alerting rules; only the tests need it.
+    name: 'promtool',
+    dir: 'promtool',
+    versionModule: 'github.com/prometheus/prometheus',
+    packages: [{ pkg: 'github.com/prometheus/prometheus/cmd/promtool', binary: 'promtool' }],
+    ldflags: prometheusVersionFlags,
+    onDemand: true,
   },
   metallbComponent('metallb', 'metallb'),
   metallbComponent('metallb-v0.13', 'metallb-v0.13'),

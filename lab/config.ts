@@ -15,6 +15,8 @@ const portOffsets = {
   metallbHealth: 10,
   /** The host end of the controller's webhook (9443 inside its own network namespace). */
   metallbWebhook: 11,
+  /** The lab's Alertmanager (web and v2 API), the alert sink of `watch`. */
+  alertmanager: 12,
 } as const;
 export type LabPort = keyof typeof portOffsets;
 

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { alertmanagerSpec, alertmanagerUrl } from './alertmanager.js';
 import { ensureBuilt, type BuiltComponent } from './build.js';
 import { metallbComponentFor } from './components.js';
 import { apiServerUrl, labConfig, temporalAddress, temporalUiUrl, type LabConfig, type LabOptions } from './config.js';
@@ -42,6 +43,7 @@ const labProcesses = [
   'kube-scheduler',
   'kwok',
   'temporal',
+  'alertmanager',
   'metallb-supervisor',
 ];
 
@@ -337,7 +339,7 @@ async function waitMetallbCrdsServed(kc: KubeConfig, ns: string, crds: Kubernete
 export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Promise<LabRecord> {
   const config = labConfig(options);
   const metallb = metallbComponentFor(config.metallbVersion);
-  const bins = await ensureBuilt(['etcd', 'kubernetes', 'kwok', 'temporal', metallb.name], log);
+  const bins = await ensureBuilt(['etcd', 'kubernetes', 'kwok', 'temporal', 'alertmanager', metallb.name], log);
   mkdirSync(config.stateDir, { recursive: true });
   const pki = ensurePki(config.stateDir);
   const specs = daemonSpecs(config, bins, pki);
@@ -362,6 +364,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   );
 
   startDaemon(config.stateDir, temporalSpec(config, bins));
+  startDaemon(config.stateDir, alertmanagerSpec(config, bins.get('alertmanager')!));
 
   const metallbBuild = bins.get(metallb.name)!;
   const metallbCrds = readManifestDir(path.join(metallbBuild.dir, 'crds'));
@@ -392,6 +395,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
     webhook,
     kubernetesVersion: bins.get('kubernetes')!.version,
     auditLog: writeAuditPolicy(config.stateDir).logFile,
+    alertmanagerUrl: alertmanagerUrl(config),
     nodes: Array.from({ length: config.nodeCount }, (_, i) => fakeNode(i).metadata!.name!),
   };
   await switchMetallbIfChanged(config.stateDir, record);
@@ -423,6 +427,7 @@ export async function labUp(options: LabOptions = {}, log: Log = defaultLog): Pr
   }
   await waitTemporal(record.temporalAddress);
   await setLabRetention(record.temporalAddress, record.temporalNamespace);
+  await waitHealthy('Alertmanager', `${alertmanagerUrl(config)}/-/ready`);
   return record;
 }
 
@@ -490,5 +495,6 @@ export function labEnv(record: LabRecord): string[] {
     `export METALLB_LAB=${record.name}`,
     // `fix` links each run to the Web UI when this is set.
     `export TEMPORAL_UI_URL=${record.temporalUi}`,
+    ...(record.alertmanagerUrl ? [`export ALERTMANAGER_URL=${record.alertmanagerUrl}`] : []),
   ];
 }

@@ -48,6 +48,8 @@ export const LabRecordSchema = z.object({
   kubernetesVersion: z.string(),
   /** The API server's audit log of ServiceAccount requests (lab/audit.ts); null on a lab started before it had one. */
   auditLog: z.string().nullable().default(null),
+  /** The lab's Alertmanager (v2 API under /api/v2); null on a lab recorded before it ran one. */
+  alertmanagerUrl: z.string().nullable().default(null),
   nodes: z.array(z.string()),
 });
 export type LabRecord = z.infer<typeof LabRecordSchema>;

@@ -11,7 +11,10 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
+import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
+import { createWatchActivities } from '../activities/watch.js';
+import { ignoreWatch, type WatchObserver } from '../domain/watch/observer.js';
 import { taskQueueFor } from '../domain/runbooks/names.js';
 import { changeSinksFor, ignoreChanges, type ChangeObserver } from './sinks.js';
 import { defaultAuditDirectory } from '../audit/directory.js';
@@ -40,6 +43,8 @@ export interface RunbookWorkerOptions {
   observer?: ChangeObserver;
   /** Where audit records are kept (default: audit/directory.ts) and the collector they are forwarded to. */
   audit?: { directory?: string; url?: string };
+  /** Told what the drift watch diagnosed and delivered (metrics); default: nothing. */
+  watchObserver?: WatchObserver;
 }
 
 export interface RunbookWorker {
@@ -51,6 +56,22 @@ export interface RunbookWorker {
   workflowSource: string;
   /** Where this worker keeps audit records, and where it forwards them (origin only), for the start-up line. */
   audit: { directory: string; forwardedTo: string | null; forwarder: AuditForwarder | null };
+  /** Closes the worker's connections (the polling one, and the client one auto-fix may have opened). */
+  close: () => Promise<void>;
+}
+
+/** A client connection opened on first use and closed with the worker. */
+function lazyClient(temporal: { address: string; namespace: string }) {
+  let connecting: Promise<Connection> | undefined;
+  return {
+    client: async () => {
+      connecting ??= Connection.connect({ address: temporal.address });
+      return new Client({ connection: await connecting, namespace: temporal.namespace });
+    },
+    close: async () => {
+      if (connecting) await (await connecting).close();
+    },
+  };
 }
 
 /** Bundles the runbook workflows (webpack's chatter kept at WARN), e.g. once per test file. */
@@ -83,15 +104,28 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
   const directory = options.audit?.directory ?? defaultAuditDirectory(options.access.kubeconfig);
   const url = options.audit?.url;
   const forwarder = url ? startForwarder(directory, url, (line) => console.warn(line)) : null;
+  const temporalClient = lazyClient(options.temporal);
+  const watchActivities = createWatchActivities({
+    kc,
+    temporalClient: temporalClient.client,
+    observer: options.watchObserver ?? ignoreWatch,
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
     taskQueue,
     workflowBundle,
-    activities: createActivities(kc, { directory, ...(forwarder ? { onKept: () => forwarder.nudge() } : {}) }),
+    activities: {
+      ...createActivities(kc, { directory, ...(forwarder ? { onKept: () => forwarder.nudge() } : {}) }),
+      ...watchActivities,
+    },
     sinks: changeSinksFor(options.observer ?? ignoreChanges),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
   const audit = { directory, forwardedTo: url ? collectorName(url) : null, forwarder };
-  return { worker, cluster, taskQueue, connection, workflowSource, audit };
+  const close = async () => {
+    await temporalClient.close();
+    await connection.close();
+  };
+  return { worker, cluster, taskQueue, connection, workflowSource, close, audit };
 }

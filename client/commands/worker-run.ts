@@ -1,6 +1,9 @@
 // The run of `metallb-runbooks worker`: polls one cluster's task queue until SIGINT/SIGTERM.
 import { constants } from 'node:os';
+import type { Server } from 'node:http';
 import { createWorker } from '../../worker/worker.js';
+import type { WorkerMetrics } from '../../worker/metrics.js';
+import { UsageError } from '../usage-error.js';
 import type { WorkerCliOptions } from './worker.js';
 
 const stopSignals = ['SIGINT', 'SIGTERM'] as const;
@@ -24,14 +27,31 @@ function guardAgainstRepeatedStopSignals(): () => void {
   return () => stopSignals.forEach((signal) => process.off(signal, onSignal));
 }
 
+/** --metrics-port given: the metrics and their server (prom-client loads only then). */
+async function startMetrics(opts: WorkerCliOptions): Promise<{ metrics: WorkerMetrics; server: Server } | null> {
+  if (opts.metricsPort === undefined) return null;
+  const port = Number(opts.metricsPort);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`--metrics-port "${opts.metricsPort}" must be a port number (1-65535)`);
+  const { createWorkerMetrics, serveMetrics } = await import('../../worker/metrics.js');
+  const metrics = createWorkerMetrics();
+  const server = await serveMetrics(metrics.registry, { host: opts.metricsHost, port }).catch((error: Error) => {
+    throw new UsageError(`cannot serve metrics on ${opts.metricsHost}:${port}: ${error.message}`);
+  });
+  console.log(`metrics: http://${opts.metricsHost}:${port}/metrics`);
+  return { metrics, server };
+}
+
 /** Runs until SIGINT/SIGTERM: the SDK's runtime catches them and shuts the worker down gracefully. */
 export async function runWorker(opts: WorkerCliOptions): Promise<void> {
-  const { worker, cluster, taskQueue, connection, workflowSource, audit } = await createWorker({
+  const served = await startMetrics(opts);
+  const { worker, cluster, taskQueue, close, workflowSource, audit } = await createWorker({
     access: { kubeconfig: opts.kubeconfig, context: opts.context },
     // In a cluster there is no context name: the Deployment names the cluster the CLI's --context targets.
     ...(opts.cluster ? { cluster: opts.cluster } : {}),
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
     audit: { ...(opts.auditDir ? { directory: opts.auditDir } : {}), ...(opts.auditUrl ? { url: opts.auditUrl } : {}) },
+    ...(served ? { observer: served.metrics.changes, watchObserver: served.metrics.watch } : {}),
   });
   console.log(`workflows: ${workflowSource}`);
   console.log(`audit log: ${audit.directory}${audit.forwardedTo ? `, forwarded to ${audit.forwardedTo}` : ''}`);
@@ -45,7 +65,8 @@ export async function runWorker(opts: WorkerCliOptions): Promise<void> {
   } finally {
     stopGuarding();
     await audit.forwarder?.stop();
-    await connection.close();
+    await close();
+    served?.server.close();
   }
   console.log(`worker for ${cluster} stopped`);
 }

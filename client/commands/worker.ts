@@ -10,6 +10,9 @@ export interface WorkerCliOptions {
   temporalNamespace: string;
   auditDir?: string;
   auditUrl?: string;
+  /** Serve Prometheus metrics on this port (off when not given). */
+  metricsPort?: string;
+  metricsHost: string;
 }
 
 /** Registers `worker`. */
@@ -37,6 +40,8 @@ export function registerWorker(program: Command): void {
       'also POST each audit record to this collector (default: $METALLB_RUNBOOKS_AUDIT_URL; keep tokens in the env)',
       process.env.METALLB_RUNBOOKS_AUDIT_URL,
     )
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics (default: off)')
+    .option('--metrics-host <address>', 'address the metrics server listens on (0.0.0.0 in a pod)', '127.0.0.1')
     .action(async (opts: WorkerCliOptions) => {
       const { runWorker } = await import('./worker-run.js');
       await runWorker(opts);

@@ -44,6 +44,24 @@ export async function terminateHeldChanges(record: LabRecord, log: Log): Promise
   }
 }
 
+/** A watch a test left (its afterAll did not run) would keep starting drift runs on the lab: delete it. */
+async function deleteLeftoverWatches(record: LabRecord, log: Log): Promise<void> {
+  const connection = await Connection.connect({ address: record.temporalAddress });
+  try {
+    const client = new Client({ connection, namespace: record.temporalNamespace });
+    for await (const schedule of client.schedule.list()) {
+      if (!schedule.scheduleId.startsWith('metallb-watch.')) continue;
+      log(`deleting schedule ${schedule.scheduleId} left by an earlier test run`);
+      await client.schedule
+        .getHandle(schedule.scheduleId)
+        .delete()
+        .catch(() => undefined);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Admission policies exist on the lab only when a test made them (and did not get to delete them). */
 async function deleteAdmissionPolicies(kc: KubeConfig, log: Log): Promise<void> {
   const admission = kc.makeApiClient(AdmissionregistrationV1Api);
@@ -119,6 +137,7 @@ export async function clearLeftovers(record: LabRecord, log: Log): Promise<void>
   continueController(record, log);
   const kc = labKubeConfig(record.kubeconfig);
   await terminateHeldChanges(record, log);
+  await deleteLeftoverWatches(record, log);
   await deleteAdmissionPolicies(kc, log);
   await deleteTestNamespaces(kc, record, log);
   await deleteMetallbConfig(kc, record, log);

@@ -75,6 +75,7 @@ describe('recorded runbook histories replay deterministically', () => {
     const types = new Set(files.map((f) => recorded(f).workflowType));
     for (const runbook of RUNBOOKS) expect(types, runbook).toContain(workflowTypes[runbook]);
     expect(types, 'apply').toContain(changeWorkflowTypes.apply);
+    expect(types, 'the drift watch').toContain('driftWatch');
   });
 
   it.each(files)('%s replays with the same activities in the same order', async (file) => {
