@@ -91,6 +91,15 @@ async function defaultWorkflowBundle(): Promise<{ bundle: WorkflowBundleOption; 
   return { bundle, source: `bundled from ${workflowsPath} in ${((Date.now() - started) / 1000).toFixed(1)}s` };
 }
 
+/** Where the worker keeps audit records, and the forwarder to the collector when one is given. */
+function auditOf(options: RunbookWorkerOptions): RunbookWorker['audit'] {
+  const directory = options.audit?.directory ?? defaultAuditDirectory(options.access.kubeconfig);
+  const url = options.audit?.url;
+  if (!url) return { directory, forwardedTo: null, forwarder: null };
+  const forwarder = startForwarder(directory, url, (line) => console.warn(line));
+  return { directory, forwardedTo: collectorName(url), forwarder };
+}
+
 /** A worker for one cluster's task queue, with that cluster's activities; call `worker.run()` to start polling. */
 export async function createWorker(options: RunbookWorkerOptions): Promise<RunbookWorker> {
   const kc = loadKubeConfig(options.access);
@@ -101,9 +110,7 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     : await defaultWorkflowBundle();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
   await requireSearchAttributes(connection, options.temporal.namespace);
-  const directory = options.audit?.directory ?? defaultAuditDirectory(options.access.kubeconfig);
-  const url = options.audit?.url;
-  const forwarder = url ? startForwarder(directory, url, (line) => console.warn(line)) : null;
+  const audit = auditOf(options);
   const temporalClient = lazyClient(options.temporal);
   const watchActivities = createWatchActivities({
     kc,
@@ -116,13 +123,12 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     taskQueue,
     workflowBundle,
     activities: {
-      ...createActivities(kc, { directory, ...(forwarder ? { onKept: () => forwarder.nudge() } : {}) }),
+      ...createActivities(kc, { directory: audit.directory, onKept: () => audit.forwarder?.nudge() }),
       ...watchActivities,
     },
     sinks: changeSinksFor(options.observer ?? ignoreChanges),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
-  const audit = { directory, forwardedTo: url ? collectorName(url) : null, forwarder };
   const close = async () => {
     await temporalClient.close();
     await connection.close();

@@ -11,7 +11,7 @@ import {
   type ObjectDiff,
   type RecordedPlan,
 } from '../domain/audit/record.js';
-import { changeSearchAttributeKeys } from '../domain/audit/search-attributes.js';
+import { changeSearchAttributeKeys } from '../domain/audit/search-attribute-keys.js';
 import type { ChangeName } from '../domain/runbooks/names.js';
 import { ipChanges } from '../domain/runbooks/results.js';
 import type { ServiceFacts } from '../domain/runbooks/service-facts.js';

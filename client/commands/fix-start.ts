@@ -5,7 +5,7 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { changeSearchAttributeKeys } from '../../domain/audit/search-attributes.js';
+import { changeSearchAttributeKeys } from '../../domain/audit/search-attribute-keys.js';
 import { changeWorkflowId, changeWorkflowTypes, taskQueueFor, type ChangeName } from '../../domain/runbooks/names.js';
 import type { RunbookInput } from '../../domain/runbooks/types.js';
 import { UsageError } from '../usage-error.js';

@@ -1,5 +1,4 @@
 // The custom search attributes every change run is indexed by, with their Temporal types: the lab
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 // registers them at start, the worker refuses to start without them, the README lists them.
 
 /** Name -> Temporal type (as `temporal operator search-attribute create --type` takes it). */
@@ -19,12 +18,3 @@ export function registerCommand(namespace: string, missing: readonly ChangeSearc
   const pairs = missing.map((name) => `--name ${name} --type ${changeSearchAttributes[name]}`).join(' ');
   return `temporal operator search-attribute create --namespace ${namespace} ${pairs}`;
 }
-
-/** The attributes as typed keys, for starting runs (cluster, runbook, requester) and ending them (outcome, objects). */
-export const changeSearchAttributeKeys = {
-  cluster: defineSearchAttributeKey('MetallbCluster', SearchAttributeType.KEYWORD),
-  runbook: defineSearchAttributeKey('MetallbRunbook', SearchAttributeType.KEYWORD),
-  requestedBy: defineSearchAttributeKey('MetallbRequestedBy', SearchAttributeType.KEYWORD),
-  outcome: defineSearchAttributeKey('MetallbOutcome', SearchAttributeType.KEYWORD),
-  objects: defineSearchAttributeKey('MetallbObjects', SearchAttributeType.KEYWORD_LIST),
-};

@@ -99,7 +99,7 @@ describe('apply, approve and reject on the command line', () => {
     expect(await configSpecs()).toEqual(specs);
   });
 
-  it('apply --approval waits; the requester approving is refused and recorded; another identity applies it', async () => {
+  it('apply --approval waits; the requester approving is refused and recorded; another one applies it', async () => {
     const specs = await configSpecs();
     const desired = file('widen.yaml', [pool(['192.0.2.0/28'])]);
     const started = await cli(

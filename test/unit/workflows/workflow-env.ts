@@ -12,7 +12,7 @@ import { componentNamed } from '../../../lab/components.js';
 import type { RunbookResult } from '../../../domain/runbooks/types.js';
 import { defaultStubs, type ActivityCall } from './stub-activities.js';
 import { changeSinksFor, ignoreChanges } from '../../../worker/sinks.js';
-import { changeSearchAttributeKeys } from '../../../domain/audit/search-attributes.js';
+import { changeSearchAttributeKeys } from '../../../domain/audit/search-attribute-keys.js';
 
 const workflowsPath = fileURLToPath(new URL('../../../workflows/index.ts', import.meta.url));
 const quiet = new DefaultLogger('ERROR');
