@@ -8,15 +8,16 @@ import { changeOutcomes } from '../../domain/audit/outcome.js';
 import { objectRef, outcomeNamed, recordMatches, recordNamed, type HistoryFilter } from '../../domain/audit/query.js';
 import { movedServices, type ChainedRecord } from '../../domain/audit/record.js';
 import { parseDurationSeconds } from '../../domain/duration.js';
-import { labClusterAccess } from '../lab-access.js';
 import { UsageError } from '../usage-error.js';
 import type { HistoryFlags } from './history.js';
 import { recordLines } from './history-show.js';
 
-function auditDirectory(flags: HistoryFlags): string {
+async function auditDirectory(flags: HistoryFlags): Promise<string> {
   if (flags.auditDir) return flags.auditDir;
-  if (flags.lab) return defaultAuditDirectory(labClusterAccess().kubeconfig);
-  return defaultAuditDirectory(flags.kubeconfig);
+  if (!flags.lab) return defaultAuditDirectory(flags.kubeconfig);
+  // Loaded only for --lab: the lab module brings the Kubernetes client, a third of a second of start-up.
+  const { labClusterAccess } = await import('../lab-access.js');
+  return defaultAuditDirectory(labClusterAccess().kubeconfig);
 }
 
 /** --limit: how many of the newest matches to show (0: all). */
@@ -161,7 +162,7 @@ export async function runHistory(
   flags: HistoryFlags,
   id?: string,
 ): Promise<number> {
-  const directory = auditDirectory(flags);
+  const directory = await auditDirectory(flags);
   if (!existsSync(directory))
     throw new UsageError(`no audit log at ${directory}: give the worker's --audit-dir (or run a change first)`);
   if (verb === 'verify') return verify(directory);
