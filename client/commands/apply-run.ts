@@ -16,7 +16,6 @@ import { backupQuery } from '../../workflows/messages.js';
 import { readDesiredFiles } from '../read-desired-files.js';
 import { UsageError } from '../usage-error.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
-import { actorName } from '../../domain/audit/identity.js';
 import type { InputFile } from '../../domain/audit/record.js';
 import { createHash } from 'node:crypto';
 import type { ApplyOptions } from './apply.js';
@@ -113,7 +112,7 @@ async function startAndFollow(client: Client, opts: ApplyOptions, desired: Desir
   const requester = await establishActor(access, opts.requestedBy);
   const input: ApplyChangeInput = {
     cluster,
-    requestedBy: actorName(requester),
+    requestedBy: opts.requestedBy,
     requester,
     sources: desired.sources,
     desired: desired.objects,

@@ -6,7 +6,7 @@ import { changeWorkflowId, taskQueueFor, type RunbookName } from '../../domain/r
 import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
 import { table } from '../terminal.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
-import { actorName, type Actor } from '../../domain/audit/identity.js';
+import type { Actor } from '../../domain/audit/identity.js';
 import { UsageError } from '../usage-error.js';
 import { fetchBackup, writeBackup } from './fix-backup.js';
 import { backupQuery } from '../../workflows/messages.js';
@@ -16,7 +16,7 @@ import { requirePickup, requireWorkerPolling, startRunbook, startWhenFree, type 
 import type { FixOptions } from './fix.js';
 
 function inputFor(runbook: RunbookName, cluster: string, opts: FixOptions, requester: Actor): RunbookInput {
-  const base = { cluster, requestedBy: actorName(requester), requester };
+  const base = { cluster, requestedBy: opts.requestedBy, requester };
   if (runbook === 'reapply-config') return { ...base, mode: opts.recreate ? 'recreate' : 'in-place' } as RunbookInput;
   if (runbook === 'cleanup-orphans') return { ...base, services: opts.service } as RunbookInput;
   return base;

@@ -69,7 +69,7 @@ function kubectlUntil(
       const result = kubectlAsUser(args, input);
       return until(result) ? result : undefined;
     },
-    { timeoutMs: 20_000, intervalMs: 250 },
+    { timeoutMs: 60_000, intervalMs: 250 },
   );
 }
 

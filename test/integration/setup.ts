@@ -4,8 +4,12 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 import { afterAll, beforeAll } from 'vitest';
-import { expectOneRecordPerRun } from './audit-check.js';
+import { expectOneRecordPerRun, labAuditDirectory } from './audit-check.js';
 import { temporalClient } from './helpers.js';
+
+// Workers the tests start with other kubeconfigs (a ServiceAccount's token, a second cluster's context) keep their
+// records where the lab's own do, as one volume would in a cluster: the check below reads one log.
+process.env.METALLB_RUNBOOKS_AUDIT_DIR = labAuditDirectory();
 
 // Every change run of this file leaves exactly one audit record (audit-check.ts).
 let fileStartedAt = new Date();

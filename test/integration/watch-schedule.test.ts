@@ -182,7 +182,13 @@ describe('watch --auto-fix cleanup-orphans on the lab', () => {
       { timeoutMs: 30_000 },
     );
     expect(await recordDriftRun(client, since, 'startAutoFix', 'drift-watch-auto-fix-started')).toBe(true);
-    expect(await recordDriftRun(client, since, 'readAutoFixOutcome', 'drift-watch-auto-fix-succeeded')).toBe(true);
+    // The run that read the outcome may still be finishing when Alertmanager already shows the resolution.
+    await eventually(
+      'a completed drift run that read the auto-fix outcome',
+      async () =>
+        (await recordDriftRun(client, since, 'readAutoFixOutcome', 'drift-watch-auto-fix-succeeded')) || undefined,
+      { timeoutMs: 60_000 },
+    );
   });
 
   it('after a failed attempt, stops auto-fixing and alerts instead of trying again', async () => {
