@@ -230,7 +230,10 @@ describe('guard install --change-control', () => {
     expect(installed.status).toBe(0);
     expect(runAs(['guard', 'status'], adminEnv()).stdout).toContain('3 policies; change control on');
     const spare = poolYaml('g-spare', ['203.0.113.0/28']);
-    const created = await kubectlUntil('change control to refuse', ['apply', '-f', '-'], refused, spare);
+    // A server-side dry run goes through admission on every try; a retried `apply` of an object admitted
+    // before the policy took effect would be "unchanged" and never ask admission again.
+    const probe = ['create', '--dry-run=server', '-f', '-'];
+    const created = await kubectlUntil('change control to refuse', probe, refused, spare);
     expect(created.stderr).toContain('change control: MetalLB config is changed through metallb-runbooks apply');
     expect(created.stderr).toContain('or by break-glass group oncall; lab-restricted may not create ipaddresspools');
     await widenTo(['192.0.2.96/26']);
