@@ -285,12 +285,13 @@ function componentOf(cause: LogCause, f: Record<string, unknown>, fallback: LogC
   return CAUSE_COMPONENT[cause] ?? byController ?? fallback;
 }
 
-// Optimistic-concurrency conflicts are retried by controller-runtime and resolve on their own.
+// Optimistic-concurrency conflicts (a reconcile, or the controller's own Service status write racing another
+// writer) are retried by the controller and resolve on their own.
 const CONFLICT = 'the object has been modified';
 
 function isTransient(cause: LogCause, summary: string): boolean {
   if (cause === 'config-rejected-by-speaker') return true; // expected mid pool edit
-  return cause === 'reconciler-error' && summary.includes(CONFLICT);
+  return summary.includes(CONFLICT);
 }
 
 // ---------------------------------------------------------------------------------------------

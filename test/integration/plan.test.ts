@@ -59,9 +59,10 @@ async function metallbConfig(): Promise<Record<string, unknown>> {
   const all: Record<string, unknown> = {};
   for (const [plural, version] of configPlurals) {
     const list = (await custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural })) as {
-      items: { metadata: { name: string; resourceVersion: string }; spec: unknown }[];
+      items: { metadata: { name: string; generation: number }; spec: unknown }[];
     };
-    for (const item of list.items) all[`${plural}/${item.metadata.name}`] = [item.metadata.resourceVersion, item.spec];
+    // Generation, not resourceVersion: the controller writes pool status (0.15+), which moves the latter.
+    for (const item of list.items) all[`${plural}/${item.metadata.name}`] = [item.metadata.generation, item.spec];
   }
   return all;
 }
