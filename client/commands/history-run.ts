@@ -1,6 +1,8 @@
 // The run of `metallb-runbooks history`: reads the audit log (never Temporal, whose retention deletes
 // closed runs), filters, and prints a table, one record, the stored lines, or the chain's verdict.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defaultAuditDirectory } from '../../audit/directory.js';
 import { readLines, verifyAuditLog } from '../../audit/log-store.js';
 import { actorName } from '../../domain/audit/identity.js';
@@ -12,10 +14,14 @@ import { UsageError } from '../usage-error.js';
 import type { HistoryFlags } from './history.js';
 import { recordLines } from './history-show.js';
 
+const defaultKubeconfig = path.join(os.homedir(), '.kube', 'config');
+
 async function auditDirectory(flags: HistoryFlags): Promise<string> {
-  if (flags.auditDir) return flags.auditDir;
-  if (!flags.lab) return defaultAuditDirectory(flags.kubeconfig);
-  // Loaded only for --lab: the lab module brings the Kubernetes client, a third of a second of start-up.
+  if (flags.auditDir || process.env.METALLB_RUNBOOKS_AUDIT_DIR) return flags.auditDir ?? defaultAuditDirectory();
+  // As diagnose does: nothing names a cluster, so the local lab's log. The lab module (and the Kubernetes client it
+  // brings, a third of a second of start-up) is loaded only then.
+  const labOnly = flags.lab || (!flags.kubeconfig && !process.env.KUBECONFIG && !existsSync(defaultKubeconfig));
+  if (!labOnly) return defaultAuditDirectory(flags.kubeconfig);
   const { labClusterAccess } = await import('../lab-access.js');
   return defaultAuditDirectory(labClusterAccess().kubeconfig);
 }
