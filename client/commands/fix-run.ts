@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { clusterName, loadKubeConfig } from '../../kube/client.js';
 import { changeWorkflowId, taskQueueFor, type RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
-import { table } from '../terminal.js';
+import { serviceIpTable } from '../terminal.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
 import type { Actor } from '../../domain/audit/identity.js';
 import { UsageError } from '../usage-error.js';
@@ -42,15 +42,7 @@ export function printResult(result: RunbookResult): void {
   for (const line of result.changes) console.log(`  changed: ${line}`);
   for (const line of result.checks) console.log(`  verified: ${line}`);
   if (result.services.length === 0) return;
-  const rows = table(['Service', 'IPs before', 'IPs after', '']);
-  for (const service of result.services)
-    rows.push([
-      service.service,
-      service.before.join(', ') || '<none>',
-      service.after.join(', ') || '<none>',
-      service.before.join() === service.after.join() ? 'unchanged' : 'CHANGED',
-    ]);
-  console.log(rows.toString());
+  console.log(serviceIpTable(result.services));
 }
 
 async function dryRun(runbook: RunbookName, opts: FixOptions): Promise<void> {

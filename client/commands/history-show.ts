@@ -2,7 +2,7 @@
 // the diff field by field, every Service's IPs before and after, the approvals.
 import { actorName, type Actor } from '../../domain/audit/identity.js';
 import type { ChainedRecord } from '../../domain/audit/record.js';
-import { table } from '../terminal.js';
+import { serviceIpTable, table } from '../terminal.js';
 
 const value = (field: unknown) => (field === undefined ? '<absent>' : JSON.stringify(field));
 
@@ -58,16 +58,8 @@ function diffLines(record: ChainedRecord): string[] {
 
 function serviceTable(record: ChainedRecord): string[] {
   if (record.services.length === 0) return ['Services: none served'];
-  const rows = table(['Service', 'IPs before', 'IPs after', '']);
-  for (const change of record.services)
-    rows.push([
-      change.service,
-      change.before.join(', ') || '<none>',
-      change.after.join(', ') || '<none>',
-      change.before.join() === change.after.join() ? 'unchanged' : 'CHANGED',
-    ]);
   const unknown = record.servicesAfterUnknown ? [`  after: ${record.servicesAfterUnknown}`] : [];
-  return ['Services:', rows.toString(), ...unknown];
+  return ['Services:', serviceIpTable(record.services), ...unknown];
 }
 
 /** The lines `history show` prints for one record. */
