@@ -25,15 +25,38 @@ export interface PoolAnnouncement {
   bgp: AdvertisementView[];
 }
 
-/** The advertisements applying to a pool. */
-export function announcementOf(views: readonly AdvertisementView[], pool: string): PoolAnnouncement {
-  const applies = (view: AdvertisementView) => view.all || view.pools.some((p) => p.name === pool);
-  const covering = views.filter(applies);
-  return {
-    pool,
-    l2: covering.filter((view) => view.adv.kind === 'L2Advertisement'),
-    bgp: covering.filter((view) => view.adv.kind === 'BGPAdvertisement'),
+/**
+ * The advertisements applying to each pool, indexed in one pass over them (not one per pool: with
+ * thousands of pools and advertisements that is quadratic). Each announcement keeps the views' order.
+ */
+export function announcementsByPool(views: readonly AdvertisementView[]): (pool: string) => PoolAnnouncement {
+  const everyPool: number[] = [];
+  const namedOrSelected = new Map<string, number[]>();
+  views.forEach((view, index) => {
+    if (view.all) everyPool.push(index);
+    else
+      for (const name of new Set(view.pools.map((p) => p.name)))
+        namedOrSelected.set(name, [...(namedOrSelected.get(name) ?? []), index]);
+  });
+  const announcements = new Map<string, PoolAnnouncement>();
+  return (pool) => {
+    const known = announcements.get(pool);
+    if (known !== undefined) return known;
+    const indexes = [...everyPool, ...(namedOrSelected.get(pool) ?? [])].sort((a, b) => a - b);
+    const covering = indexes.map((index) => views[index]!);
+    const announcement: PoolAnnouncement = {
+      pool,
+      l2: covering.filter((view) => view.adv.kind === 'L2Advertisement'),
+      bgp: covering.filter((view) => view.adv.kind === 'BGPAdvertisement'),
+    };
+    announcements.set(pool, announcement);
+    return announcement;
   };
+}
+
+/** The advertisements applying to one pool. */
+export function announcementOf(views: readonly AdvertisementView[], pool: string): PoolAnnouncement {
+  return announcementsByPool(views)(pool);
 }
 
 /** Nodes an advertisement may announce from (nodeSelectors; none = every node). */
@@ -211,12 +234,11 @@ function judgeService(j: Judged): Finding[] {
 export const findAnnouncementProblems: Rule = (ctx) => {
   const views = advertisementViews(ctx);
   const announcers = announcersByService(ctx);
-  const byPool = new Map<string, PoolAnnouncement>();
+  const announcementFor = announcementsByPool(views);
   return ctx.services.flatMap((view) => {
     const pool = poolOfService(ctx, view);
     if (pool === undefined || !ctx.poolsByName.has(pool)) return [];
-    let announcement = byPool.get(pool);
-    if (announcement === undefined) byPool.set(pool, (announcement = announcementOf(views, pool)));
+    const announcement = announcementFor(pool);
     return judgeService({ ctx, view, pool, announcement, announcers: announcers.get(view.key) ?? [] });
   });
 };

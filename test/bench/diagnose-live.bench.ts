@@ -1,21 +1,30 @@
 // Live benchmark (npm run bench:diagnose-live): `metallb-runbooks diagnose -o json` against the
 // popular runbook's three "Detecting Stale Configuration" checks run as kubectl commands, on a lab
-// loaded with 1,000 LoadBalancer Services and 100 IPAddressPools (+ one L2Advertisement) in the
-// benchmarking range 198.18.0.0/15. Prints wall time and peak RSS (median of RUNS) and the ratios;
-// asserts nothing. Everything it creates carries BENCH_LABEL and is deleted at the end (and at the
-// start, should an aborted run have left some). METALLB_LAB names a running lab; by default the
+// loaded with 1,000 LoadBalancer Services and 100 IPAddressPools (+ two L2Advertisements) in the
+// benchmarking range 198.18.0.0/15, healthy and then drifted (a pool narrowed under its Services,
+// an advertisement deleted). Prints wall time and peak RSS (median of RUNS), the ratios, and what
+// each side found (the kubectl output read as the runbook says to read it); asserts nothing.
+// Everything it creates carries BENCH_LABEL and is deleted at the end (and at the start, should an
+// aborted run have left some). METALLB_LAB names a running lab; by default the
 // lab "bench" is started if needed and kept for the next run (stop it: METALLB_LAB=bench npm run lab -- down).
 // METALLB_BENCH_CLI=<bin/metallb-runbooks.js of a checkout>[,<another>] measures those CLIs, runs
 // interleaved (before/after);
 // METALLB_BENCH_KEEP_LOAD=1 leaves the load in place for a closer look (the next run removes it first).
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Service } from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { labUp } from '../../lab/lab.js';
+import { parseIp, parsePoolAddresses } from '../../domain/addresses.js';
 import { labKubeConfig } from '../../lab/kube.js';
+import { benchLab, figuresOf, repoRoot, timed, until, type Sample } from './live-support.js';
+import { compareFindings, diagnoseFindings, readRunbookFindings } from './runbook-checks.js';
 
 const SERVICES = 1_000;
 const POOLS = 100;
@@ -30,7 +39,6 @@ const COMMAND_TIMEOUT_MS = 120_000;
 const CLEANUP_DEADLINE_MS = 3 * 60_000;
 const CONCURRENCY = 16;
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cliPaths = (process.env['METALLB_BENCH_CLI'] ?? path.join(repoRoot, 'bin/metallb-runbooks.js'))
   .split(',')
   .map((cli) => path.resolve(cli));
@@ -43,19 +51,9 @@ interface Apis {
   metallbNamespace: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < items.length; start += CONCURRENCY) {
     await Promise.all(items.slice(start, start + CONCURRENCY).map(work));
-  }
-}
-
-async function until(what: string, deadlineMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs / 1000} s waiting for ${what}`);
-    await sleep(1_000);
   }
 }
 
@@ -70,22 +68,14 @@ function poolCidr(index: number): string {
   return `198.${18 + Math.floor(offset / 65536)}.${Math.floor(offset / 256) % 256}.${offset % 256}/${POOL_PREFIX}`;
 }
 
-async function createLoad(apis: Apis): Promise<void> {
+const poolName = (index: number): string => `bench-live-${runId}-${String(index).padStart(3, '0')}`;
+/** The last EXTRA_POOLS pools are announced by an advertisement of their own, which the drifted scenario deletes. */
+const EXTRA_POOLS = 10;
+const TIER_LABEL = 'metallb-runbooks.bench/tier';
+const extraAdvertisement = `bench-live-${runId}-extra`;
+
+async function createAdvertisement(apis: Apis, name: string, tier: string): Promise<void> {
   const labels = { [BENCH_LABEL]: runId };
-  const poolNames = Array.from({ length: POOLS }, (_, i) => `bench-live-${runId}-${String(i).padStart(3, '0')}`);
-  await inBatches(poolNames, (name) =>
-    apis.custom.createNamespacedCustomObject({
-      ...GROUP,
-      namespace: apis.metallbNamespace,
-      plural: 'ipaddresspools',
-      body: {
-        apiVersion: 'metallb.io/v1beta1',
-        kind: 'IPAddressPool',
-        metadata: { name, labels },
-        spec: { addresses: [poolCidr(poolNames.indexOf(name))] },
-      },
-    }),
-  );
   await apis.custom.createNamespacedCustomObject({
     ...GROUP,
     namespace: apis.metallbNamespace,
@@ -93,10 +83,33 @@ async function createLoad(apis: Apis): Promise<void> {
     body: {
       apiVersion: 'metallb.io/v1beta1',
       kind: 'L2Advertisement',
-      metadata: { name: `bench-live-${runId}`, labels },
-      spec: { ipAddressPoolSelectors: [{ matchLabels: labels }] },
+      metadata: { name, labels },
+      spec: { ipAddressPoolSelectors: [{ matchLabels: { ...labels, [TIER_LABEL]: tier } }] },
     },
   });
+}
+
+async function createLoad(apis: Apis): Promise<void> {
+  const labels = { [BENCH_LABEL]: runId };
+  const indexes = Array.from({ length: POOLS }, (_, index) => index);
+  await inBatches(indexes, (index) =>
+    apis.custom.createNamespacedCustomObject({
+      ...GROUP,
+      namespace: apis.metallbNamespace,
+      plural: 'ipaddresspools',
+      body: {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+        metadata: {
+          name: poolName(index),
+          labels: { ...labels, [TIER_LABEL]: index < POOLS - EXTRA_POOLS ? 'main' : 'extra' },
+        },
+        spec: { addresses: [poolCidr(index)] },
+      },
+    }),
+  );
+  await createAdvertisement(apis, `bench-live-${runId}`, 'main');
+  await createAdvertisement(apis, extraAdvertisement, 'extra');
   await apis.core.createNamespace({ body: { metadata: { name: serviceNamespace, labels } } });
   const names = Array.from({ length: SERVICES }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
   await inBatches(names, (name) =>
@@ -161,60 +174,87 @@ async function cleanUp(apis: Apis): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The drifted scenario: a pool narrowed under its Services and an advertisement deleted.
+
+const NARROWED_POOL = 0;
+const narrowedCidr = (): string => poolCidr(NARROWED_POOL).replace(`/${POOL_PREFIX}`, `/${POOL_PREFIX + 1}`);
+
+async function drift(apis: Apis): Promise<void> {
+  await apis.custom.patchNamespacedCustomObject(
+    {
+      ...GROUP,
+      namespace: apis.metallbNamespace,
+      plural: 'ipaddresspools',
+      name: poolName(NARROWED_POOL),
+      body: { spec: { addresses: [narrowedCidr()] } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  await apis.custom.deleteNamespacedCustomObject({
+    ...GROUP,
+    namespace: apis.metallbNamespace,
+    plural: 'l2advertisements',
+    name: extraAdvertisement,
+  });
+  // MetalLB >= 0.14 moves the IPs the narrowing left out; measure once it has (or says why not).
+  const removed = parsePoolAddresses([poolCidr(NARROWED_POOL)]);
+  const kept = parsePoolAddresses([narrowedCidr()]);
+  if (!removed.ok || !kept.ok) throw new Error('bad benchmark CIDR');
+  const inRemovedHalf = (ip: string): boolean => {
+    const parsed = parseIp(ip);
+    const [whole, half] = [removed.value[0]!, kept.value[0]!];
+    return parsed !== null && parsed.value >= whole.first && parsed.value <= whole.last && parsed.value > half.last;
+  };
+  let left = -1;
+  try {
+    await until('the controller to move the IPs the narrowed pool left out', 120_000, async () => {
+      const list = await apis.core.listNamespacedService({ namespace: serviceNamespace });
+      const ips = list.items.flatMap((service) => (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''));
+      left = ips.filter(inRemovedHalf).length;
+      return left === 0 && list.items.every(hasIp);
+    });
+    console.log('drifted: the controller moved every IP the narrowed pool left out');
+  } catch {
+    console.log(`drifted: ${left} Service IPs still outside the narrowed pool after 120 s`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Measurement
 
-interface Sample {
-  seconds: number;
-  /** user + system CPU of the command and its children: less disturbed by a busy machine than wall time. */
-  cpuSeconds: number;
-  maxRssKiB: number;
-}
-
+/** Where the runbook's checks leave their output, read afterwards for what they show. */
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'diagnose-live-'));
-
-/** One run of argv under GNU time: wall and CPU seconds, and the peak RSS of the largest process it ran. */
-function timed(argv: readonly string[], env: NodeJS.ProcessEnv, okExitCodes: readonly number[]): Sample {
-  const timeFile = path.join(scratch, 'time');
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, ...argv], {
-    cwd: repoRoot,
-    env,
-    timeout: COMMAND_TIMEOUT_MS,
-    maxBuffer: 256 * 1024 * 1024,
-    encoding: 'utf8',
-  });
-  if (result.error) throw result.error;
-  if (!okExitCodes.includes(result.status ?? -1)) {
-    throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr.trim().split('\n').at(-1)}`);
-  }
-  const [wall, user, system, kib] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: wall!, cpuSeconds: user! + system!, maxRssKiB: kib! };
-}
 
 const SERVICE_COLUMNS = 'NAMESPACE:.metadata.namespace,NAME:.metadata.name,IP:.status.loadBalancer.ingress[0].ip';
 const LOG_PATTERN = '"error|warn|stale|invalid|failed"';
+const checkOutput = (check: string): string => path.join(scratch, `${check}.out`);
 
-// The runbook's checks 1-3 as written, output discarded (a grep that matches nothing is not a failure).
+// The runbook's checks 1-3 as written, each command's output kept for reading what it shows (a grep
+// that matches nothing is not a failure).
 function kubectlChecks(metallbNamespace: string): string {
   const ns = `-n ${metallbNamespace}`;
   return [
-    `kubectl get ipaddresspool ${ns} -o custom-columns=NAME:.metadata.name,ADDRESSES:.spec.addresses`,
-    `kubectl get svc -A -o custom-columns=${SERVICE_COLUMNS} | grep -v '<none>'`,
-    `kubectl logs ${ns} -l app=metallb,component=controller --since=1h | grep -iE ${LOG_PATTERN} || true`,
-    `kubectl get l2advertisement ${ns} -o yaml`,
-    `kubectl get bgpadvertisement ${ns} -o yaml`,
-    `kubectl get ipaddresspool ${ns} -o jsonpath='{range .items[*]}{.metadata.name}{"\\n"}{end}'`,
+    ['pools', `kubectl get ipaddresspool ${ns} -o custom-columns=NAME:.metadata.name,ADDRESSES:.spec.addresses`],
+    ['service-ips', `kubectl get svc -A -o custom-columns=${SERVICE_COLUMNS} | grep -v '<none>'`],
+    [
+      'controller-log',
+      `kubectl logs ${ns} -l app=metallb,component=controller --since=1h | grep -iE ${LOG_PATTERN} || true`,
+    ],
+    ['l2advertisements', `kubectl get l2advertisement ${ns} -o yaml`],
+    ['bgpadvertisements', `kubectl get bgpadvertisement ${ns} -o yaml`],
+    ['pool-names', `kubectl get ipaddresspool ${ns} -o jsonpath='{range .items[*]}{.metadata.name}{"\\n"}{end}'`],
   ]
-    .map((command) => `{ ${command}; } > /dev/null\n`)
+    .map(([check, command]) => `{ ${command}; } > ${checkOutput(check!)}\n`)
     .join('');
 }
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 interface Subject {
   name: string;
   argv: string[];
   okExitCodes: number[];
   samples: Sample[];
+  /** stdout of the last run: what this subject found. */
+  lastStdout: string;
 }
 
 // Runs alternate between the subjects, so a machine that gets busier or quieter affects all alike.
@@ -228,37 +268,34 @@ function measure(kubeconfig: string, metallbNamespace: string): Subject[] {
       argv: [process.execPath, cli, 'diagnose', '-o', 'json'],
       okExitCodes: [0, 1],
       samples: [],
+      lastStdout: '',
     })),
     {
       name: 'runbook kubectl checks 1-3',
       argv: ['bash', '-o', 'pipefail', '-c', kubectlChecks(metallbNamespace)],
       okExitCodes: [0],
       samples: [],
+      lastStdout: '',
     },
   ];
   // One untimed run of each warms the page cache and the API server's watch cache alike.
-  for (const subject of subjects) timed(subject.argv, env, subject.okExitCodes);
+  const options = (subject: Subject) => ({ env, okExitCodes: subject.okExitCodes, timeoutMs: COMMAND_TIMEOUT_MS });
+  for (const subject of subjects) timed(subject.argv, options(subject));
   for (let run = 0; run < RUNS; run++) {
-    for (const subject of subjects) subject.samples.push(timed(subject.argv, env, subject.okExitCodes));
+    for (const subject of subjects) {
+      const { sample, stdout } = timed(subject.argv, options(subject));
+      subject.samples.push(sample);
+      subject.lastStdout = stdout;
+    }
   }
   return subjects;
 }
 
-interface Figures {
-  seconds: number;
-  cpuSeconds: number;
-  mib: number;
-}
-
-const figuresOf = (samples: readonly Sample[]): Figures => ({
-  seconds: median(samples.map((s) => s.seconds)),
-  cpuSeconds: median(samples.map((s) => s.cpuSeconds)),
-  mib: median(samples.map((s) => s.maxRssKiB)) / 1024,
-});
-
-function report(subjects: readonly Subject[]): void {
+function reportFigures(scenario: string, subjects: readonly Subject[]): void {
   const kubectl = figuresOf(subjects.at(-1)!.samples);
-  console.log(`\nmedian of ${RUNS} runs, ${SERVICES} Services, ${POOLS} pools (wall | CPU user+sys | peak RSS):`);
+  console.log(
+    `\n${scenario}: median of ${RUNS} runs, ${SERVICES} Services, ${POOLS} pools (wall | CPU user+sys | peak RSS):`,
+  );
   for (const subject of subjects) {
     const f = figuresOf(subject.samples);
     const runs = subject.samples.map((s) => s.seconds.toFixed(2)).join(', ');
@@ -268,14 +305,17 @@ function report(subjects: readonly Subject[]): void {
     );
     if (subject === subjects.at(-1)) continue;
     console.log(
-      `    vs kubectl: time ${(f.seconds / kubectl.seconds).toFixed(2)}x, ` +
-        `CPU ${(f.cpuSeconds / kubectl.cpuSeconds).toFixed(2)}x ` +
-        `(target < 0.5x); memory ${(f.mib / kubectl.mib).toFixed(2)}x (target: < 150 MiB)`,
+      `    vs kubectl: time ${(f.seconds / kubectl.seconds).toFixed(2)}x (target <= 0.25x), ` +
+        `CPU ${(f.cpuSeconds / kubectl.cpuSeconds).toFixed(2)}x, memory ${(f.mib / kubectl.mib).toFixed(2)}x`,
     );
   }
 }
 
-// ---------------------------------------------------------------------------------------------
+function measureScenario(scenario: string, kubeconfig: string, metallbNamespace: string): void {
+  const subjects = measure(kubeconfig, metallbNamespace);
+  reportFigures(scenario, subjects);
+  compareFindings(readRunbookFindings(scratch), diagnoseFindings(subjects[0]!.lastStdout));
+}
 
 async function controllerLogSize(apis: Apis): Promise<string> {
   const pods = await apis.core.listNamespacedPod({
@@ -300,8 +340,8 @@ function apisFor(kc: KubeConfig, metallbNamespace: string): Apis {
 }
 
 async function main(): Promise<void> {
-  const name = process.env.METALLB_LAB ?? 'bench';
-  const record = await labUp({ name }, (line) => console.error(`[lab:${name}] ${line}`));
+  const record = await benchLab();
+  const name = record.name;
   const apis = apisFor(labKubeConfig(record.kubeconfig), record.namespace);
   let interrupted = false;
   const stop = () => {
@@ -321,7 +361,15 @@ async function main(): Promise<void> {
     // diagnose parses the controller's log of the last hour (the runbook's check 2 greps the last
     // 10 lines per pod, kubectl's default with -l); earlier runs within the hour make it longer.
     console.log(`controller log of the last hour: ${await controllerLogSize(apis)}`);
-    report(measure(record.kubeconfig, record.namespace));
+    measureScenario('healthy', record.kubeconfig, record.namespace);
+    if (interrupted) return;
+    await drift(apis);
+    const change = `pool ${poolName(NARROWED_POOL)} narrowed to ${narrowedCidr()}`;
+    measureScenario(
+      `drifted (${change}, L2Advertisement ${extraAdvertisement} deleted)`,
+      record.kubeconfig,
+      record.namespace,
+    );
   } finally {
     if (process.env['METALLB_BENCH_KEEP_LOAD'] !== '1') await cleanUp(apis);
     rmSync(scratch, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocated, configurationState, healthyCluster, installation, l2Adv, pool, run, withId } from './builders.js';
+import { announcementsByPool } from '../../../domain/diagnose/announcements.js';
 
 // ServiceL2Status as a speaker writes it (metallb.io/v1beta1, status subresource).
 const l2Status = (name: string, key: string, node: string) => {
@@ -71,5 +72,26 @@ describe('Services with an IP but no announcement', () => {
     expect(finding!.title).toBe(
       'Service demo/web is announced (L2) from node-1, which the nodeSelectors of only-2 exclude',
     );
+  });
+});
+
+describe('announcementsByPool', () => {
+  type View = Parameters<typeof announcementsByPool>[0][number];
+  const view = (name: string, kind: string, pools: string[]): View =>
+    ({ adv: { kind }, ref: { kind, name }, all: pools.length === 0, pools: pools.map((p) => ({ name: p })) }) as never;
+  const views = [
+    view('every-pool', 'L2Advertisement', []),
+    view('b', 'L2Advertisement', ['p1', 'p2']),
+    view('c', 'BGPAdvertisement', ['p2', 'p2']),
+    view('d', 'L2Advertisement', ['p3']),
+  ];
+  const names = (list: readonly View[]) => list.map((v) => v.ref.name);
+
+  it('gives each pool the advertisements naming or selecting it, once each, in their order', () => {
+    const announcementFor = announcementsByPool(views);
+    const p2 = announcementFor('p2');
+    expect([names(p2.l2), names(p2.bgp)]).toEqual([['every-pool', 'b'], ['c']]);
+    expect(names(announcementFor('p3').l2)).toEqual(['every-pool', 'd']);
+    expect(names(announcementFor('unnamed').l2)).toEqual(['every-pool']);
   });
 });
