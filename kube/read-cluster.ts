@@ -44,7 +44,9 @@ export interface ClusterRead {
 }
 
 /** A read that could not be done at all: unreachable API, forbidden list. One line, exit 2. */
-export class ClusterReadError extends Error {}
+export class ClusterReadError extends Error {
+  readonly exitCode = 2;
+}
 
 const controllerSelectors = [
   'app=metallb,component=controller',

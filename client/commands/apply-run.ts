@@ -137,6 +137,8 @@ async function startAndFollow(client: Client, opts: ApplyOptions, desired: Desir
 export async function runApply(opts: ApplyOptions): Promise<void> {
   const desired = opts.backupOf ? { objects: [], sources: [] } : await loadDesired(opts);
   if (opts.dryRun) return dryRun(opts, desired.objects);
+  // The local check first: a kubeconfig or context that cannot be used is named before Temporal is dialled.
+  if (!opts.backupOf) loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
   await withTemporal(
     opts,
     (client) => (opts.backupOf ? exportEarlierBackup(client, opts) : startAndFollow(client, opts, desired)),

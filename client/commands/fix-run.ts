@@ -123,5 +123,7 @@ async function runOnTemporal(client: Client, runbook: RunbookName, opts: FixOpti
 /** Runs `fix` with flags that passed `checkFixFlags`. */
 export async function runFix(runbook: RunbookName, opts: FixOptions): Promise<void> {
   if (opts.dryRun) return dryRun(runbook, opts);
+  // The local check first: a kubeconfig or context that cannot be used is named before Temporal is dialled.
+  if (!opts.backupOf) loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
   await withTemporal(opts, (client) => runOnTemporal(client, runbook, opts), cliTemporalIdentity());
 }

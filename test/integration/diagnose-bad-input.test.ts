@@ -149,7 +149,7 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
     expect(result.status).toBe(2);
     expect(oneLine(result.stderr)).toEqual([
       'metallb-runbooks: context "no-such-context" is not in the kubeconfig ' +
-        '(contexts: metallb-lab, metallb-lab-restricted, metallb-lab-operator)',
+        '(contexts: metallb-lab, metallb-lab-restricted, metallb-lab-operator); pass one of them with --context',
     ]);
     expect(result.stdout).toBe('');
   });
