@@ -283,6 +283,20 @@ async function resolveMetallbNamespace(
   return found ?? ((await crdsRead).length ? 'metallb-system' : null);
 }
 
+/** A MetalLB namespace named that does not exist would read as a MetalLB with nothing in it: say so instead. */
+function requireNamespaceListed(named: string | undefined, clusterWide: readonly unknown[]): void {
+  if (!named) return;
+  const listed = clusterWide.some((object) => {
+    const { kind, metadata } = object as { kind?: string; metadata?: { name?: string } };
+    return kind === 'Namespace' && metadata?.name === named;
+  });
+  if (!listed)
+    throw new ClusterReadError(
+      `the MetalLB namespace ${named} does not exist on this cluster: pass the namespace MetalLB runs in with ` +
+        '--metallb-namespace, or leave the flag out to find it',
+    );
+}
+
 // Every list starts as soon as what it depends on is known: the cluster-wide lists, the CRDs and
 // the search for MetalLB's namespace at once; that namespace's lists (and the pods' logs) next.
 async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
@@ -302,6 +316,7 @@ async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<Cluster
     namespaceRead,
     namespaceRead.then((ns) => (ns ? readMetallbNamespace(apis, crdsRead, ns, scope.logSinceSeconds) : null)),
   ]);
+  requireNamespaceListed(scope.metallbNamespace, clusterWide);
   const objects: unknown[] = [
     ...withKind(crds, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
     ...clusterWide,

@@ -6,7 +6,7 @@ import type { RunbookProgress } from '../../domain/runbooks/progress.js';
 import { stepTarget } from '../../domain/runbooks/apply.js';
 import { approveUpdate, planQuery, progressQuery, rejectUpdate } from '../../workflows/messages.js';
 import { UsageError } from '../usage-error.js';
-import { withTemporal } from '../temporal.js';
+import { temporalTargetKind, withTemporal } from '../temporal.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
 import { actorName, type Actor } from '../../domain/audit/identity.js';
 import type { DecideFlags } from './approve.js';
@@ -24,6 +24,8 @@ async function plannedChange(handle: WorkflowHandle, workflowId: string): Promis
     return await handle.query(planQuery);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new UsageError(`no workflow ${workflowId} is running`);
+    // Temporal down or the namespace unknown: withTemporal names it.
+    if (temporalTargetKind(error)) throw error;
     throw new UsageError(`${workflowId} is not an apply run waiting for approval: ${(error as Error).message}`);
   }
 }
