@@ -8,6 +8,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { classifyKubeError } from '../domain/kube-errors.js';
+import { clusterName } from './client.js';
 import { redactValue } from '../domain/redact.js';
 
 /** MetalLB's configuration kinds and the API versions this tool reads them at (newest first). */
@@ -316,6 +317,11 @@ async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<Cluster
     namespaceRead,
     namespaceRead.then((ns) => (ns ? readMetallbNamespace(apis, crdsRead, ns, scope.logSinceSeconds) : null)),
   ]);
+  // Every command that reads the cluster (diagnose, plan, explain, apply, the runs) needs MetalLB to be there.
+  if (crds.length === 0)
+    throw new ClusterReadError(
+      `MetalLB is not installed on ${clusterName(kc)}: no metallb.io CustomResourceDefinitions`,
+    );
   requireNamespaceListed(scope.metallbNamespace, clusterWide);
   const objects: unknown[] = [
     ...withKind(crds, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
