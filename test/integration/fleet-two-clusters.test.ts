@@ -274,8 +274,13 @@ describe('two clusters on one Temporal server, one worker each', () => {
     ] as const) {
       const diagnosis = await cli(member, ['diagnose', '-o', 'json']);
       expect(diagnosis.status, diagnosis.stderrLines.join(' | ')).not.toBe(2);
-      const report = JSON.parse(diagnosis.stdout) as { context?: string; services?: unknown };
-      expect(report.context).toBe(member.context);
+      const report = JSON.parse(diagnosis.stdout) as {
+        cluster: { context?: string | null };
+        summary: { servicesChecked: number; poolsChecked: number };
+      };
+      expect(report.cluster.context).toBe(member.context);
+      expect(report.summary.servicesChecked).toBeGreaterThan(0);
+      expect(report.summary.poolsChecked).toBeGreaterThan(0);
 
       const history = await cli(member, ['history', '--cluster', member.context, '-o', 'json'], { context: false });
       expect(history.status, history.stderrLines.join(' | ')).toBe(0);
@@ -328,6 +333,10 @@ describe('two clusters on one Temporal server, one worker each', () => {
       const ports = remotePorts(pid);
       expect(ports).toContain(portOf(`tcp://${lab().temporalAddress}`));
       expect(ports).not.toContain(portOf(other.record.apiServer));
+      // Only the one Temporal server and its own lab (its API server; its Alertmanager, where its watch alerts).
+      const own = [portOf(`tcp://${lab().temporalAddress}`), portOf(member.record.apiServer)];
+      const allowed = new Set([...own, portOf(member.record.alertmanagerUrl!)]);
+      expect(ports.filter((port) => !allowed.has(port))).toEqual([]);
       // What each API server saw: its own worker's ServiceAccount, never the other's.
       const audited = parseAuditLog(
         readFileSync(member.record.auditLog!).subarray(auditMarks.get(member.record.name)).toString('utf8'),
