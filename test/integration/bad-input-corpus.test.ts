@@ -5,7 +5,6 @@
 // lab only, which is stopped afterwards (the next `lab up` restores its CRDs and Deployment).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,7 @@ import {
   type CaseTargets,
 } from './bad-input-cases.js';
 import {
+  closedPort,
   createServedPool,
   deleteAllMetallbConfig,
   eventually,
@@ -137,16 +137,6 @@ async function runGroup(
   expect(failed).toEqual([]);
   expect(after).toEqual(before);
   expect(await changeRunsSince(client, startedAt)).toEqual([]);
-}
-
-/** A loopback port nothing listens on: bind one, then close it. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function kubeconfigFile(dir: string, name: string, server: string, token: string): string {
