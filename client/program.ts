@@ -2,6 +2,7 @@
 // it runs, so `--version` and `--help` load commander and nothing else.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { clusterFailure } from './cli-failure.js';
 import { registerApply } from './commands/apply.js';
 import { registerApprove } from './commands/approve.js';
 import { registerDemo } from './commands/demo.js';
@@ -69,14 +70,17 @@ export function buildProgram(output: CliOutput = processOutput): Command {
 /** Commander's own errors: help and version exit 0, anything else is bad usage (exit 2, like every UsageError). */
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (clusterFailure(error)) return 2;
   const code = (error as { exitCode?: unknown }).exitCode;
   return typeof code === 'number' ? code : 1;
 }
 
 /** One line: commander's "error: ..." and its "(Did you mean ...?)" joined, with where to read the usage. */
 function errorLine(error: unknown, program: Command, args: string[]): string {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/^error: /, '');
-  if (!(error instanceof CommanderError)) return `metallb-runbooks: ${message}`;
+  // One line whatever the error: a message that spans lines (a server's answer, a parser's) is joined.
+  const text = clusterFailure(error)?.message ?? (error instanceof Error ? error.message : String(error));
+  const message = text.replace(/^error: /, '').trim();
+  if (!(error instanceof CommanderError)) return `metallb-runbooks: ${message.replace(/\s*\n\s*/g, '; ')}`;
   const command = program.commands.find((candidate) => args.includes(candidate.name()));
   const usage = command ? `metallb-runbooks ${command.name()} --help` : 'metallb-runbooks --help';
   return `metallb-runbooks: ${message.replace(/\s*\n\s*/g, ' ')} (usage: ${usage})`;

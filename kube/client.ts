@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
 /**
@@ -11,29 +12,49 @@ export interface ClusterAccess {
   context?: string | undefined;
 }
 
-export class ClusterAccessError extends Error {}
+/** The credentials named cannot be used (no file, no such context, a file that does not parse): exit 2. */
+export class ClusterAccessError extends Error {
+  readonly exitCode = 2;
+}
+
+/** Loads the kubeconfig the access names; a file that is missing or does not parse is a ClusterAccessError. */
+function loadConfigFile(kc: KubeConfig, access: ClusterAccess): void {
+  const source = access.kubeconfig ?? process.env.KUBECONFIG;
+  const files = access.kubeconfig ? [access.kubeconfig] : (process.env.KUBECONFIG ?? '').split(path.delimiter);
+  const missing = files.filter((file) => file && !existsSync(file));
+  if (missing.length > 0)
+    throw new ClusterAccessError(
+      `kubeconfig ${missing.join(', ')} does not exist: pass an existing file with --kubeconfig` +
+        (access.kubeconfig ? '' : ' (or fix $KUBECONFIG)'),
+    );
+  try {
+    if (access.kubeconfig) kc.loadFromFile(access.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    const what = source ? `kubeconfig ${source}` : 'the default kubeconfig';
+    throw new ClusterAccessError(`cannot load ${what}: ${(error as Error).message.split('\n')[0]}; fix the file`);
+  }
+}
+
+function useContext(kc: KubeConfig, context: string): void {
+  if (!kc.getContextObject(context)) {
+    const known =
+      kc
+        .getContexts()
+        .map((c) => c.name)
+        .join(', ') || 'none';
+    throw new ClusterAccessError(
+      `context "${context}" is not in the kubeconfig (contexts: ${known}); pass one of them with --context`,
+    );
+  }
+  kc.setCurrentContext(context);
+}
 
 export function loadKubeConfig(access: ClusterAccess = {}): KubeConfig {
   const kc = new KubeConfig();
-  if (access.kubeconfig) {
-    if (!existsSync(access.kubeconfig)) throw new ClusterAccessError(`kubeconfig ${access.kubeconfig} does not exist`);
-    kc.loadFromFile(access.kubeconfig);
-  } else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) {
-    kc.loadFromCluster();
-  } else {
-    kc.loadFromDefault();
-  }
-  if (access.context) {
-    if (!kc.getContextObject(access.context)) {
-      const known =
-        kc
-          .getContexts()
-          .map((c) => c.name)
-          .join(', ') || 'none';
-      throw new ClusterAccessError(`context "${access.context}" is not in the kubeconfig (contexts: ${known})`);
-    }
-    kc.setCurrentContext(access.context);
-  }
+  if (!access.kubeconfig && !process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else loadConfigFile(kc, access);
+  if (access.context) useContext(kc, access.context);
   if (!kc.getCurrentCluster())
     throw new ClusterAccessError('no cluster configured: pass --kubeconfig/--context or set KUBECONFIG');
   return kc;

@@ -8,6 +8,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { classifyKubeError } from '../domain/kube-errors.js';
+import { clusterName } from './client.js';
 import { redactValue } from '../domain/redact.js';
 
 /** MetalLB's configuration kinds and the API versions this tool reads them at (newest first). */
@@ -44,7 +45,9 @@ export interface ClusterRead {
 }
 
 /** A read that could not be done at all: unreachable API, forbidden list. One line, exit 2. */
-export class ClusterReadError extends Error {}
+export class ClusterReadError extends Error {
+  readonly exitCode = 2;
+}
 
 const controllerSelectors = [
   'app=metallb,component=controller',
@@ -281,6 +284,20 @@ async function resolveMetallbNamespace(
   return found ?? ((await crdsRead).length ? 'metallb-system' : null);
 }
 
+/** A MetalLB namespace named that does not exist would read as a MetalLB with nothing in it: say so instead. */
+function requireNamespaceListed(named: string | undefined, clusterWide: readonly unknown[]): void {
+  if (!named) return;
+  const listed = clusterWide.some((object) => {
+    const { kind, metadata } = object as { kind?: string; metadata?: { name?: string } };
+    return kind === 'Namespace' && metadata?.name === named;
+  });
+  if (!listed)
+    throw new ClusterReadError(
+      `the MetalLB namespace ${named} does not exist on this cluster: pass the namespace MetalLB runs in with ` +
+        '--metallb-namespace, or leave the flag out to find it',
+    );
+}
+
 // Every list starts as soon as what it depends on is known: the cluster-wide lists, the CRDs and
 // the search for MetalLB's namespace at once; that namespace's lists (and the pods' logs) next.
 async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
@@ -300,6 +317,12 @@ async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<Cluster
     namespaceRead,
     namespaceRead.then((ns) => (ns ? readMetallbNamespace(apis, crdsRead, ns, scope.logSinceSeconds) : null)),
   ]);
+  // Every command that reads the cluster (diagnose, plan, explain, apply, the runs) needs MetalLB to be there.
+  if (crds.length === 0)
+    throw new ClusterReadError(
+      `MetalLB is not installed on ${clusterName(kc)}: no metallb.io CustomResourceDefinitions`,
+    );
+  requireNamespaceListed(scope.metallbNamespace, clusterWide);
   const objects: unknown[] = [
     ...withKind(crds, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
     ...clusterWide,

@@ -1,7 +1,7 @@
 // The run of `metallb-runbooks apply`: reads and loads the files (bad input: one line, exit 2,
 // nothing started), starts the apply workflow under the cluster's one change id and follows it.
 // The workflow plans again on the live cluster: the CLI never sends a plan.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadDesiredFiles } from '../../domain/plan/load.js';
 import { planChange } from '../../domain/plan/plan.js';
 import type { ChangePlan, ConfigObject } from '../../domain/plan/types.js';
@@ -15,6 +15,7 @@ import { readCluster } from '../../kube/read-cluster.js';
 import { backupQuery } from '../../workflows/messages.js';
 import { readDesiredFiles } from '../read-desired-files.js';
 import { UsageError } from '../usage-error.js';
+import { withTemporal } from '../temporal.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
 import type { InputFile } from '../../domain/audit/record.js';
 import { createHash } from 'node:crypto';
@@ -90,17 +91,6 @@ async function dryRun(opts: ApplyOptions, desired: ConfigObject[]): Promise<void
   if (refusal) process.exitCode = 1;
 }
 
-async function connect(opts: ApplyOptions): Promise<Connection> {
-  try {
-    return await Connection.connect({ address: opts.temporalAddress });
-  } catch (error) {
-    throw new UsageError(
-      `cannot reach Temporal at ${opts.temporalAddress} (${(error as Error).message}); ` +
-        'start it or pass --temporal-address; nothing was changed',
-    );
-  }
-}
-
 function printApplyResult(result: ApplyResult): void {
   printResult(result);
   for (const step of result.steps) console.log(`  step ${step.index} ${step.action} ${step.target}: ${step.outcome}`);
@@ -147,12 +137,11 @@ async function startAndFollow(client: Client, opts: ApplyOptions, desired: Desir
 export async function runApply(opts: ApplyOptions): Promise<void> {
   const desired = opts.backupOf ? { objects: [], sources: [] } : await loadDesired(opts);
   if (opts.dryRun) return dryRun(opts, desired.objects);
-  const connection = await connect(opts);
-  try {
-    const client = new Client({ connection, namespace: opts.temporalNamespace, identity: cliTemporalIdentity() });
-    if (opts.backupOf) return await exportEarlierBackup(client, opts);
-    await startAndFollow(client, opts, desired);
-  } finally {
-    await connection.close();
-  }
+  // The local check first: a kubeconfig or context that cannot be used is named before Temporal is dialled.
+  if (!opts.backupOf) loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+  await withTemporal(
+    opts,
+    (client) => (opts.backupOf ? exportEarlierBackup(client, opts) : startAndFollow(client, opts, desired)),
+    cliTemporalIdentity(),
+  );
 }

@@ -1,17 +1,12 @@
 // approve / reject an apply at its approval gate. The workflow's update validator refuses a
 // decision it cannot take (the requester approving, a run not waiting): one line, exit 2.
-import {
-  Client,
-  Connection,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { PlannedChange } from '../../domain/runbooks/apply.js';
 import type { RunbookProgress } from '../../domain/runbooks/progress.js';
 import { stepTarget } from '../../domain/runbooks/apply.js';
 import { approveUpdate, planQuery, progressQuery, rejectUpdate } from '../../workflows/messages.js';
 import { UsageError } from '../usage-error.js';
+import { temporalTargetKind, withTemporal } from '../temporal.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
 import { actorName, type Actor } from '../../domain/audit/identity.js';
 import type { DecideFlags } from './approve.js';
@@ -29,6 +24,8 @@ async function plannedChange(handle: WorkflowHandle, workflowId: string): Promis
     return await handle.query(planQuery);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new UsageError(`no workflow ${workflowId} is running`);
+    // Temporal down or the namespace unknown: withTemporal names it.
+    if (temporalTargetKind(error)) throw error;
     throw new UsageError(`${workflowId} is not an apply run waiting for approval: ${(error as Error).message}`);
   }
 }
@@ -78,22 +75,20 @@ async function send(handle: WorkflowHandle, decision: Decision, identity: Actor)
 
 /** Shows the plan, sends the decision; an approval then waits for the run's re-check of the plan. */
 export async function decide(workflowId: string, decision: Decision, flags: DecideFlags): Promise<void> {
-  const connection = await Connection.connect({ address: flags.temporalAddress }).catch((error: Error) => {
-    throw new UsageError(`cannot reach Temporal at ${flags.temporalAddress} (${error.message})`);
-  });
-  try {
-    const client = new Client({ connection, namespace: flags.temporalNamespace, identity: cliTemporalIdentity() });
-    const handle = client.workflow.getHandle(workflowId);
-    printPlanned(await plannedChange(handle, workflowId));
-    const identity = await establishActor({ kubeconfig: flags.kubeconfig, context: flags.context }, decision.by);
-    await send(handle, decision, identity);
-    if (decision.verb === 'reject') {
-      console.log(`rejected by ${actorName(identity)}: the run ends with nothing written`);
-      return;
-    }
-    console.log(`approved by ${actorName(identity)}`);
-    await recheckVerdict(handle);
-  } finally {
-    await connection.close();
-  }
+  await withTemporal(
+    flags,
+    async (client) => {
+      const handle = client.workflow.getHandle(workflowId);
+      printPlanned(await plannedChange(handle, workflowId));
+      const identity = await establishActor({ kubeconfig: flags.kubeconfig, context: flags.context }, decision.by);
+      await send(handle, decision, identity);
+      if (decision.verb === 'reject') {
+        console.log(`rejected by ${actorName(identity)}: the run ends with nothing written`);
+        return;
+      }
+      console.log(`approved by ${actorName(identity)}`);
+      await recheckVerdict(handle);
+    },
+    cliTemporalIdentity(),
+  );
 }

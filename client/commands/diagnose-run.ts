@@ -75,9 +75,6 @@ async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds:
     serviceNamespace: opts.allNamespaces ? undefined : opts.namespace,
     logSinceSeconds: sinceSeconds,
   });
-  if (!read.objects.some((o) => (o as { kind?: string }).kind === 'CustomResourceDefinition')) {
-    throw new CannotDiagnose(`MetalLB is not installed on ${clusterName(kc)}: no metallb.io CustomResourceDefinitions`);
-  }
   const snapshot = snapshotFromObjects(read.objects, {
     collectedAt: now.toISOString(),
     source: 'cluster',

@@ -1,7 +1,9 @@
 // The backup reapply-config keeps in its workflow history, written out as YAML for kubectl.
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isNotFound } from '../temporal.js';
+import { UsageError } from '../usage-error.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { cleanManifest, entryRef, secretFieldsOf, type ConfigBackup } from '../../domain/runbooks/backup.js';
 
@@ -21,8 +23,17 @@ export function backupInHistory(history: History): ConfigBackup | null {
   return payload ? defaultPayloadConverter.fromPayload<ConfigBackup>(payload) : null;
 }
 
+/** The backup an earlier run took; a run that does not exist is one line (exit 2) saying where to find ids. */
 export async function fetchBackup(client: Client, workflowId: string, runId?: string): Promise<ConfigBackup | null> {
-  return backupInHistory(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+  try {
+    return backupInHistory(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError) && !isNotFound(error)) throw error;
+    throw new UsageError(
+      `no run ${workflowId}${runId ? `/run/${runId}` : ''} in Temporal: give the workflow id (and run) of an ` +
+        'earlier reapply-config or apply, as `metallb-runbooks history` lists them',
+    );
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // The run of `metallb-runbooks fix`: refuses when no worker polls the cluster's queue, starts the runbook's
 // workflow (bounded by --timeout) and follows it; `--dry-run` only prints the plan.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { clusterName, loadKubeConfig } from '../../kube/client.js';
 import { changeWorkflowId, taskQueueFor, type RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookInput, RunbookResult } from '../../domain/runbooks/types.js';
@@ -8,6 +8,7 @@ import { serviceIpTable } from '../terminal.js';
 import { cliTemporalIdentity, establishActor } from '../requester.js';
 import type { Actor } from '../../domain/audit/identity.js';
 import { UsageError } from '../usage-error.js';
+import { withTemporal } from '../temporal.js';
 import { fetchBackup, writeBackup } from './fix-backup.js';
 import { backupQuery } from '../../workflows/messages.js';
 import { followRunbook } from './fix-follow.js';
@@ -122,11 +123,7 @@ async function runOnTemporal(client: Client, runbook: RunbookName, opts: FixOpti
 /** Runs `fix` with flags that passed `checkFixFlags`. */
 export async function runFix(runbook: RunbookName, opts: FixOptions): Promise<void> {
   if (opts.dryRun) return dryRun(runbook, opts);
-  const connection = await Connection.connect({ address: opts.temporalAddress });
-  try {
-    const client = new Client({ connection, namespace: opts.temporalNamespace, identity: cliTemporalIdentity() });
-    await runOnTemporal(client, runbook, opts);
-  } finally {
-    await connection.close();
-  }
+  // The local check first: a kubeconfig or context that cannot be used is named before Temporal is dialled.
+  if (!opts.backupOf) loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+  await withTemporal(opts, (client) => runOnTemporal(client, runbook, opts), cliTemporalIdentity());
 }

@@ -162,26 +162,31 @@ async function verify(directory: string): Promise<number> {
   return 1;
 }
 
+/** list's and export's flags, checked first: a typo is named whether or not there is a log yet. */
+function listingFlags(verb: string, flags: HistoryFlags): { filter: HistoryFilter; limit: number } {
+  if (verb !== 'list' && verb !== 'export') return { filter: {}, limit: 0 };
+  if (!['table', 'json', 'jsonl'].includes(flags.output))
+    throw new UsageError(`-o ${flags.output} is not a format; give table or json`);
+  return { filter: filterOf(flags), limit: verb === 'list' ? limitOf(flags) : 0 };
+}
+
 /** Runs one `history` subcommand; returns the exit code. */
 export async function runHistory(
   verb: 'list' | 'show' | 'export' | 'verify',
   flags: HistoryFlags,
   id?: string,
 ): Promise<number> {
+  const { filter, limit } = listingFlags(verb, flags);
   const directory = await auditDirectory(flags);
   if (!existsSync(directory))
     throw new UsageError(`no audit log at ${directory}: give the worker's --audit-dir (or run a change first)`);
   if (verb === 'verify') return verify(directory);
   if (verb === 'show') return show(directory, id ?? '', flags.output);
-  if (!['table', 'json', 'jsonl'].includes(flags.output))
-    throw new UsageError(`-o ${flags.output} is not a format; give table or json`);
-  const filter = filterOf(flags);
   if (verb === 'export') {
     const { found } = await matching(directory, filter);
     process.stdout.write(found.map(({ line }) => `${line}\n`).join(''));
     return 0;
   }
-  const limit = limitOf(flags);
   const { found, total } = await matching(directory, filter, limit === 0 ? Infinity : limit);
   const shown = found.map(({ record }) => record);
   if (flags.output === 'json') console.log(JSON.stringify(shown));

@@ -2,7 +2,7 @@
 // Nothing is written anywhere: planning is read-only.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ClusterAccessError, clusterName, loadKubeConfig } from '../../kube/client.js';
+import { ClusterAccessError, loadKubeConfig } from '../../kube/client.js';
 import { ClusterReadError, readCluster } from '../../kube/read-cluster.js';
 import { loadDesiredFiles } from '../../domain/plan/load.js';
 import { planChange } from '../../domain/plan/plan.js';
@@ -96,8 +96,6 @@ async function snapshotFromCluster(opts: PlanOptions): Promise<ClusterSnapshot> 
   if (useLab && !opts.lab) console.error('metallb-runbooks: no cluster given; planning against the local lab');
   const kc = loadKubeConfig(useLab ? labClusterAccess() : given);
   const read = await readCluster(kc, { metallbNamespace: opts.metallbNamespace, logSinceSeconds: 1 });
-  if (!read.objects.some((o) => (o as { kind?: string }).kind === 'CustomResourceDefinition'))
-    throw new CannotPlan(`MetalLB is not installed on ${clusterName(kc)}: no metallb.io CustomResourceDefinitions`);
   const namespace = read.metallbNamespace ? { metallbNamespace: read.metallbNamespace } : {};
   return snapshotFromObjects(read.objects, { collectedAt: new Date().toISOString(), source: 'cluster', ...namespace });
 }

@@ -1,8 +1,7 @@
 // The run of `metallb-runbooks watch`: one Temporal Schedule per cluster that starts the drift workflow every
 // interval (overlap SKIP, missed runs caught up once), and its pause, resume, delete and list.
 import {
-  Client,
-  Connection,
+  type Client,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
@@ -10,6 +9,7 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { clusterName, loadKubeConfig } from '../../kube/client.js';
+import { withTemporal } from '../temporal.js';
 import { taskQueueFor } from '../../domain/runbooks/names.js';
 import type { WaitLimits } from '../../domain/runbooks/types.js';
 import {
@@ -76,18 +76,6 @@ export async function configureWatch(client: Client, config: WatchConfiguration)
   return 'updated';
 }
 
-async function withClient<T>(
-  flags: Pick<WatchTargetFlags, 'temporalAddress' | 'temporalNamespace'>,
-  use: (client: Client) => Promise<T>,
-) {
-  const connection = await Connection.connect({ address: flags.temporalAddress });
-  try {
-    return await use(new Client({ connection, namespace: flags.temporalNamespace }));
-  } finally {
-    await connection.close();
-  }
-}
-
 const clusterOf = (flags: WatchTargetFlags): string =>
   clusterName(loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context }));
 
@@ -101,7 +89,7 @@ const sinkText = (sinks: WatchSinks): string =>
 /** `watch --context X --every 5m ...`. */
 export async function runWatch(options: WatchOptions): Promise<void> {
   const cluster = clusterOf(options);
-  await withClient(options, async (client) => {
+  await withTemporal(options, async (client) => {
     const done = await configureWatch(client, { ...options, cluster });
     console.log(
       `${done} watch ${watchScheduleId(cluster)}: diagnoses ${cluster} every ${options.intervalSeconds}s, ` +
@@ -117,7 +105,7 @@ export async function runWatch(options: WatchOptions): Promise<void> {
 export async function changeWatchState(action: 'pause' | 'resume' | 'delete', flags: WatchTargetFlags): Promise<void> {
   const cluster = clusterOf(flags);
   const scheduleId = watchScheduleId(cluster);
-  await withClient(flags, async (client) => {
+  await withTemporal(flags, async (client) => {
     const handle = client.schedule.getHandle(scheduleId);
     const note = `${action} by metallb-runbooks watch ${action} at ${new Date().toISOString()}`;
     try {
@@ -175,7 +163,7 @@ export async function readWatches(client: Client): Promise<WatchRow[]> {
 
 /** `watch list`. */
 export async function listWatches(flags: Pick<WatchTargetFlags, 'temporalAddress' | 'temporalNamespace'>) {
-  const rows = await withClient(flags, readWatches);
+  const rows = await withTemporal(flags, readWatches);
   if (!rows.length) return console.log('no cluster is watched; start with `metallb-runbooks watch --context <name>`');
   const out = table(['cluster', 'every', 'state', 'alerts to', 'auto-fix', 'last run', 'next run']);
   for (const row of rows)

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { createWorker } from '../../worker/worker.js';
 import type { WorkerMetrics } from '../../worker/metrics.js';
 import { UsageError } from '../usage-error.js';
+import { temporalTargetProblem } from '../temporal.js';
 import type { WorkerCliOptions } from './worker.js';
 
 const stopSignals = ['SIGINT', 'SIGTERM'] as const;
@@ -52,6 +53,8 @@ export async function runWorker(opts: WorkerCliOptions): Promise<void> {
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
     audit: { ...(opts.auditDir ? { directory: opts.auditDir } : {}), ...(opts.auditUrl ? { url: opts.auditUrl } : {}) },
     ...(served ? { observer: served.metrics.changes, watchObserver: served.metrics.watch } : {}),
+  }).catch((error: unknown) => {
+    throw temporalTargetProblem(error, opts) ?? error;
   });
   console.log(`workflows: ${workflowSource}`);
   console.log(`audit log: ${audit.directory}${audit.forwardedTo ? `, forwarded to ${audit.forwardedTo}` : ''}`);

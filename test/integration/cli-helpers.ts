@@ -64,6 +64,28 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, node = process.ex
   };
 }
 
+/** What a CLI run ended with, as `runCli` returns it. */
+export type CliResult = ReturnType<typeof runCli>;
+
+/** Runs the compiled CLI to the end without blocking the test, so several can run at once; `onStdout` sees it grow. */
+export function runCliAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onStdout?: (stdout: string) => void,
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    onStdout?.(stdout);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (status) => resolve({ status, stdout, stderrLines: stderr.split('\n').filter(Boolean) })),
+  );
+}
+
 /** A `worker` started through bin/ (under `node`), resolved once it polls; output is collected. */
 export interface CliWorker {
   process: ChildProcess;

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { createServer } from 'node:net';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import {
+  closedPort,
   createL2Advertisement,
   createLoadBalancer,
   createNamespace,
@@ -42,16 +42,6 @@ function file(name: string, content: string): string {
 }
 
 const oneLine = (text: string) => text.split('\n').filter(Boolean);
-
-/** A loopback port nothing listens on: bind one, then close it. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('diagnose refuses bad input with one line and exit 2, changing nothing', () => {
   it('malformed YAML dump', () => {
@@ -149,7 +139,7 @@ describe('diagnose refuses bad input with one line and exit 2, changing nothing'
     expect(result.status).toBe(2);
     expect(oneLine(result.stderr)).toEqual([
       'metallb-runbooks: context "no-such-context" is not in the kubeconfig ' +
-        '(contexts: metallb-lab, metallb-lab-restricted, metallb-lab-operator)',
+        '(contexts: metallb-lab, metallb-lab-restricted, metallb-lab-operator); pass one of them with --context',
     ]);
     expect(result.stdout).toBe('');
   });

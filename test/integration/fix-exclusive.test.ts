@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, Connection } from '@temporalio/client';
 import { changeWorkflowId } from '../../domain/runbooks/names.js';
-import { eventually, labClients } from './helpers.js';
+import { eventually } from './helpers.js';
 import {
   cluster,
   finish,
@@ -13,41 +12,10 @@ import {
   waitForStep,
   type RunningWorker,
   labCliArgs,
+  holdSpeakerVerification,
+  releaseSpeakerVerification,
 } from './fix-helpers.js';
 import { closeRunbookSession, openRunbookSession } from './fix-helpers.js';
-
-const stateParams = () => ({
-  group: 'metallb.io',
-  version: 'v1beta1',
-  namespace: labClients().namespace,
-  plural: 'configurationstates',
-});
-
-/** A speaker state no restart clears: restart-speakers waits on it until the test removes it. */
-async function holdSpeakerVerification(): Promise<void> {
-  const { custom } = labClients();
-  await custom.createNamespacedCustomObject({
-    ...stateParams(),
-    body: {
-      apiVersion: 'metallb.io/v1beta1',
-      kind: 'ConfigurationState',
-      metadata: { name: 'speaker-hold', labels: { 'metallb.io/component-type': 'speaker' } },
-    },
-  });
-  await custom.patchNamespacedCustomObjectStatus(
-    {
-      ...stateParams(),
-      name: 'speaker-hold',
-      body: { status: { result: 'Invalid', errorSummary: 'held by the test' } },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
-}
-
-const releaseSpeakerVerification = () =>
-  labClients()
-    .custom.deleteNamespacedCustomObject({ ...stateParams(), name: 'speaker-hold' })
-    .catch(() => undefined);
 
 interface CliRun {
   code: number | null;

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WorkflowFailedError, type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowBundle } from '@temporalio/worker';
@@ -372,3 +373,37 @@ async function terminateOpenChange(client: Client): Promise<void> {
   );
   if (status === 'RUNNING') await handle.terminate('the test file ended with this run still open');
 }
+
+const stateParams = () => ({
+  group: 'metallb.io',
+  version: 'v1beta1',
+  namespace: labClients().namespace,
+  plural: 'configurationstates',
+});
+
+/** A speaker state no restart clears: restart-speakers waits on it until the test removes it. */
+export async function holdSpeakerVerification(): Promise<void> {
+  const { custom } = labClients();
+  await custom.createNamespacedCustomObject({
+    ...stateParams(),
+    body: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'ConfigurationState',
+      metadata: { name: 'speaker-hold', labels: { 'metallb.io/component-type': 'speaker' } },
+    },
+  });
+  await custom.patchNamespacedCustomObjectStatus(
+    {
+      ...stateParams(),
+      name: 'speaker-hold',
+      body: { status: { result: 'Invalid', errorSummary: 'held by the test' } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/** Removes the hold; restart-speakers' verification can then pass. */
+export const releaseSpeakerVerification = () =>
+  labClients()
+    .custom.deleteNamespacedCustomObject({ ...stateParams(), name: 'speaker-hold' })
+    .catch(() => undefined);

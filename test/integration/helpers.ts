@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Connection, Client } from '@temporalio/client';
 import { readControllerState, type LabRecord } from '../../lab/record.js';
 import { mergePatch } from '../../kube/apis.js';
@@ -312,4 +313,14 @@ export function processState(pid: number): string {
 export async function stopProcess(pid: number): Promise<void> {
   process.kill(pid, 'SIGSTOP');
   await eventually(`process ${pid} to be stopped`, () => (processState(pid) === 'T' ? true : undefined));
+}
+
+/** A loopback port nothing listens on: bind one, then close it. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

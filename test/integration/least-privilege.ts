@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { applyObjects } from '../../lab/kube.js';
 import { parseAuditLog, type AuditedCall } from '../../domain/rbac/coverage.js';
@@ -52,9 +52,23 @@ export interface Identity {
   token: string;
 }
 
-/** A token for the ServiceAccount from the TokenRequest API, in a kubeconfig whose only context is `context`. */
-export async function serviceAccountIdentity(namespace: string, name: string, context: string): Promise<Identity> {
-  const { core } = labClients();
+/** Which lab's API server to ask (default: the test lab's): its admin kubeconfig and its URL. */
+export interface LabApi {
+  kc: KubeConfig;
+  apiServer: string;
+}
+
+/**
+ * A token for the ServiceAccount from the TokenRequest API, in a kubeconfig whose only context is `context` and whose
+ * only cluster is that lab's API server.
+ */
+export async function serviceAccountIdentity(
+  namespace: string,
+  name: string,
+  context: string,
+  target: LabApi = { kc: labClients().kc, apiServer: lab().apiServer },
+): Promise<Identity> {
+  const core = target.kc.makeApiClient(CoreV1Api);
   const request = await core.createNamespacedServiceAccountToken({
     namespace,
     name,
@@ -69,7 +83,7 @@ export async function serviceAccountIdentity(namespace: string, name: string, co
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'lab', cluster: { server: lab().apiServer, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'lab', cluster: { server: target.apiServer, 'insecure-skip-tls-verify': true } }],
       users: [{ name: user, user: { token } }],
       contexts: [{ name: context, context: { cluster: 'lab', user } }],
       'current-context': context,

@@ -3,7 +3,6 @@
 // nothing changes on the cluster. Planning never writes, so these tests hold with the webhook on or off.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runPlan } from '../../client/commands/plan.js';
 import {
+  closedPort,
   configPlurals,
   createServedPool,
   deleteAllMetallbConfig,
@@ -86,14 +86,6 @@ function kubectlDump(): string {
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
 }
-
-const closedPort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('plan on the lab', () => {
   const ns = uniqueName('plan');
