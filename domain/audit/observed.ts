@@ -152,8 +152,7 @@ export interface RelistChange {
   diff: ObjectDiff;
 }
 
-const byKey = <Value>(map: ReadonlyMap<string, Value>) =>
-  [...map].sort(([left], [right]) => left.localeCompare(right));
+const byKey = <Value>(map: ReadonlyMap<string, Value>) => [...map].sort(([left], [right]) => left.localeCompare(right));
 
 /** A listed object created or changed since `before` (undefined: not known), or null when its spec is the same. */
 function listedChange(before: WatchedObject | undefined, now: WatchedObject, relistedAt: string): RelistChange | null {
