@@ -136,6 +136,7 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     kc,
     temporalClient: temporalClient.client,
     observer: options.watchObserver ?? ignoreWatch,
+    auditDirectory: audit.directory,
   });
   const worker = await Worker.create({
     connection,
