@@ -75,11 +75,36 @@ interface Session {
   recorded: number;
   stopped: boolean;
   stopWaiters: (() => void)[];
+  /** A save of the bookmark is due (set after each event; done within `saveEveryMs`). */
+  saveTimer: NodeJS.Timeout | null;
+  saving: Promise<void>;
 }
 
 /** The server closes a watch after this long; the client's inactivity timer is set beyond it. */
 const watchTimeoutSeconds = 240;
 const longestBackoffMs = 30_000;
+/**
+ * The bookmark is saved at most this often: a record is kept before the bookmark moves past it, and a record
+ * kept again is found by its id, so events replayed after a crash (at most this much) are not recorded twice.
+ */
+const saveEveryMs = 1_000;
+
+/** Saves the state now (after what is being saved already). */
+function saveNow(session: Session): Promise<void> {
+  if (session.saveTimer) clearTimeout(session.saveTimer);
+  session.saveTimer = null;
+  const state = session.state;
+  const save = () => (state ? saveWatchState(session.options.directory, state) : undefined);
+  session.saving = session.saving.catch(() => undefined).then(save);
+  return session.saving;
+}
+
+/** Saves the state within `saveEveryMs` (one write for every event in between). */
+function saveSoon(session: Session): void {
+  session.saveTimer ??= setTimeout(() => {
+    saveNow(session).catch((error: Error) => session.log(`config watch: bookmark not saved: ${error.message}`));
+  }, saveEveryMs);
+}
 
 class WatchGone extends Error {}
 
@@ -177,7 +202,7 @@ async function relist(session: Session, why: string): Promise<void> {
   const ours = all.length - changes.length;
   session.log(`config watch: ${why}: relisted; ${outcome}${ours ? ` (${ours} last written by our runs)` : ''}`);
   session.state = stateFrom(session, state.namespace, listed);
-  await saveWatchState(session.options.directory, session.state);
+  await saveNow(session);
 }
 
 const sameKinds = (state: WatchState, kinds: readonly WatchedKind[]) =>
@@ -198,7 +223,7 @@ async function begin(session: Session): Promise<void> {
   const namespace = await metallbNamespace(session);
   const listed = await listAll(session, namespace);
   session.state = stateFrom(session, namespace, listed);
-  await saveWatchState(session.options.directory, session.state);
+  await saveNow(session);
   session.log(
     `config watch: first start: ${listed.objects.size} object(s) in ${namespace} taken as the baseline ` +
       '(not recorded); recording changes from here on',
@@ -288,7 +313,7 @@ async function onEvent(session: Session, kind: string, event: WatchEvent): Promi
   if (event.type === 'DELETED') await onDeleted(session, watchedObject(kind, event.object));
   else if (event.type !== 'BOOKMARK') await onWritten(session, watchedObject(kind, event.object));
   state.kinds[kind] = { ...state.kinds[kind]!, resourceVersion };
-  await saveWatchState(session.options.directory, state);
+  saveSoon(session);
 }
 
 type SessionEnd = 'gone' | 'ended';
@@ -376,6 +401,8 @@ export function startConfigWatch(options: ConfigWatchOptions): ConfigWatch {
     recorded: 0,
     stopped: false,
     stopWaiters: [],
+    saveTimer: null,
+    saving: Promise.resolve(),
   };
   let markReady: () => void = () => undefined;
   let markFailed: (error: unknown) => void = () => undefined;
@@ -392,6 +419,7 @@ export function startConfigWatch(options: ConfigWatchOptions): ConfigWatch {
       session.stopped = true;
       session.stopWaiters.forEach((wake) => wake());
       await running;
+      await saveNow(session);
       session.log(`config watch of ${options.cluster} stopped (${session.recorded} record(s) kept)`);
     },
   };
