@@ -3,7 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readRecords } from '../audit/log-store.js';
 import type { ChainedRecord } from '../domain/audit/record.js';
-import { effectLine, servicesAfter, type ServiceIpEvent } from '../domain/audit/service-effects.js';
+import { changeTimeOf, effectLine, servicesAfter, type ServiceIpEvent } from '../domain/audit/service-effects.js';
 import type { WatchedFinding } from '../domain/watch/types.js';
 import { readServiceIpEvents } from '../kube/service-ip-events.js';
 
@@ -23,13 +23,14 @@ async function recentOutsideChanges(directory: string, cluster: string, since: n
   return found;
 }
 
-function findingsOf(record: ChainedRecord, events: readonly ServiceIpEvent[]): WatchedFinding[] {
+function findingsOf(record: ChainedRecord, next: ChainedRecord | undefined, events: readonly ServiceIpEvent[]) {
   const objects = record.observed?.objects ?? [];
-  const changedAt = objects.map((object) => object.changedAt).sort()[0] ?? record.endedAt;
-  const hurt = servicesAfter(events, changedAt).filter((effect) => effect.outcome !== 'assigned');
+  const changedAt = changeTimeOf(record);
+  const effects = servicesAfter(events, changedAt, next ? changeTimeOf(next) : null);
+  const hurt = effects.filter((effect) => effect.outcome !== 'assigned');
   if (hurt.length === 0) return [];
   const what = objects.map((object) => `${object.action} of ${object.object} by ${object.manager}`).join(', ');
-  return hurt.map((effect) => ({
+  return hurt.map((effect): WatchedFinding => ({
     key: `outside-change|${record.id}|${effect.service}`,
     id: 'outside-change-moved-ip',
     check: 'outside-change',
@@ -52,5 +53,7 @@ export async function outsideChangeFindings(
   const changes = await recentOutsideChanges(directory, request.cluster, Date.now() - lookBackMs);
   if (changes.length === 0) return [];
   const events = await readServiceIpEvents(kc);
-  return changes.flatMap((record) => findingsOf(record, events));
+  // Each change owns the Service events until the next one.
+  const ordered = [...changes].sort((left, right) => changeTimeOf(left).localeCompare(changeTimeOf(right)));
+  return ordered.flatMap((record, index) => findingsOf(record, ordered[index + 1], events));
 }

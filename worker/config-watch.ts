@@ -264,38 +264,51 @@ function lastRecorded(session: Session, now: WatchedObject): WatchedObject | und
   return known && known.uid === now.uid ? known : undefined;
 }
 
+/** The object as the state keeps it from now on (undefined: gone). */
+function remember(session: Session, key: string, object: WatchedObject | undefined): void {
+  if (object) session.state!.objects[key] = object;
+  else delete session.state!.objects[key];
+}
+
+/**
+ * Keeps the record, then the state that includes it (saved at once: a relist after a crash diffs against it).
+ * The state moves only after the record is kept, so a failed append is retried from the event again.
+ */
+async function recordAndRemember(session: Session, change: RelistChange, object: WatchedObject, kept?: WatchedObject) {
+  await recordOne(session, change, object);
+  remember(session, change.change.object, kept);
+  await saveNow(session);
+}
+
 async function onWritten(session: Session, now: WatchedObject): Promise<void> {
   const key = objectKey(now);
   const before = lastRecorded(session, now);
   if (before?.resourceVersion === now.resourceVersion) return;
-  session.state!.objects[key] = now;
-  if (!specChanged(before, now)) return;
+  if (!specChanged(before, now)) return remember(session, key, now);
   const writer = writerOf(before, now);
   const seenAt = new Date().toISOString();
   const owner = await ownership(session, writer, writer.at ?? seenAt);
   const action = before ? 'update' : 'create';
   if (owner.ours) {
     session.log(`config watch: ${key} ${action} is ours (${owner.run}): that run's record has it`);
-    return;
+    return remember(session, key, now);
   }
   const change = observedObject(action, now, { ...writer, note: owner.note ?? writer.note }, seenAt);
-  await recordOne(session, { change, diff: observedDiff(change, before?.spec, now.spec) }, now);
+  await recordAndRemember(session, { change, diff: observedDiff(change, before?.spec, now.spec) }, now, now);
 }
 
 async function onDeleted(session: Session, gone: WatchedObject): Promise<void> {
-  const objects = session.state!.objects;
   const key = objectKey(gone);
-  const last = objects[key];
-  delete objects[key];
+  const last = session.state!.objects[key];
   const seenAt = new Date().toISOString();
   const owner = await ownership(session, null, seenAt);
   if (owner.ours) {
     session.log(`config watch: ${key} delete while ${owner.run} held the change slot: that run's record has it`);
-    return;
+    return remember(session, key, undefined);
   }
   const writer = deleteWriter(last ?? gone);
   const change = observedObject('delete', { ...gone, spec: last?.spec ?? gone.spec }, writer, seenAt);
-  await recordOne(session, { change, diff: observedDiff(change, change.spec, undefined) }, gone);
+  await recordAndRemember(session, { change, diff: observedDiff(change, change.spec, undefined) }, gone);
 }
 
 interface WatchEvent {

@@ -170,35 +170,53 @@ function printTable(records: readonly ChainedRecord[], directory: string, total:
   if (total > records.length) console.log(`(the last ${records.length} of ${total}; --limit 0 shows all)`);
 }
 
-async function show(directory: string, id: string, flags: HistoryFlags): Promise<number> {
-  const output = flags.output;
-  const found: { record: ChainedRecord }[] = [];
+// Parse only lines that can be it: the id is in the line unless it names the record's number.
+const mayBe = (line: string, id: string) => id.startsWith('#') || line.includes(id);
+
+/** The line's record when it is a watched change on `after`'s cluster (it bounds `after`'s effects). */
+function watchedOn(line: string, after: ChainedRecord): ChainedRecord | undefined {
+  if (!line.includes('"source":"outside"')) return undefined;
+  const candidate = JSON.parse(line) as ChainedRecord;
+  return candidate.observed && candidate.cluster === after.cluster ? candidate : undefined;
+}
+
+/** The record `id` names, and the next watched change on its cluster after it (if any). */
+async function findRecord(directory: string, id: string) {
+  const found: ChainedRecord[] = [];
+  let next: ChainedRecord | undefined;
   for await (const line of readLines(directory)) {
-    // Parse only lines that can be it: the id is in the line unless it names the record's number.
-    if (!id.startsWith('#') && !line.includes(id)) continue;
+    if (found.length === 1 && next === undefined) next = watchedOn(line, found[0]!);
+    if (!mayBe(line, id)) continue;
     const record = JSON.parse(line) as ChainedRecord;
-    if (recordNamed(record, id)) found.push({ record });
+    if (recordNamed(record, id)) found.push(record);
   }
   if (found.length === 0)
     throw new UsageError(`no record ${id} in ${directory}; list them with: metallb-runbooks history`);
   if (found.length > 1) throw new UsageError(`${id} names ${found.length} records; give more of the run id`);
-  const { record } = found[0]!;
-  if (output === 'json') console.log(JSON.stringify(record, null, 2));
-  else if (record.observed) console.log(observedLines(record, await observedEffects(record, flags)).join('\n'));
+  return { record: found[0]!, next };
+}
+
+async function show(directory: string, id: string, flags: HistoryFlags): Promise<number> {
+  const { record, next } = await findRecord(directory, id);
+  if (flags.output === 'json') console.log(JSON.stringify(record, null, 2));
+  else if (record.observed) console.log(observedLines(record, await observedEffects(record, next, flags)).join('\n'));
   else console.log(recordLines(record).join('\n'));
   return 0;
 }
 
 /** The Services whose IPs the controller changed in the minute after a watched change, from its Events. */
-async function observedEffects(record: ChainedRecord, flags: HistoryFlags): Promise<ObservedEffects> {
+async function observedEffects(
+  record: ChainedRecord,
+  next: ChainedRecord | undefined,
+  flags: HistoryFlags,
+): Promise<ObservedEffects> {
   try {
     const { loadKubeConfig } = await import('../../kube/client.js');
     const { readServiceIpEvents } = await import('../../kube/service-ip-events.js');
-    const { servicesAfter } = await import('../../domain/audit/service-effects.js');
+    const { changeTimeOf, servicesAfter } = await import('../../domain/audit/service-effects.js');
     const kubeconfig = await kubeconfigOf(flags);
     const events = await readServiceIpEvents(loadKubeConfig({ kubeconfig }));
-    const changedAt = record.observed!.objects.map((object) => object.changedAt).sort()[0] ?? record.endedAt;
-    return { effects: servicesAfter(events, changedAt) };
+    return { effects: servicesAfter(events, changeTimeOf(record), next ? changeTimeOf(next) : null) };
   } catch (error) {
     return { unknown: `cannot read the controller's Events: ${(error as Error).message}` };
   }

@@ -141,7 +141,8 @@ export function observedDiff(change: ObservedObject, before: unknown, after: unk
   return {
     object: change.object,
     action: change.action,
-    fields: fieldDiff(before, after, 'spec'),
+    // A create or delete lists each field of the spec, as an update does.
+    fields: fieldDiff(before ?? {}, after ?? {}, 'spec'),
     by: `field manager ${change.manager}`,
   };
 }

@@ -39,21 +39,32 @@ function effectOf(service: string, events: ServiceIpEvent[]): ServiceEffect {
 }
 
 /**
- * The Services whose IPs the controller changed within a minute after `changedAt` (managedFields times are
- * whole seconds, so from a second before). Events expire (an hour by default): older changes show none.
+ * The Services whose IPs the controller changed within a minute after `changedAt` (managedFields and Event times
+ * are whole seconds, so from a second before), and before `nextChangeAt` when another change followed (its
+ * effects are its own). Events expire (an hour by default): older changes show none.
  */
-export function servicesAfter(events: readonly ServiceIpEvent[], changedAt: string): ServiceEffect[] {
+export function servicesAfter(
+  events: readonly ServiceIpEvent[],
+  changedAt: string,
+  nextChangeAt: string | null = null,
+): ServiceEffect[] {
   const from = Date.parse(changedAt) - 1000;
-  const until = from + 1000 + effectWindowMs;
+  const next = nextChangeAt === null ? Infinity : Date.parse(nextChangeAt) - 1000;
+  const until = Math.min(from + 1000 + effectWindowMs, Math.max(next, from + 2000));
   const byService = new Map<string, ServiceIpEvent[]>();
   const relevant = events
     .filter((event) => ipReasons.has(event.reason))
-    .filter((event) => Date.parse(event.time) >= from && Date.parse(event.time) <= until)
+    .filter((event) => Date.parse(event.time) >= from && Date.parse(event.time) < until)
     .sort((left, right) => left.time.localeCompare(right.time));
   for (const event of relevant) byService.set(event.service, [...(byService.get(event.service) ?? []), event]);
   return [...byService]
     .map(([service, list]) => effectOf(service, list))
     .sort((l, r) => l.service.localeCompare(r.service));
+}
+
+/** When a watched record's change was made (its earliest object's), for effect windows. */
+export function changeTimeOf(record: { endedAt: string; observed?: { objects: { changedAt: string }[] } }): string {
+  return record.observed?.objects.map((object) => object.changedAt).sort()[0] ?? record.endedAt;
 }
 
 /** One line per effect: "ns/web moved to 192.0.2.20 (ClearAssignment, IPAllocated)". */
