@@ -162,19 +162,30 @@ describe('the config watch records every MetalLB config change, ours and outside
 
       // Our own apply: one record (the run's), source ours; the watch sees our field manager and adds none.
       const ours = uniqueName('cw-ours');
-      const applied = runCli(
-        ['apply', '-f', poolFile(ours, ['203.0.113.0/28']), '--context', own.context],
-        cliEnv(own, auditEnv()),
+      const desired = path.join(dir, `${ours}.yaml`);
+      const metadata = (name: string) => ({ name, namespace: lab().namespace });
+      writeFileSync(
+        desired,
+        [
+          { kind: 'IPAddressPool', metadata: metadata(ours), spec: { addresses: ['203.0.113.0/28'] } },
+          { kind: 'L2Advertisement', metadata: metadata(`${ours}-l2`), spec: { ipAddressPools: [ours] } },
+        ]
+          .map((document) => stringify({ apiVersion: 'metallb.io/v1beta1', ...document }))
+          .join('---\n'),
       );
+      const applied = runCli(['apply', '-f', desired, '--context', own.context], cliEnv(own, auditEnv()));
       expect(applied.status, `${applied.stdout}\n${applied.stderrLines.join('\n')}`).toBe(0);
       await eventually(
         'the watch to see our write',
         () =>
-          worker.output().includes(`IPAddressPool/${ours} create is ours (metallb-change.${own.context}`) || undefined,
+          (worker.output().includes(`IPAddressPool/${ours} create is ours (metallb-change.${own.context}`) &&
+            worker.output().includes(`L2Advertisement/${ours}-l2 create is ours (metallb-change.${own.context}`)) ||
+          undefined,
       );
       const oursShown = history(['--object', `pool/${ours}`]);
       expect(oursShown.map((record) => [record.runbook, record.source ?? 'ours'])).toEqual([['apply', 'ours']]);
       expect(history(['--source', 'outside', '--object', `pool/${ours}`])).toEqual([]);
+      expect(history(['--source', 'outside', '--object', `l2/${ours}-l2`])).toEqual([]);
       const table = runCli(['history', '--cluster', own.context, '--object', `pool/${ours}`], cliEnv(own, auditEnv()));
       expect(table.stdout).toMatch(/SOURCE/);
       expect(table.stdout.split('\n').find((line) => line.includes(`IPAddressPool/${ours}`))).toMatch(/\bours\b/);

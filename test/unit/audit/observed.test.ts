@@ -157,4 +157,18 @@ describe('Services after a change, from the controller Events', () => {
       ['demo/web', 'moved', ['192.0.2.3']],
     ]);
   });
+
+  it("a change owns the Events until the next change: an earlier change does not take the later one's moves", () => {
+    const events = [
+      event('demo/web', 'IPAllocated', 'Assigned IP ["192.0.2.10"]', '2026-12-02T05:10:01.000Z'),
+      event('demo/web', 'ClearAssignment', 'current IP not allowed', '2026-12-02T05:10:05.000Z'),
+      event('demo/web', 'IPAllocated', 'Assigned IP ["192.0.2.3"]', '2026-12-02T05:10:05.000Z'),
+    ];
+    const first = servicesAfter(events, '2026-12-02T05:10:00Z', '2026-12-02T05:10:05Z');
+    expect(first.map((effect) => [effect.service, effect.outcome, effect.ips])).toEqual([
+      ['demo/web', 'assigned', ['192.0.2.10']],
+    ]);
+    const second = servicesAfter(events, '2026-12-02T05:10:05Z', null);
+    expect(second.map((effect) => [effect.outcome, effect.ips])).toEqual([['moved', ['192.0.2.3']]]);
+  });
 });
