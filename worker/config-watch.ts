@@ -333,6 +333,7 @@ type SessionEnd = 'gone' | 'ended';
 
 /** Watches every kind from its bookmark until one watch ends (all are closed then, and resumed together). */
 function watchAll(session: Session): Promise<SessionEnd> {
+  if (session.stopped) return Promise.resolve('ended');
   const state = session.state!;
   const watch = new Watch(session.options.kc);
   // The client aborts a watch silent for 30 s (private in its types); the server's timeout and bookmarks come later.
@@ -371,6 +372,7 @@ function watchAll(session: Session): Promise<SessionEnd> {
 
 const pause = (session: Session, ms: number) =>
   new Promise<void>((resolve) => {
+    if (session.stopped) return resolve();
     const timer = setTimeout(resolve, ms);
     session.stopWaiters.push(() => {
       clearTimeout(timer);
