@@ -381,8 +381,7 @@ const pause = (session: Session, ms: number) =>
   });
 
 async function runOnce(session: Session): Promise<void> {
-  const end = await watchAll(session);
-  session.stopWaiters = [];
+  const end = await watchAll(session).finally(() => (session.stopWaiters = []));
   if (end === 'gone' && !session.stopped)
     await relist(session, 'the last recorded resourceVersion is too old (410 Gone)');
 }
