@@ -29,6 +29,7 @@ const StampSchema = z.object({
   operation: z.string(),
   time: z.string(),
   subresource: z.string().optional(),
+  specFields: z.array(z.string()).optional(),
 });
 const ObjectSchema = z.object({
   kind: z.string(),

@@ -4,8 +4,9 @@
 // restart resumes from the last recorded resourceVersion, and a 410 Gone relists and records the gap once.
 import { createHash } from 'node:crypto';
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { appendAuditRecord } from '../audit/log-store.js';
+import { appendAuditRecord, keptRecordIds } from '../audit/log-store.js';
 import { loadWatchState, saveWatchState, type WatchState } from '../audit/watch-state.js';
+import type { ObservedObject } from '../domain/audit/record.js';
 import {
   deleteWriter,
   objectKey,
@@ -184,14 +185,26 @@ async function keep(session: Session, changes: RelistChange[], id: string, gap: 
   return { seq: kept.seq, alreadyKept };
 }
 
+/** Whether the watch recorded this change before the state could move past it (a crash in between). */
+function recordedAlready(kept: ReadonlySet<string>, cluster: string, change: ObservedObject): boolean {
+  const prefix = `observed/${cluster}/${change.object}/${change.uid}/`;
+  // A delete's record is named by the delete's resourceVersion, which a list cannot tell: any record of the object.
+  if (change.action === 'delete') return [...kept].some((id) => id.startsWith(prefix) && id.endsWith('/deleted'));
+  return kept.has(`${prefix}${change.resourceVersion}`);
+}
+
 /** Relists every kind after 410 Gone (or a changed CRD version): the gap's difference is one record. */
 async function relist(session: Session, why: string): Promise<void> {
   const state = session.state!;
   const listed = await listAll(session, state.namespace);
   const known = new Map(Object.entries(state.objects));
   const all = relistChanges(known, listed.objects, new Date().toISOString());
-  // Writes under our field manager are in our runs' records (the last writer is all a relist can tell).
-  const changes = all.filter(({ change }) => change.manager !== fieldManager);
+  const kept = await keptRecordIds(session.options.directory);
+  // Writes under our field manager are in our runs' records (the last writer is all a relist can tell), and a
+  // change recorded just before a crash that kept the state from moving is recorded already.
+  const changes = all.filter(
+    ({ change }) => change.manager !== fieldManager && !recordedAlready(kept, state.cluster, change),
+  );
   let outcome = 'no change while not watching';
   if (changes.length > 0) {
     const basis = { from: state.kinds, changes: changes.map(({ change }) => ({ ...change, changedAt: null })) };
@@ -249,7 +262,7 @@ async function ownership(session: Session, writer: Writer | null, at: string): P
 }
 
 async function recordOne(session: Session, change: RelistChange, object: WatchedObject): Promise<void> {
-  const id = observedChangeId(session.options.cluster, object);
+  const id = observedChangeId(session.options.cluster, object, change.change.action);
   const kept = await keep(session, [change], id, null);
   const fields = change.diff.fields.length;
   session.log(

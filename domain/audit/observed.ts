@@ -19,6 +19,8 @@ export interface ManagerStamp {
   operation: string;
   time: string;
   subresource?: string;
+  /** The top-level spec fields it owns (fieldsV1 "f:spec"), e.g. ["addresses"]. */
+  specFields?: string[];
 }
 
 /** What the watch keeps of one object between events: enough to diff and attribute the next change. */
@@ -39,7 +41,13 @@ export interface ServedObject {
     namespace?: string;
     uid?: string;
     resourceVersion?: string;
-    managedFields?: { manager?: string; operation?: string; time?: string | Date; subresource?: string }[];
+    managedFields?: {
+      manager?: string;
+      operation?: string;
+      time?: string | Date;
+      subresource?: string;
+      fieldsV1?: object;
+    }[];
   };
   spec?: unknown;
 }
@@ -54,6 +62,13 @@ export interface Writer {
 
 const timeText = (time: string | Date | undefined): string =>
   time === undefined ? '' : time instanceof Date ? time.toISOString() : time;
+
+/** The top-level spec fields a managedFields entry owns ("f:spec": {"f:addresses": {}} -> ["addresses"]). */
+function ownedSpecFields(fieldsV1: object | undefined): string[] {
+  const spec = (fieldsV1 as Record<string, unknown> | undefined)?.['f:spec'];
+  if (spec === null || typeof spec !== 'object') return [];
+  return Object.keys(spec).flatMap((key) => (key.startsWith('f:') ? [key.slice(2)] : []));
+}
 
 /** The object as the watch keeps it. */
 export function watchedObject(kind: string, served: ServedObject): WatchedObject {
@@ -71,6 +86,7 @@ export function watchedObject(kind: string, served: ServedObject): WatchedObject
       operation: entry.operation ?? '',
       time: timeText(entry.time),
       ...(entry.subresource ? { subresource: entry.subresource } : {}),
+      specFields: ownedSpecFields(entry.fieldsV1),
     })),
   };
 }
@@ -86,25 +102,41 @@ export function specChanged(before: WatchedObject | undefined, after: WatchedObj
 const stampText = (stamp: ManagerStamp) => `${stamp.manager}|${stamp.operation}|${stamp.time}|${stamp.subresource}`;
 const latestFirst = (left: ManagerStamp, right: ManagerStamp) => right.time.localeCompare(left.time);
 
+const asFields = (spec: unknown): Record<string, unknown> =>
+  spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
+
+/** The top-level spec fields that differ between the two. */
+function changedSpecFields(before: WatchedObject | undefined, after: WatchedObject): Set<string> {
+  const left = asFields(before?.spec);
+  const right = asFields(after.spec);
+  const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])];
+  return new Set(keys.filter((key) => canonicalJson(left[key]) !== canonicalJson(right[key])));
+}
+
+function writerNote(moved: readonly ManagerStamp[], writer: ManagerStamp, ownsChange: boolean): string | null {
+  if (moved.length === 0)
+    return ownsChange
+      ? 'no managedFields time moved (they are whole seconds): named by the changed spec fields it owns'
+      : 'no managedFields entry moved: the last writer is named';
+  const others = [...new Set(moved.map((stamp) => stamp.manager))].filter((name) => name !== writer.manager);
+  return others.length > 0 ? `also written since the last record by ${others.join(', ')}` : null;
+}
+
 /**
  * The field manager that wrote `after`: the main-resource managedFields entry that is new or newer than in
- * `before` (a manager's time moves on each write that changes its fields); the latest when several did.
+ * `before` (a manager's time moves on each write that changes its fields) and owns a changed spec field; when
+ * times cannot tell (whole seconds), the owner of the changed fields; else the latest writer.
  */
 export function writerOf(before: WatchedObject | undefined, after: WatchedObject): Writer {
   const known = new Set((before?.managers ?? []).map(stampText));
   const mainResource = after.managers.filter((stamp) => stamp.subresource === undefined);
   const moved = mainResource.filter((stamp) => !known.has(stampText(stamp))).sort(latestFirst);
-  const candidates = moved.length > 0 ? moved : [...mainResource].sort(latestFirst);
-  const writer = candidates[0];
+  const latest = [...mainResource].sort(latestFirst);
+  const changed = changedSpecFields(before, after);
+  const owns = (stamp: ManagerStamp) => (stamp.specFields ?? []).some((field) => changed.has(field));
+  const writer = [moved.filter(owns), moved, latest.filter(owns), latest].find((list) => list.length > 0)?.[0];
   if (!writer) return { manager: 'unknown', note: 'the object carries no managedFields', at: null };
-  const others = [...new Set(moved.slice(1).map((stamp) => stamp.manager))].filter((name) => name !== writer.manager);
-  const note =
-    moved.length === 0
-      ? 'no managedFields entry moved: the last writer is named'
-      : others.length > 0
-        ? `also written since the last record by ${others.join(', ')}`
-        : null;
-  return { manager: writer.manager, note, at: writer.time || null };
+  return { manager: writer.manager, note: writerNote(moved, writer, owns(writer)), at: writer.time || null };
 }
 
 /** A delete's writer: delete requests carry no field manager, so the last writer is named instead. */
@@ -127,6 +159,7 @@ export function observedObject(
   return {
     object: objectKey(object),
     namespace: object.namespace,
+    uid: object.uid,
     action,
     resourceVersion: object.resourceVersion,
     manager: writer.manager,
@@ -227,7 +260,11 @@ export function observedRecord(parts: ObservedRecordParts): AuditRecord {
   };
 }
 
-/** The id of the record of one watched change: the object's uid and the resourceVersion the change left. */
-export function observedChangeId(cluster: string, object: WatchedObject): string {
-  return `observed/${cluster}/${object.kind}/${object.name}/${object.uid}/${object.resourceVersion}`;
+/**
+ * The id of the record of one watched change: the object's uid and the resourceVersion the change left, and
+ * `/deleted` for a delete (a relist, which cannot know a delete's resourceVersion, finds it by that).
+ */
+export function observedChangeId(cluster: string, object: WatchedObject, action: ObservedObject['action']): string {
+  const id = `observed/${cluster}/${object.kind}/${object.name}/${object.uid}/${object.resourceVersion}`;
+  return action === 'delete' ? `${id}/deleted` : id;
 }

@@ -85,6 +85,7 @@ export interface ObservedObject {
   /** "Kind/name", as `diff` and `objects` name it. */
   object: string;
   namespace: string;
+  uid: string;
   action: 'create' | 'update' | 'delete';
   /** The object's resourceVersion the change left (a delete's: the delete event's). */
   resourceVersion: string;

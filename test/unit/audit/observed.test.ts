@@ -60,6 +60,27 @@ describe('field manager attribution', () => {
     expect(writerOf(before, after)).toEqual({ manager: 'kubectl-edit', note: null, at: '2026-12-02T05:10:00Z' });
   });
 
+  it('writes within one second (times equal): the owner of the changed spec field is named', () => {
+    const spec = { 'f:spec': { 'f:addresses': {} } };
+    const at = '2026-12-02T05:00:00Z';
+    const served = (resourceVersion: string, addresses: string[], patchOwns: boolean) =>
+      watchedObject('IPAddressPool', {
+        metadata: {
+          name: 'web',
+          uid: 'u1',
+          resourceVersion,
+          managedFields: [
+            { manager: 'kubectl-client-side-apply', operation: 'Update', time: at, fieldsV1: patchOwns ? {} : spec },
+            { manager: 'kubectl-patch', operation: 'Update', time: at, fieldsV1: patchOwns ? spec : {} },
+          ],
+        },
+        spec: { addresses },
+      });
+    const writer = writerOf(served('11', ['192.0.2.0/29'], false), served('12', ['192.0.2.0/30'], true));
+    expect(writer.manager).toBe('kubectl-patch');
+    expect(writer.note).toMatch(/named by the changed spec fields it owns/);
+  });
+
   it('a server-side apply under a custom manager is attributed to it', () => {
     const before = pool('10', ['192.0.2.0/28'], [helmCreate]);
     const applied = { manager: 'argocd-controller', operation: 'Apply', time: '2026-12-02T05:20:00Z' };
@@ -116,7 +137,7 @@ describe('the record of a watched change', () => {
     const after = pool('12', ['192.0.2.0/29'], [helmCreate, { ...helmCreate, manager: 'kubectl-edit' }]);
     const change = observedObject('update', after, writerOf(before, after), '2026-12-02T05:10:01Z');
     const record = observedRecord({
-      id: observedChangeId('lab', after),
+      id: observedChangeId('lab', after, 'update'),
       cluster: 'lab',
       changes: [{ change, diff: observedDiff(change, before.spec, after.spec) }],
       seenAt: '2026-12-02T05:10:01Z',
