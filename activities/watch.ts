@@ -6,6 +6,7 @@ import type { AutoFixAttempt } from '../domain/watch/types.js';
 import type { WatchObserver } from '../domain/watch/observer.js';
 import { readAutoFixOutcome, startAutoFix, type AutoFixRequest } from './auto-fix.js';
 import { diagnoseForWatch, type WatchDiagnosisRequest } from './diagnose-for-watch.js';
+import { outsideChangeFindings, type OutsideChangeRequest } from './outside-change-findings.js';
 import { postToAlertmanager, postToSlack, postToWebhook, type AlertPost } from './post-alerts.js';
 
 /** What the watch activities need from the worker. */
@@ -14,12 +15,15 @@ export interface WatchDependencies {
   /** Connected on first use: a worker that never runs an auto-fix opens no client connection. */
   temporalClient: () => Promise<Client>;
   observer: WatchObserver;
+  /** The worker's audit directory: the config watch's records of changes made outside this tool. */
+  auditDirectory: string;
 }
 
 /** The activities of workflows/drift-watch.ts. */
-export function createWatchActivities({ kc, temporalClient, observer }: WatchDependencies) {
+export function createWatchActivities({ kc, temporalClient, observer, auditDirectory }: WatchDependencies) {
   return {
     diagnoseForWatch: (request: WatchDiagnosisRequest) => diagnoseForWatch(kc, observer, request),
+    outsideChangeFindings: (request: OutsideChangeRequest) => outsideChangeFindings(kc, auditDirectory, request),
     postToAlertmanager: (post: AlertPost & { url: string }) => postToAlertmanager(observer, post),
     postToWebhook: (post: AlertPost & { target: string }) => postToWebhook(observer, post),
     postToSlack: (post: AlertPost & { target: string }) => postToSlack(observer, post),

@@ -60,6 +60,15 @@ async function keptIds(files: ReturnType<typeof auditFiles>): Promise<Set<string
   return new Set(text.split('\n').filter(Boolean));
 }
 
+/** The ids of every record kept (ids.txt, and the last line's, which a crash may have left out of it). */
+export async function keptRecordIds(directory: string): Promise<Set<string>> {
+  const files = auditFiles(directory);
+  const ids = await keptIds(files);
+  const last = await lastLine(files.log);
+  if (last !== null) ids.add((JSON.parse(last) as ChainedRecord).id);
+  return ids;
+}
+
 /** The stored record with `id` (a retry after the line was written: scan for it). */
 async function findKept(directory: string, id: string): Promise<ChainedRecord | null> {
   for await (const record of readRecords(directory)) if (record.id === id) return record;

@@ -11,15 +11,16 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { createWatchActivities } from '../activities/watch.js';
 import { ignoreWatch, type WatchObserver } from '../domain/watch/observer.js';
-import { taskQueueFor } from '../domain/runbooks/names.js';
+import { changeWorkflowId, taskQueueFor } from '../domain/runbooks/names.js';
 import { changeSinksFor, ignoreChanges, type ChangeObserver } from './sinks.js';
 import { defaultAuditDirectory } from '../audit/directory.js';
 import { collectorName, startForwarder, type AuditForwarder } from '../audit/forwarder.js';
 import { requireSearchAttributes } from './search-attributes.js';
+import { startConfigWatch, type ConfigWatch, type OurRun } from './config-watch.js';
 
 /** True when this file runs compiled from dist/ (npm run build), false when run from its TypeScript source. */
 const runningCompiled = import.meta.url.endsWith('.js');
@@ -45,6 +46,8 @@ export interface RunbookWorkerOptions {
   audit?: { directory?: string; url?: string };
   /** Told what the drift watch diagnosed and delivered (metrics); default: nothing. */
   watchObserver?: WatchObserver;
+  /** Watch the cluster's MetalLB config and record changes made outside this tool (the CLI's worker does). */
+  configWatch?: boolean;
 }
 
 export interface RunbookWorker {
@@ -56,6 +59,8 @@ export interface RunbookWorker {
   workflowSource: string;
   /** Where this worker keeps audit records, and where it forwards them (origin only), for the start-up line. */
   audit: { directory: string; forwardedTo: string | null; forwarder: AuditForwarder | null };
+  /** The config watch, when started (`configWatch`); closed with the worker. */
+  configWatch: ConfigWatch | null;
   /** Closes the worker's connections (the polling one, and the client one auto-fix may have opened). */
   close: () => Promise<void>;
 }
@@ -72,6 +77,21 @@ function lazyClient(temporal: { address: string; namespace: string }) {
       if (connecting) await (await connecting).close();
     },
   };
+}
+
+/** The run of ours that held `cluster`'s change slot at `at` (running then, or closed since); null when none did. */
+async function changeSlotHolder(client: Client, cluster: string, at: string): Promise<OurRun | null> {
+  let described;
+  try {
+    described = await client.workflow.getHandle(changeWorkflowId(cluster)).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+  const running = described.status.name === 'RUNNING';
+  // managedFields times are whole seconds: a run that closed within the second of the write still made it.
+  const closedSince = described.closeTime !== undefined && described.closeTime.getTime() >= Date.parse(at) - 2000;
+  return running || closedSince ? { workflowId: described.workflowId, runId: described.runId } : null;
 }
 
 /** Bundles the runbook workflows (webpack's chatter kept at WARN), e.g. once per test file. */
@@ -116,6 +136,7 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     kc,
     temporalClient: temporalClient.client,
     observer: options.watchObserver ?? ignoreWatch,
+    auditDirectory: audit.directory,
   });
   const worker = await Worker.create({
     connection,
@@ -129,9 +150,19 @@ export async function createWorker(options: RunbookWorkerOptions): Promise<Runbo
     sinks: changeSinksFor(options.observer ?? ignoreChanges),
     identity: `metallb-runbooks@${cluster}/${process.pid}`,
   });
+  const configWatch = options.configWatch
+    ? startConfigWatch({
+        kc,
+        cluster,
+        directory: audit.directory,
+        onKept: () => audit.forwarder?.nudge(),
+        ourRun: async (at) => changeSlotHolder(await temporalClient.client(), cluster, at),
+      })
+    : null;
   const close = async () => {
+    await configWatch?.stop();
     await temporalClient.close();
     await connection.close();
   };
-  return { worker, cluster, taskQueue, connection, workflowSource, close, audit };
+  return { worker, cluster, taskQueue, connection, workflowSource, close, audit, configWatch };
 }

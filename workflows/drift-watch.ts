@@ -1,13 +1,13 @@
 // One scheduled drift check of one cluster: diagnose, compare with the previous run, alert, maybe auto-fix.
 // The schedule (client/commands/watch-run.ts) starts it every interval and hands it the previous run's result.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { WatchActivities } from '../activities/watch.js';
 import { driftAlerts } from '../domain/watch/alerts.js';
 import { forNewConfiguration, keptAttempts, nextAutoFix, settleAttempts } from '../domain/watch/auto-fix.js';
 import { suspensionFindings } from '../domain/watch/auto-fix.js';
 import { compareFindings } from '../domain/watch/findings.js';
 import { carriedState } from '../domain/watch/state.js';
-import type { DriftAlerts, DriftState, DriftWatchInput } from '../domain/watch/types.js';
+import type { DriftAlerts, DriftState, DriftWatchInput, WatchedFinding } from '../domain/watch/types.js';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 };
 /** Reading the cluster and the Temporal calls: a few retries, then this run reports what it could not do. */
@@ -51,6 +51,20 @@ async function autoFix(state: DriftState, input: DriftWatchInput): Promise<Drift
   return started.attempt ? { ...state, attempts: [...state.attempts, started.attempt] } : state;
 }
 
+/**
+ * Config changes made outside this tool that moved or dropped a Service IP (the worker's config watch records
+ * them). Runs recorded before this existed replay without it. If the audit log or the Events cannot be read now,
+ * the ones already open stay open (no false resolution).
+ */
+async function outsideChanges(input: DriftWatchInput, open: readonly WatchedFinding[]): Promise<WatchedFinding[]> {
+  if (!patched('outside-change-alerts')) return [];
+  try {
+    return await watch.outsideChangeFindings({ cluster: input.cluster });
+  } catch {
+    return open.filter((finding) => finding.check === 'outside-change');
+  }
+}
+
 /** Every sink configured; each one's failure is its own (counted by the worker), the others still get theirs. */
 async function deliver(alerts: DriftAlerts, input: DriftWatchInput): Promise<string[]> {
   const changed = [...alerts.opened, ...alerts.resolved];
@@ -78,7 +92,8 @@ export async function driftWatch(input: DriftWatchInput): Promise<DriftState & {
     return { ...followed, diagnosisError: messageOf(error), deliveryErrors: [] };
   }
   const now = new Date();
-  const current = [...diagnosis.findings, ...suspensionFindings(followed, input, now.toISOString())];
+  const outside = await outsideChanges(input, followed.open);
+  const current = [...diagnosis.findings, ...outside, ...suspensionFindings(followed, input, now.toISOString())];
   const changes = compareFindings(followed.open, current);
   const attempts = keptAttempts(followed.attempts, changes.open);
   const settled: DriftState = {

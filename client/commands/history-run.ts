@@ -7,14 +7,29 @@ import { defaultAuditDirectory } from '../../audit/directory.js';
 import { readLines, verifyAuditLog } from '../../audit/log-store.js';
 import { actorName } from '../../domain/audit/identity.js';
 import { changeOutcomes } from '../../domain/audit/outcome.js';
-import { objectRef, outcomeNamed, recordMatches, recordNamed, type HistoryFilter } from '../../domain/audit/query.js';
-import { movedServices, type ChainedRecord } from '../../domain/audit/record.js';
+import {
+  objectRef,
+  outcomeNamed,
+  recordMatches,
+  recordNamed,
+  sourceNamed,
+  type HistoryFilter,
+} from '../../domain/audit/query.js';
+import { movedServices, recordSource, type ChainedRecord } from '../../domain/audit/record.js';
 import { parseDurationSeconds } from '../../domain/duration.js';
 import { UsageError } from '../usage-error.js';
 import type { HistoryFlags } from './history.js';
-import { recordLines } from './history-show.js';
+import { observedLines, recordLines, type ObservedEffects } from './history-show.js';
 
 const defaultKubeconfig = path.join(os.homedir(), '.kube', 'config');
+
+/** The kubeconfig `history show` reads Events with: as the audit directory is picked (the local lab's by default). */
+async function kubeconfigOf(flags: HistoryFlags): Promise<string | undefined> {
+  if (flags.kubeconfig) return flags.kubeconfig;
+  if (!flags.lab && (process.env.KUBECONFIG || existsSync(defaultKubeconfig))) return undefined;
+  const { labClusterAccess } = await import('../lab-access.js');
+  return labClusterAccess().kubeconfig;
+}
 
 async function auditDirectory(flags: HistoryFlags): Promise<string> {
   if (flags.auditDir || process.env.METALLB_RUNBOOKS_AUDIT_DIR) return flags.auditDir ?? defaultAuditDirectory();
@@ -34,6 +49,28 @@ function limitOf(flags: HistoryFlags): number {
   return limit;
 }
 
+/** --outcome, --source, --object: each named one of what it may be. */
+function choiceFilters(flags: HistoryFlags): HistoryFilter {
+  const filter: HistoryFilter = {};
+  if (flags.outcome) {
+    const outcome = outcomeNamed(flags.outcome);
+    if (!outcome)
+      throw new UsageError(`--outcome ${flags.outcome} is not an outcome; give one of ${changeOutcomes.join(', ')}`);
+    filter.outcome = outcome;
+  }
+  if (flags.source) {
+    const source = sourceNamed(flags.source);
+    if (!source) throw new UsageError(`--source ${flags.source} is not a source; give ours or outside`);
+    filter.source = source;
+  }
+  if (flags.object) {
+    const ref = objectRef(flags.object);
+    if (!ref) throw new UsageError(`--object ${flags.object} names no object; give e.g. pool/demo-pool or svc/ns/name`);
+    filter.object = ref;
+  }
+  return filter;
+}
+
 function filterOf(flags: HistoryFlags): HistoryFilter {
   const filter: HistoryFilter = {};
   if (flags.cluster) filter.cluster = flags.cluster;
@@ -43,18 +80,7 @@ function filterOf(flags: HistoryFlags): HistoryFilter {
     if (seconds === null) throw new UsageError(`--since ${flags.since} is not a duration; give e.g. 30m, 12h, 7d`);
     filter.since = Date.now() - seconds * 1000;
   }
-  if (flags.outcome) {
-    const outcome = outcomeNamed(flags.outcome);
-    if (!outcome)
-      throw new UsageError(`--outcome ${flags.outcome} is not an outcome; give one of ${changeOutcomes.join(', ')}`);
-    filter.outcome = outcome;
-  }
-  if (flags.object) {
-    const ref = objectRef(flags.object);
-    if (!ref) throw new UsageError(`--object ${flags.object} names no object; give e.g. pool/demo-pool or svc/ns/name`);
-    filter.object = ref;
-  }
-  return filter;
+  return { ...filter, ...choiceFilters(flags) };
 }
 
 /** A line that cannot match: a value filtered on is nowhere in it (no need to parse it). */
@@ -87,13 +113,21 @@ async function matching(
   return { found, total };
 }
 
+/** A watched change reads as its action ("update"), a relist's as "changes while not watching". */
+function labelOf(record: ChainedRecord): string {
+  if (!record.observed) return record.runbook;
+  return record.observed.gap ? 'changes while not watching' : (record.observed.objects[0]?.action ?? record.runbook);
+}
+
 function whatOf(record: ChainedRecord): string {
   const objects = record.objects.slice(0, 3).join(', ');
   const more = record.objects.length > 3 ? ` +${record.objects.length - 3}` : '';
-  return objects ? `${record.runbook}: ${objects}${more}` : record.runbook;
+  return objects ? `${labelOf(record)}: ${objects}${more}` : labelOf(record);
 }
 
 function movedOf(record: ChainedRecord): string {
+  // The config watch cannot know the effects when it records: `history show` reads them from the Events.
+  if (record.observed) return 'see history show';
   const moved = movedServices(record.services);
   if (moved.length === 0) return record.servicesAfterUnknown ? 'unknown' : 'none';
   const shown = moved
@@ -120,13 +154,14 @@ function printTable(records: readonly ChainedRecord[], directory: string, total:
     console.log(`no change recorded in ${directory} matches`);
     return;
   }
-  const head = ['#', 'ENDED', 'CLUSTER', 'WHAT', 'WHO', 'OUTCOME', 'SERVICE IPS CHANGED', 'RUN ID'];
+  const head = ['#', 'ENDED', 'CLUSTER', 'SOURCE', 'WHAT', 'WHO', 'OUTCOME', 'SERVICE IPS CHANGED', 'RUN ID'];
   const rows = records.map((record) => [
     String(record.seq),
     record.endedAt.replace(/\.\d+Z$/, 'Z'),
     record.cluster,
+    recordSource(record),
     whatOf(record),
-    actorName(record.requester),
+    record.observed ? `manager ${actorName(record.requester)}` : actorName(record.requester),
     record.outcome,
     movedOf(record),
     record.runId,
@@ -135,20 +170,56 @@ function printTable(records: readonly ChainedRecord[], directory: string, total:
   if (total > records.length) console.log(`(the last ${records.length} of ${total}; --limit 0 shows all)`);
 }
 
-async function show(directory: string, id: string, output: string): Promise<number> {
-  const found: { record: ChainedRecord }[] = [];
+// Parse only lines that can be it: the id is in the line unless it names the record's number.
+const mayBe = (line: string, id: string) => id.startsWith('#') || line.includes(id);
+
+/** The line's record when it is a watched change on `after`'s cluster (it bounds `after`'s effects). */
+function watchedOn(line: string, after: ChainedRecord): ChainedRecord | undefined {
+  if (!line.includes('"source":"outside"')) return undefined;
+  const candidate = JSON.parse(line) as ChainedRecord;
+  return candidate.observed && candidate.cluster === after.cluster ? candidate : undefined;
+}
+
+/** The record `id` names, and the next watched change on its cluster after it (if any). */
+async function findRecord(directory: string, id: string) {
+  const found: ChainedRecord[] = [];
+  let next: ChainedRecord | undefined;
   for await (const line of readLines(directory)) {
-    // Parse only lines that can be it: the id is in the line unless it names the record's number.
-    if (!id.startsWith('#') && !line.includes(id)) continue;
+    if (found.length === 1 && next === undefined) next = watchedOn(line, found[0]!);
+    if (!mayBe(line, id)) continue;
     const record = JSON.parse(line) as ChainedRecord;
-    if (recordNamed(record, id)) found.push({ record });
+    if (recordNamed(record, id)) found.push(record);
   }
   if (found.length === 0)
     throw new UsageError(`no record ${id} in ${directory}; list them with: metallb-runbooks history`);
   if (found.length > 1) throw new UsageError(`${id} names ${found.length} records; give more of the run id`);
-  const { record } = found[0]!;
-  console.log(output === 'json' ? JSON.stringify(record, null, 2) : recordLines(record).join('\n'));
+  return { record: found[0]!, next };
+}
+
+async function show(directory: string, id: string, flags: HistoryFlags): Promise<number> {
+  const { record, next } = await findRecord(directory, id);
+  if (flags.output === 'json') console.log(JSON.stringify(record, null, 2));
+  else if (record.observed) console.log(observedLines(record, await observedEffects(record, next, flags)).join('\n'));
+  else console.log(recordLines(record).join('\n'));
   return 0;
+}
+
+/** The Services whose IPs the controller changed in the minute after a watched change, from its Events. */
+async function observedEffects(
+  record: ChainedRecord,
+  next: ChainedRecord | undefined,
+  flags: HistoryFlags,
+): Promise<ObservedEffects> {
+  try {
+    const { loadKubeConfig } = await import('../../kube/client.js');
+    const { readServiceIpEvents } = await import('../../kube/service-ip-events.js');
+    const { changeTimeOf, servicesAfter } = await import('../../domain/audit/service-effects.js');
+    const kubeconfig = await kubeconfigOf(flags);
+    const events = await readServiceIpEvents(loadKubeConfig({ kubeconfig }));
+    return { effects: servicesAfter(events, changeTimeOf(record), next ? changeTimeOf(next) : null) };
+  } catch (error) {
+    return { unknown: `cannot read the controller's Events: ${(error as Error).message}` };
+  }
 }
 
 async function verify(directory: string): Promise<number> {
@@ -181,7 +252,7 @@ export async function runHistory(
   if (!existsSync(directory))
     throw new UsageError(`no audit log at ${directory}: give the worker's --audit-dir (or run a change first)`);
   if (verb === 'verify') return verify(directory);
-  if (verb === 'show') return show(directory, id ?? '', flags.output);
+  if (verb === 'show') return show(directory, id ?? '', flags);
   if (verb === 'export') {
     const { found } = await matching(directory, filter);
     process.stdout.write(found.map(({ line }) => `${line}\n`).join(''));

@@ -1,7 +1,8 @@
 // `history show`: one record as an operator reads it at 3 a.m.: who, the outcome, the step timeline,
 // the diff field by field, every Service's IPs before and after, the approvals.
 import { actorName, type Actor } from '../../domain/audit/identity.js';
-import type { ChainedRecord } from '../../domain/audit/record.js';
+import type { ChainedRecord, ObservedDetails } from '../../domain/audit/record.js';
+import { effectLine, type ServiceEffect } from '../../domain/audit/service-effects.js';
 import { serviceIpTable, table } from '../terminal.js';
 
 const value = (field: unknown) => (field === undefined ? '<absent>' : JSON.stringify(field));
@@ -60,6 +61,36 @@ function serviceTable(record: ChainedRecord): string[] {
   if (record.services.length === 0) return ['Services: none served'];
   const unknown = record.servicesAfterUnknown ? [`  after: ${record.servicesAfterUnknown}`] : [];
   return ['Services:', serviceIpTable(record.services), ...unknown];
+}
+
+function observedHead(record: ChainedRecord, observed: ObservedDetails): string[] {
+  const gap = observed.gap
+    ? [`  changes while not watching, ${observed.gap.since} to ${observed.gap.relistedAt}: ${observed.gap.why}`]
+    : [];
+  return [
+    `change #${record.seq} ${record.id}`,
+    `  made outside metallb-runbooks (source outside) on cluster ${record.cluster}, seen ${record.endedAt}`,
+    ...gap,
+    ...observed.objects.flatMap((object) => [
+      `  ${object.action} ${object.object} (resourceVersion ${object.resourceVersion}) at ${object.changedAt}`,
+      `    field manager: ${object.manager}${object.managerNote ? ` (${object.managerNote})` : ''}`,
+    ]),
+  ];
+}
+
+/** What `history show` knows of the Services after a watched change: their IPs, or why it cannot say. */
+export type ObservedEffects = { effects: ServiceEffect[] } | { unknown: string };
+
+function effectLines(effects: ObservedEffects): string[] {
+  if ('unknown' in effects) return [`Services whose IPs changed within a minute after: unknown (${effects.unknown})`];
+  if (effects.effects.length === 0)
+    return ["Services whose IPs changed within a minute after: none in the controller's Events (they expire after 1h)"];
+  return ['Services whose IPs changed within a minute after:', ...effects.effects.map((e) => `  ${effectLine(e)}`)];
+}
+
+/** The lines `history show` prints for a change the config watch recorded. */
+export function observedLines(record: ChainedRecord, effects: ObservedEffects): string[] {
+  return [...observedHead(record, record.observed!), ...diffLines(record), ...effectLines(effects)];
 }
 
 /** The lines `history show` prints for one record. */

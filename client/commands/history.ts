@@ -11,6 +11,7 @@ export interface HistoryFlags {
   runbook?: string;
   outcome?: string;
   object?: string;
+  source?: string;
   limit?: string;
   output: string;
 }
@@ -28,7 +29,8 @@ function withFilters(command: Command): Command {
     .option('--since <duration>', 'changes that ended this long ago or later, e.g. 7d, 12h')
     .option('--runbook <name>', 'one runbook, or apply')
     .option('--outcome <outcome>', 'succeeded, rolled-back, failed, refused, rejected or timed-out')
-    .option('--object <kind/name>', 'changes that touched this object, e.g. pool/demo-pool, svc/ns/name');
+    .option('--object <kind/name>', 'changes that touched this object, e.g. pool/demo-pool, svc/ns/name')
+    .option('--source <source>', "ours (our runs) or outside (seen by the worker's config watch)");
 }
 
 async function run(verb: 'list' | 'show' | 'export' | 'verify', flags: HistoryFlags, id?: string): Promise<void> {
@@ -44,7 +46,7 @@ export function registerHistory(program: Command): void {
   const history = withFilters(
     program
       .command('history')
-      .description('every change our workflows made (who, what, when, outcome), from the audit log')
+      .description('every MetalLB change, ours and outside ones (who, what, when, outcome), from the audit log')
       .option('-o, --output <format>', 'table or json', 'table')
       .option('--limit <count>', 'show the newest N matching changes (0: all)', '50'),
   ).action((flags: HistoryFlags) => run('list', flags));

@@ -53,11 +53,17 @@ export async function runWorker(opts: WorkerCliOptions): Promise<void> {
     temporal: { address: opts.temporalAddress, namespace: opts.temporalNamespace },
     audit: { ...(opts.auditDir ? { directory: opts.auditDir } : {}), ...(opts.auditUrl ? { url: opts.auditUrl } : {}) },
     ...(served ? { observer: served.metrics.changes, watchObserver: served.metrics.watch } : {}),
+    configWatch: opts.watchConfig,
   }).catch((error: unknown) => {
     throw temporalTargetProblem(error, opts) ?? error;
   });
   console.log(`workflows: ${workflowSource}`);
   console.log(`audit log: ${audit.directory}${audit.forwardedTo ? `, forwarded to ${audit.forwardedTo}` : ''}`);
+  console.log(
+    opts.watchConfig
+      ? 'config watch: recording MetalLB config changes made outside metallb-runbooks in the audit log'
+      : 'config watch: off (--no-watch-config)',
+  );
   console.log(
     `metallb-runbooks worker for cluster ${cluster}: polling ${taskQueue} on ${opts.temporalAddress} ` +
       `(namespace ${opts.temporalNamespace}); Ctrl-C stops it`,

@@ -13,6 +13,8 @@ export interface WorkerCliOptions {
   /** Serve Prometheus metrics on this port (off when not given). */
   metricsPort?: string;
   metricsHost: string;
+  /** Record MetalLB config changes made outside this tool (commander: --no-watch-config sets it false). */
+  watchConfig: boolean;
 }
 
 /** Registers `worker`. */
@@ -42,6 +44,7 @@ export function registerWorker(program: Command): void {
     )
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics (default: off)')
     .option('--metrics-host <address>', 'address the metrics server listens on (0.0.0.0 in a pod)', '127.0.0.1')
+    .option('--no-watch-config', 'do not watch the MetalLB config for changes made outside this tool (audit log)')
     .action(async (opts: WorkerCliOptions) => {
       const { runWorker } = await import('./worker-run.js');
       await runWorker(opts);

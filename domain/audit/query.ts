@@ -1,6 +1,6 @@
 // Which audit records `history` shows: by cluster, age, runbook, outcome and object. Pure.
 import { changeOutcomes, type ChangeOutcome } from './outcome.js';
-import type { AuditRecord } from './record.js';
+import { recordSource, type AuditRecord, type ChangeSource } from './record.js';
 
 /** What `history` filters by; every field optional. */
 export interface HistoryFilter {
@@ -11,6 +11,8 @@ export interface HistoryFilter {
   outcome?: ChangeOutcome;
   /** "Kind/name" as records name objects (after `objectRef`). */
   object?: string;
+  /** Our runs' changes, or those the config watch saw made outside this tool. */
+  source?: ChangeSource;
 }
 
 // Short names people type, as kubectl knows them, to the kinds records name.
@@ -43,6 +45,11 @@ export function outcomeNamed(text: string): ChangeOutcome | null {
   return (changeOutcomes as readonly string[]).includes(text) ? (text as ChangeOutcome) : null;
 }
 
+/** The source named, or null when it is not one. */
+export function sourceNamed(text: string): ChangeSource | null {
+  return text === 'ours' || text === 'outside' ? text : null;
+}
+
 /** Whether `record` passes `filter`. */
 export function recordMatches(record: AuditRecord, filter: HistoryFilter): boolean {
   const checks = [
@@ -51,6 +58,7 @@ export function recordMatches(record: AuditRecord, filter: HistoryFilter): boole
     filter.runbook === undefined || record.runbook === filter.runbook,
     filter.outcome === undefined || record.outcome === filter.outcome,
     filter.object === undefined || record.objects.includes(filter.object),
+    filter.source === undefined || recordSource(record) === filter.source,
   ];
   return checks.every(Boolean);
 }

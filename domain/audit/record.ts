@@ -41,13 +41,23 @@ export interface RecordedPlan {
 /** One step of the run as it ran. */
 export type RecordedStep = Pick<StepProgress, 'id' | 'title' | 'status' | 'startedAt' | 'endedAt' | 'detail'>;
 
-/** One change run, as the audit log keeps it (before the log adds its chain fields). */
+/** Who made a change: one of our runs, or someone outside this tool (a record without the field is ours). */
+export type ChangeSource = 'ours' | 'outside';
+
+/** What the config watch records in place of a runbook's name: a change it saw made outside this tool. */
+export const outsideChange = 'outside-change';
+
+/** One change run, or one change the config watch saw (before the log adds its chain fields). */
 export interface AuditRecord {
   schema: typeof auditSchema;
-  /** `<workflowId>/<runId>`: one record per run, whatever is retried. */
+  /** `<workflowId>/<runId>`: one record per run, whatever is retried (`observed/...` for a watched change). */
   id: string;
   cluster: string;
-  runbook: ChangeName;
+  runbook: ChangeName | typeof outsideChange;
+  /** Absent in records of our own runs (written before the config watch existed, and since). */
+  source?: ChangeSource;
+  /** What the config watch saw, for its records only. */
+  observed?: ObservedDetails;
   workflowId: string;
   runId: string;
   requester: Actor;
@@ -68,6 +78,37 @@ export interface AuditRecord {
   endedAt: string;
   outcome: ChangeOutcome;
   reason: string | null;
+}
+
+/** One object's change as the config watch saw it. */
+export interface ObservedObject {
+  /** "Kind/name", as `diff` and `objects` name it. */
+  object: string;
+  namespace: string;
+  uid: string;
+  action: 'create' | 'update' | 'delete';
+  /** The object's resourceVersion the change left (a delete's: the delete event's). */
+  resourceVersion: string;
+  /** The field manager that wrote the change (managedFields), or "unknown" (a delete, a relist of a deleted object). */
+  manager: string;
+  /** Why the manager is what it is, when that is not plain (a delete, several writers between two reads). */
+  managerNote: string | null;
+  /** When that manager wrote it (managedFields time, to the second), else when the watch saw it. */
+  changedAt: string;
+  /** The spec after the change (before it, for a delete). */
+  spec: unknown;
+}
+
+/** The config watch's part of a record: the objects, and for a relist after 410 Gone the gap it covers. */
+export interface ObservedDetails {
+  objects: ObservedObject[];
+  /** Set when the watch could not follow every change (410 Gone): the record is the difference over the gap. */
+  gap: { since: string; relistedAt: string; why: string } | null;
+}
+
+/** Where a record's change came from: records without `source` are our runs'. */
+export function recordSource(record: Pick<AuditRecord, 'source'>): ChangeSource {
+  return record.source ?? 'ours';
 }
 
 /** An audit record as stored: its place in the log and the hash chain over every earlier record. */

@@ -93,15 +93,19 @@ export interface CliWorker {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `ownProcessGroup`: the worker leads a process group, as a shell job does, so a test can signal the whole group. */
+/**
+ * `ownProcessGroup`: the worker leads a process group, as a shell job does, so a test can signal the whole group.
+ * `extraEnv`: added to its environment (e.g. METALLB_RUNBOOKS_AUDIT_DIR).
+ */
 export async function startCliWorker(
   cluster: OwnCluster,
   node = process.execPath,
   ownProcessGroup = false,
+  extraEnv: Record<string, string> = {},
 ): Promise<CliWorker> {
   const child = spawn(node, [bin, 'worker', '--context', cluster.context], {
     cwd: root,
-    env: cliEnv(cluster),
+    env: cliEnv(cluster, extraEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: ownProcessGroup,
   });
