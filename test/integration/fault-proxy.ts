@@ -125,6 +125,13 @@ function onAnswerFor(rule: FaultRule | null): OnAnswer {
   }
 }
 
+/** A status fault answers instead of the API server; a slow one forwards late; the others forward now. */
+function injectOrForward(fired: FaultRule | null, go: () => void, answer: () => void): void {
+  if (fired && statusFaults[fired.fault]) answer();
+  else if (fired?.fault === 'slow') setTimeout(go, fired.delayMs ?? 300);
+  else go();
+}
+
 interface Upstream {
   url: URL;
   agent: http.Agent;
@@ -162,12 +169,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let rules: ArmedRule[] = [];
   let seen: ProxiedRequest[] = [];
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const fired = firstFiring(rules, describeRequest(request.method ?? 'GET', request.url ?? '/'))?.rule ?? null;
-    seen.push({ method: request.method ?? 'GET', path: request.url ?? '/', fault: fired?.fault ?? null });
-    if (fired && statusFaults[fired.fault]) return answerInstead(fired, request, response);
-    const go = () => forward(upstream, request, response, onAnswerFor(fired));
-    if (fired?.fault === 'slow') setTimeout(go, fired.delayMs ?? 300);
-    else go();
+    const method = request.method ?? 'GET';
+    const path = request.url ?? '/';
+    const fired = firstFiring(rules, describeRequest(method, path))?.rule ?? null;
+    seen.push({ method, path, fault: fired?.fault ?? null });
+    injectOrForward(
+      fired,
+      () => forward(upstream, request, response, onAnswerFor(fired)),
+      () => answerInstead(fired!, request, response),
+    );
   };
   const server = options.tls ? https.createServer(options.tls, handle) : http.createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

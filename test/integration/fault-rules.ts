@@ -109,15 +109,20 @@ function verbOf(method: string, named: boolean, watch: boolean): KubeVerb {
   }
 }
 
+/** The namespace a path names (a namespace object names itself) and the segments after it. */
+function namespaceOf(segments: string[]): { namespace: string | null; rest: string[] } {
+  if (segments[0] !== 'namespaces') return { namespace: null, rest: segments };
+  const namespace = segments[1] ?? null;
+  return segments.length >= 3 ? { namespace, rest: segments.slice(2) } : { namespace, rest: segments };
+}
+
 /** What a request does, from its method and URL (path and query). */
 export function describeRequest(method: string, url: string): KubeRequest {
   const parsed = new URL(url, 'https://proxy.invalid');
   const segments = resourceSegments(parsed.pathname);
   if (!segments) return discovery;
   const watch = ['true', '1'].includes(parsed.searchParams.get('watch') ?? '');
-  const namespaced = segments[0] === 'namespaces' && segments.length >= 3;
-  const rest = namespaced ? segments.slice(2) : segments;
-  const namespace = namespaced ? segments[1]! : segments[0] === 'namespaces' ? (segments[1] ?? null) : null;
+  const { namespace, rest } = namespaceOf(segments);
   const [resource = '', name = null, subresource = null] = rest;
   const verb = verbOf(method, name !== null, watch);
   return { verb, resource, subresource, namespace, name, write: writeVerbs.has(verb) };
