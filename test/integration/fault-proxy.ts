@@ -14,6 +14,8 @@ export interface FaultProxyOptions {
   tls?: { cert: string; key: string };
   /** The upstream's CA; omitted, its certificate is not verified (the lab's API server self-signs). */
   upstreamCa?: string;
+  /** Headers set on every forwarded request (the credentials, kept in memory only). */
+  upstreamHeaders?: Record<string, string>;
 }
 
 /** One request the proxy saw. */
@@ -135,6 +137,7 @@ function injectOrForward(fired: FaultRule | null, go: () => void, answer: () => 
 interface Upstream {
   url: URL;
   agent: http.Agent;
+  headers: Record<string, string>;
 }
 
 function forward(upstream: Upstream, request: IncomingMessage, response: ServerResponse, onAnswer: OnAnswer): void {
@@ -145,7 +148,7 @@ function forward(upstream: Upstream, request: IncomingMessage, response: ServerR
     port: upstream.url.port,
     method: request.method,
     path: request.url,
-    headers: { ...endToEnd(request.headers), host: upstream.url.host },
+    headers: { ...endToEnd(request.headers), ...upstream.headers, host: upstream.url.host },
     agent: upstream.agent,
   });
   outgoing.on('response', (answer) => onAnswer(answer, response));
@@ -165,6 +168,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const upstream: Upstream = {
     url,
     agent: url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true }),
+    headers: options.upstreamHeaders ?? {},
   };
   let rules: ArmedRule[] = [];
   let seen: ProxiedRequest[] = [];
