@@ -117,26 +117,59 @@ export async function expectAsBackedUp(before: ClusterState, namespace: string):
   expect(await leftoverPins(namespace)).toEqual([]);
 }
 
-/** Runs one scenario under one fault kind through the proxy and checks where it ended. */
-export async function runFaultCase(session: FaultSession, scenario: Scenario, fault: FaultKind): Promise<MatrixRow> {
+/** How a checked run ended. */
+export interface CheckedRun {
+  run: Finished;
+  outcome: MatrixRow['outcome'];
+  seconds: number;
+  ipLess: string;
+}
+
+/**
+ * Prepares the scenario, runs it while watching every Service, and checks where it ended: the
+ * intended result, or the cluster as backed up; no healthy Service changed IP either way.
+ * `during` acts on the run while it goes (faults, kills) and may hand back a handle of a new client.
+ */
+export async function runChecked(
+  scenario: Scenario,
+  start: () => Promise<WorkflowHandle>,
+  name: string,
+  during: (handle: WorkflowHandle) => Promise<WorkflowHandle | void> = async () => undefined,
+): Promise<CheckedRun> {
   await scenario.prepare();
   const before = await clusterState();
   const started = Date.now();
-  session.lab.proxy.arm(faultRules(fault));
   const watch = await watchServiceIps(labClients().kc);
-  const run = await finish(await scenario.start(session.client, session.lab.context), `${scenario.name}-${fault}`);
+  const handle = await start();
+  // A handle of a new client when `during` reconnected (a restarted Temporal server).
+  const run = await finish((await during(handle)) ?? handle, name);
   const seen = await watch.stop();
-  const injected = Object.values(session.lab.proxy.injected()).reduce((sum, count) => sum + count, 0);
-  session.lab.proxy.arm([]);
   const seconds = (Date.now() - started) / 1000;
-  console.log(
-    `[fault] ${scenario.name} / ${fault}: ${injected} injected, ${seconds.toFixed(1)}s, ` +
-      `${run.failure ? `failed: ${run.failure}` : 'succeeded'}; ${describeIpLess(seen).replaceAll('\n', '; ')}`,
-  );
   expect(ipChanges(seen, scenario.allowedToMove())).toEqual({});
   if (run.failure) await expectAsBackedUp(before, scenario.namespace());
   else await scenario.expectSucceeded(run, before);
   const outcome = run.failure ? 'failed, cluster as backed up' : 'succeeded';
+  return { run, outcome, seconds, ipLess: describeIpLess(seen).replaceAll('\n', '; ') };
+}
+
+/** Runs one scenario under one fault kind through the proxy and checks where it ended. */
+export async function runFaultCase(session: FaultSession, scenario: Scenario, fault: FaultKind): Promise<MatrixRow> {
+  const proxy = session.lab.proxy;
+  const start = async () => {
+    proxy.arm(faultRules(fault));
+    return scenario.start(session.client, session.lab.context);
+  };
+  let injected = 0;
+  const checked = await runChecked(scenario, start, `${scenario.name}-${fault}`, async (handle) => {
+    await handle.result().catch(() => undefined);
+    injected = Object.values(proxy.injected()).reduce((sum, count) => sum + count, 0);
+    proxy.arm([]);
+  });
+  const { run, outcome, seconds } = checked;
+  const ended = run.failure ? `failed: ${run.failure}` : 'succeeded';
+  console.log(
+    `[fault] ${scenario.name} / ${fault}: ${injected} injected, ${seconds.toFixed(1)}s, ${ended}; ${checked.ipLess}`,
+  );
   return {
     workflow: scenario.name,
     fault,

@@ -1,0 +1,86 @@
+// A crash at every step of reapply-config (in place, --recreate) and apply (a pool rename): the step
+// list comes from the one step table (domain/runbooks/steps.ts); each time one of its steps is seen
+// running, the worker (a child process behind the fault proxy, which slows every API call so each
+// step lasts long enough to be caught) is SIGKILLed and another started. Then the Temporal server
+// itself is killed and restarted in the middle of an apply. Each run must end as a run without
+// crashes would: intended result (or the cluster as backed up), no healthy Service IP changed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { labUp } from '../../lab/lab.js';
+import { isAlive, runningDaemon } from '../../lab/processes.js';
+import { applyStepList, inPlaceSteps, recreateSteps, type AnyStep } from '../../domain/runbooks/steps.js';
+import { startProxiedLab, type ProxiedLab } from './fault-lab.js';
+import { ChildWorkers, crashedRun, describeCrashTally, type CrashedRun } from './crash-steps.js';
+import { runChecked, type Scenario } from './fault-matrix.js';
+import { reapplyScenario, renameScenario, served } from './fault-scenarios.js';
+import { deleteAllMetallbConfig, removeNamespace, waitForStep } from './fix-helpers.js';
+import { createServedPool, eventually, lab, temporalClient, uniqueName } from './helpers.js';
+
+describe('a worker crash at every step of reapply-config and apply; a Temporal restart mid-apply', () => {
+  const ns = uniqueName('crash-config');
+  let proxied: ProxiedLab;
+  let workers: ChildWorkers;
+  let client: Client;
+  let connection: Connection;
+  const tally: CrashedRun[] = [];
+
+  beforeAll(async () => {
+    await createServedPool({
+      namespace: ns,
+      pool: 'fm-a',
+      addresses: served,
+      advertisement: 'fm-l2',
+      services: ['web', 'api'],
+    });
+    proxied = await startProxiedLab();
+    proxied.proxy.arm([{ fault: 'slow', trigger: { every: 1 }, delayMs: 250 }]);
+    workers = new ChildWorkers(proxied);
+    await workers.start();
+    ({ client, connection } = await temporalClient());
+  });
+  afterAll(async () => {
+    console.log(describeCrashTally('reapply-config and apply', tally, workers?.started ?? 0));
+    await workers?.stop();
+    await connection?.close();
+    await proxied?.close();
+    await removeNamespace(ns);
+    await deleteAllMetallbConfig();
+  });
+
+  const cases: [Scenario, readonly AnyStep[]][] = [
+    [reapplyScenario('in-place', () => ns), inPlaceSteps],
+    [reapplyScenario('recreate', () => ns), recreateSteps],
+    [renameScenario(() => ns), applyStepList],
+  ];
+  for (const [scenario, steps] of cases)
+    it(`${scenario.name}: killed at each of its steps, it ends as if never killed`, async () => {
+      const checked = await crashedRun({ client: () => client, proxied, workers, tally }, scenario, steps);
+      expect(checked.outcome).toBe('succeeded');
+      expect(tally.at(-1)!.points.some((point) => point.result === 'killed while running')).toBe(true);
+    }, 300_000);
+
+  it('the Temporal server is SIGKILLed and restarted while an apply writes; the apply completes', async () => {
+    const scenario = renameScenario(() => ns);
+    const restart = async (handle: WorkflowHandle): Promise<WorkflowHandle> => {
+      const { workflowId, runId } = await handle.describe();
+      expect((await waitForStep(handle, 'write-step-1', 'running')).phase).toBe('running');
+      const server = runningDaemon(lab().stateDir, 'temporal')!;
+      process.kill(server.pid, 'SIGKILL');
+      await eventually('the Temporal server to be gone', () => (isAlive(server.pid) ? undefined : true));
+      await connection.close().catch(() => undefined);
+      const restartedAt = Date.now();
+      await labUp({ name: lab().name }, () => undefined);
+      console.log(`[crash] Temporal server restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)}s`);
+      ({ client, connection } = await temporalClient());
+      return client.workflow.getHandle(workflowId, runId);
+    };
+    const checked = await runChecked(
+      scenario,
+      () => scenario.start(client, proxied.context),
+      'apply-temporal-restart',
+      restart,
+    );
+    console.log(`[crash] apply across a Temporal restart: ${checked.outcome} in ${checked.seconds.toFixed(1)}s`);
+    expect(checked.outcome).toBe('succeeded');
+  }, 300_000);
+});
