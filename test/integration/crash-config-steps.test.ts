@@ -6,15 +6,13 @@
 // crashes would: intended result (or the cluster as backed up), no healthy Service IP changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { labUp } from '../../lab/lab.js';
-import { isAlive, runningDaemon } from '../../lab/processes.js';
 import { applyStepList, inPlaceSteps, recreateSteps, type AnyStep } from '../../domain/runbooks/steps.js';
 import { startProxiedLab, type ProxiedLab } from './fault-lab.js';
 import { ChildWorkers, crashedRun, describeCrashTally, type CrashedRun } from './crash-steps.js';
 import { runChecked, type Scenario } from './fault-matrix.js';
 import { reapplyScenario, renameScenario, served } from './fault-scenarios.js';
 import { deleteAllMetallbConfig, removeNamespace, waitForStep } from './fix-helpers.js';
-import { createServedPool, eventually, lab, temporalClient, uniqueName } from './helpers.js';
+import { createServedPool, killAndRestartTemporal, temporalClient, uniqueName } from './helpers.js';
 
 describe('a worker crash at every step of reapply-config and apply; a Temporal restart mid-apply', () => {
   const ns = uniqueName('crash-config');
@@ -64,13 +62,9 @@ describe('a worker crash at every step of reapply-config and apply; a Temporal r
     const restart = async (handle: WorkflowHandle): Promise<WorkflowHandle> => {
       const { workflowId, runId } = await handle.describe();
       expect((await waitForStep(handle, 'write-step-1', 'running')).phase).toBe('running');
-      const server = runningDaemon(lab().stateDir, 'temporal')!;
-      process.kill(server.pid, 'SIGKILL');
-      await eventually('the Temporal server to be gone', () => (isAlive(server.pid) ? undefined : true));
+      const seconds = await killAndRestartTemporal();
       await connection.close().catch(() => undefined);
-      const restartedAt = Date.now();
-      await labUp({ name: lab().name }, () => undefined);
-      console.log(`[crash] Temporal server restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)}s`);
+      console.log(`[crash] Temporal server restarted in ${seconds.toFixed(1)}s`);
       ({ client, connection } = await temporalClient());
       return client.workflow.getHandle(workflowId, runId);
     };
