@@ -4,45 +4,23 @@
 // step lasts long enough to be caught) is SIGKILLed and another started. Then the Temporal server
 // itself is killed and restarted in the middle of an apply. Each run must end as a run without
 // crashes would: intended result (or the cluster as backed up), no healthy Service IP changed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
 import { applyStepList, inPlaceSteps, recreateSteps, type AnyStep } from '../../domain/runbooks/steps.js';
-import { startProxiedLab, type ProxiedLab } from './fault-lab.js';
-import { ChildWorkers, crashedRun, describeCrashTally, type CrashedRun } from './crash-steps.js';
+import { crashedRun, useCrashSession } from './crash-steps.js';
 import { runChecked, type Scenario } from './fault-matrix.js';
 import { reapplyScenario, renameScenario, served } from './fault-scenarios.js';
-import { deleteAllMetallbConfig, removeNamespace, waitForStep } from './fix-helpers.js';
-import { createServedPool, killAndRestartTemporal, temporalClient, uniqueName } from './helpers.js';
+import { waitForStep } from './fix-helpers.js';
+import { killAndRestartTemporal, temporalClient, uniqueName } from './helpers.js';
 
 describe('a worker crash at every step of reapply-config and apply; a Temporal restart mid-apply', () => {
   const ns = uniqueName('crash-config');
-  let proxied: ProxiedLab;
-  let workers: ChildWorkers;
-  let client: Client;
-  let connection: Connection;
-  const tally: CrashedRun[] = [];
-
-  beforeAll(async () => {
-    await createServedPool({
-      namespace: ns,
-      pool: 'fm-a',
-      addresses: served,
-      advertisement: 'fm-l2',
-      services: ['web', 'api'],
-    });
-    proxied = await startProxiedLab();
-    proxied.proxy.arm([{ fault: 'slow', trigger: { every: 1 }, delayMs: 250 }]);
-    workers = new ChildWorkers(proxied);
-    await workers.start();
-    ({ client, connection } = await temporalClient());
-  });
-  afterAll(async () => {
-    console.log(describeCrashTally('reapply-config and apply', tally, workers?.started ?? 0));
-    await workers?.stop();
-    await connection?.close();
-    await proxied?.close();
-    await removeNamespace(ns);
-    await deleteAllMetallbConfig();
+  const session = useCrashSession('reapply-config and apply', {
+    namespace: ns,
+    pool: 'fm-a',
+    addresses: served,
+    advertisement: 'fm-l2',
+    services: ['web', 'api'],
   });
 
   const cases: [Scenario, readonly AnyStep[]][] = [
@@ -52,9 +30,9 @@ describe('a worker crash at every step of reapply-config and apply; a Temporal r
   ];
   for (const [scenario, steps] of cases)
     it(`${scenario.name}: killed at each of its steps, it ends as if never killed`, async () => {
-      const checked = await crashedRun({ client: () => client, proxied, workers, tally }, scenario, steps);
+      const checked = await crashedRun(session, scenario, steps);
       expect(checked.outcome).toBe('succeeded');
-      expect(tally.at(-1)!.points.some((point) => point.result === 'killed while running')).toBe(true);
+      expect(session.tally.at(-1)!.points.some((point) => point.result === 'killed while running')).toBe(true);
     }, 300_000);
 
   it('the Temporal server is SIGKILLed and restarted while an apply writes; the apply completes', async () => {
@@ -63,14 +41,14 @@ describe('a worker crash at every step of reapply-config and apply; a Temporal r
       const { workflowId, runId } = await handle.describe();
       expect((await waitForStep(handle, 'write-step-1', 'running')).phase).toBe('running');
       const seconds = await killAndRestartTemporal();
-      await connection.close().catch(() => undefined);
+      await session.connection.close().catch(() => undefined);
       console.log(`[crash] Temporal server restarted in ${seconds.toFixed(1)}s`);
-      ({ client, connection } = await temporalClient());
-      return client.workflow.getHandle(workflowId, runId);
+      ({ client: session.client, connection: session.connection } = await temporalClient());
+      return session.client.workflow.getHandle(workflowId, runId);
     };
     const checked = await runChecked(
       scenario,
-      () => scenario.start(client, proxied.context),
+      () => scenario.start(session.client, session.proxied.context),
       'apply-temporal-restart',
       restart,
     );

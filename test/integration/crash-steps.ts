@@ -3,13 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { AnyStep } from '../../domain/runbooks/steps.js';
 import type { RunbookProgress } from '../../domain/runbooks/progress.js';
-import type { ProxiedLab } from './fault-lab.js';
+import { startProxiedLab, type ProxiedLab } from './fault-lab.js';
 import { runChecked, type CheckedRun, type Scenario } from './fault-matrix.js';
-import { killHard, progressOf, root } from './fix-helpers.js';
-import { eventually, lab } from './helpers.js';
+import { deleteAllMetallbConfig, killHard, progressOf, removeNamespace, root } from './fix-helpers.js';
+import { createServedPool, eventually, lab, temporalClient, type ServedPool } from './helpers.js';
 
 const bin = path.join(root, 'bin/metallb-runbooks.js');
 
@@ -137,13 +138,39 @@ export function describeCrashTally(title: string, runs: readonly CrashedRun[], w
   return `[crash] ${title}: ${counts}; ${times}`;
 }
 
-/** What a crash test file runs its runs with. */
+/** What a crash test file runs its runs with (filled in by its beforeAll). */
 export interface CrashSession {
-  client: () => Client;
+  client: Client;
+  connection: Connection;
   proxied: ProxiedLab;
   workers: ChildWorkers;
   /** Every run of the file, for the totals. */
   tally: CrashedRun[];
+}
+
+/**
+ * Registers the file's hooks: the served pool, the proxy (every API call slowed, so each step lasts
+ * long enough to be seen running), the first worker and a client; afterwards the totals are printed.
+ */
+export function useCrashSession(title: string, fixture: ServedPool): CrashSession {
+  const session = { tally: [] as CrashedRun[] } as CrashSession;
+  beforeAll(async () => {
+    await createServedPool(fixture);
+    session.proxied = await startProxiedLab();
+    session.proxied.proxy.arm([{ fault: 'slow', trigger: { every: 1 }, delayMs: 250 }]);
+    session.workers = new ChildWorkers(session.proxied);
+    await session.workers.start();
+    ({ client: session.client, connection: session.connection } = await temporalClient());
+  });
+  afterAll(async () => {
+    console.log(describeCrashTally(title, session.tally, session.workers?.started ?? 0));
+    await session.workers?.stop();
+    await session.connection?.close();
+    await session.proxied?.close();
+    await removeNamespace(fixture.namespace);
+    await deleteAllMetallbConfig();
+  });
+  return session;
 }
 
 /** One run, killed at every step; its crash points are tallied clean only if the end state checks pass. */
@@ -158,7 +185,7 @@ export async function crashedRun(
   try {
     const checked = await runChecked(
       scenario,
-      () => scenario.start(session.client(), session.proxied.context),
+      () => scenario.start(session.client, session.proxied.context),
       `${scenario.name}-crash-every-step`,
       async (handle) => {
         entry.points = await crashAtEveryStep(handle, steps, session.workers);

@@ -1,20 +1,22 @@
 // Shared by the fault-matrix-*.test.ts files: each mutating workflow run through the fault proxy
 // under each fault kind. A run ends succeeded with its intended result, or failed with the cluster
 // as it was backed up; no healthy Service changes IP either way. The matrix is printed at the end.
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { FaultKind, FaultRule } from './fault-rules.js';
+import { faultKinds, type FaultKind, type FaultRule } from './fault-rules.js';
 import { startProxiedLab, type ProxiedLab } from './fault-lab.js';
 import {
   allServiceIps,
   configSpecs,
+  deleteAllMetallbConfig,
   finish,
+  removeNamespace,
   leftoverPins,
   startWorker,
   type Finished,
   type RunningWorker,
 } from './fix-helpers.js';
-import { labClients, temporalClient } from './helpers.js';
+import { createServedPool, labClients, temporalClient, type ServedPool } from './helpers.js';
 import { bundleRunbookWorkflows } from '../../worker/worker.js';
 import { describeIpLess, ipChanges, watchServiceIps } from './ip-watch.js';
 
@@ -197,4 +199,29 @@ export function printMatrix(title: string, rows: readonly MatrixRow[]): void {
       ...lines,
     ].join('\n'),
   );
+}
+
+/**
+ * A matrix file: on the served pool given, each scenario runs once under each fault kind, one test
+ * per cell, through one proxy and one worker; the matrix is printed after the last.
+ */
+export function describeFaultMatrix(title: string, fixture: ServedPool, scenarios: readonly Scenario[]): void {
+  describe(`${title} under API faults`, () => {
+    const rows: MatrixRow[] = [];
+    let session: FaultSession;
+    beforeAll(async () => {
+      await createServedPool(fixture);
+      session = await openFaultSession();
+    });
+    afterAll(async () => {
+      printMatrix(title, rows);
+      await session?.close();
+      await removeNamespace(fixture.namespace);
+      await deleteAllMetallbConfig();
+    });
+    for (const scenario of scenarios)
+      it.each(faultKinds)(`${scenario.name} under %s`, async (fault) => {
+        rows.push(await runFaultCase(session, scenario, fault));
+      });
+  });
 }
