@@ -82,6 +82,18 @@ function nextStep(progress: RunbookProgress, table: readonly string[], points: C
   return undefined;
 }
 
+/**
+ * Sends the run's next tasks and queries to its task queue, not to the killed worker's sticky queue:
+ * otherwise each waits out the sticky timeout (10 s) first, and the steps after a crash run unseen.
+ */
+async function unstick(handle: WorkflowHandle): Promise<void> {
+  const { runId } = await handle.describe();
+  await handle.client.workflowService.resetStickyTaskQueue({
+    namespace: handle.client.options.namespace,
+    execution: { workflowId: handle.workflowId, runId },
+  });
+}
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -105,6 +117,7 @@ export async function crashAtEveryStep(
     }
     if (next?.status === 'running') {
       await workers.replace();
+      await unstick(handle);
       points.push({ step: next.id, result: 'killed while running' });
     } else await pause(40);
   }

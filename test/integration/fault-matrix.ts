@@ -23,20 +23,33 @@ import { describeIpLess, ipChanges, watchServiceIps } from './ip-watch.js';
 /** The deadline of one API request in the worker under test; a stall outlasts it. */
 export const requestTimeoutMs = 3_000;
 
-/** The rules each fault kind is injected with: mostly into the first write, where a fault hurts most. */
+/**
+ * The rules each fault kind is injected with: into the first write, and for the faults that lose a
+ * write's answer (the write applied) also into the first create, delete and update.
+ */
 export function faultRules(fault: FaultKind): FaultRule[] {
   const firstWrite = { match: { writes: true }, trigger: { nth: 1 } } as const;
+  // A lost answer hurts most where a retry is not a repeat: a create, a delete, an update.
+  const answerLost = (rule: Omit<FaultRule, 'match' | 'trigger'>): FaultRule[] => [
+    { ...rule, ...firstWrite },
+    ...(['create', 'delete', 'update'] as const).map((verb) => ({
+      ...rule,
+      match: { verbs: [verb] },
+      trigger: { nth: 1 },
+    })),
+  ];
   switch (fault) {
     case 'status-500':
     case 'conflict-409':
-    case 'reset-mid-body':
       return [{ fault, ...firstWrite }];
+    case 'reset-mid-body':
+      return answerLost({ fault });
     case 'status-503':
       return [{ fault, trigger: { rate: 0.2, seed: 11 }, limit: 4 }];
     case 'throttle-429':
       return [{ fault, trigger: { nth: 2 }, limit: 2, retryAfterSeconds: 1 }];
     case 'stall':
-      return [{ fault, ...firstWrite, stallMs: requestTimeoutMs + 2_000 }];
+      return answerLost({ fault, stallMs: requestTimeoutMs + 2_000 });
     case 'stream-cut':
       // A pod log read where the workflow reads one, and a list in any case.
       return [
