@@ -3,15 +3,9 @@
 // running, the worker (a child process behind the fault proxy, which slows every API call so each
 // step lasts long enough to be caught) is SIGKILLed and another started. The run must end as a run
 // without crashes would: intended result, no healthy Service IP changed.
-import { describe, expect, it } from 'vitest';
-import {
-  cleanupOrphansSteps,
-  restartControllerSteps,
-  restartSpeakersSteps,
-  type AnyStep,
-} from '../../domain/runbooks/steps.js';
-import { crashedRun, useCrashSession } from './crash-steps.js';
-import type { Scenario } from './fault-matrix.js';
+import { describe } from 'vitest';
+import { cleanupOrphansSteps, restartControllerSteps, restartSpeakersSteps } from '../../domain/runbooks/steps.js';
+import { itCrashesAtEveryStep, useCrashSession } from './crash-steps.js';
 import { cleanupScenario, poolAddresses, restartScenario } from './fault-scenarios.js';
 import { uniqueName } from './helpers.js';
 
@@ -25,15 +19,9 @@ describe('a worker crash at every step of the fix runbooks', () => {
     services: ['web', 'api'],
   });
 
-  const cases: [Scenario, readonly AnyStep[]][] = [
+  itCrashesAtEveryStep(session, [
     [restartScenario('restart-controller', () => ns), Object.values(restartControllerSteps)],
     [restartScenario('restart-speakers', () => ns), Object.values(restartSpeakersSteps)],
     [cleanupScenario(() => ns), Object.values(cleanupOrphansSteps)],
-  ];
-  for (const [scenario, steps] of cases)
-    it(`${scenario.name}: killed at each of its ${steps.length} steps, it ends as if never killed`, async () => {
-      const checked = await crashedRun(session, scenario, steps);
-      expect(checked.outcome).toBe('succeeded');
-      expect(session.tally.at(-1)!.points.some((point) => point.result === 'killed while running')).toBe(true);
-    }, 300_000);
+  ]);
 });

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { AnyStep } from '../../domain/runbooks/steps.js';
 import type { RunbookProgress } from '../../domain/runbooks/progress.js';
@@ -94,6 +94,23 @@ async function unstick(handle: WorkflowHandle): Promise<void> {
   });
 }
 
+/** At the run's end: each step not yet accounted for, and each table step the run never planned. */
+function pointsNotSeen(
+  progress: RunbookProgress,
+  table: readonly string[],
+  points: readonly CrashPoint[],
+): CrashPoint[] {
+  const seen = new Set(points.map((point) => point.step));
+  const unseen = progress.steps.filter((entry) => belongsTo(table, entry.id) && !seen.has(entry.id));
+  const result = (status: string): CrashPoint['result'] =>
+    status === 'skipped' ? 'skipped by the run' : status === 'pending' ? 'not in this run' : 'ran between two looks';
+  const unplanned = table.filter((step) => !progress.steps.some((entry) => belongsTo([step], entry.id)));
+  return [
+    ...unseen.map((entry) => ({ step: entry.id, result: result(entry.status) })),
+    ...unplanned.map((step) => ({ step, result: 'not in this run' as const })),
+  ];
+}
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -110,11 +127,9 @@ export async function crashAtEveryStep(
   for (;;) {
     const progress = await progressOf(handle);
     const next = progress && nextStep(progress, table, points);
-    if (progress && (!next || progress.phase === 'completed' || progress.phase === 'failed')) {
-      for (const id of table.filter((step) => !progress.steps.some((entry) => belongsTo([step], entry.id))))
-        points.push({ step: id, result: 'not in this run' });
-      return points;
-    }
+    // A run adds steps as it plans them (apply's per-plan-step ones): only its end ends the loop.
+    if (progress && (progress.phase === 'completed' || progress.phase === 'failed'))
+      return [...points, ...pointsNotSeen(progress, table, points)];
     if (next?.status === 'running') {
       await workers.replace();
       await unstick(handle);
@@ -210,4 +225,14 @@ export async function crashedRun(
     entry.seconds = (Date.now() - started) / 1000;
     console.log(describeCrashPoints(scenario.name, entry.points, entry.clean));
   }
+}
+
+/** One test per workflow: killed at each step of its table, it must end as if never killed. */
+export function itCrashesAtEveryStep(session: CrashSession, cases: readonly [Scenario, readonly AnyStep[]][]): void {
+  for (const [scenario, steps] of cases)
+    it(`${scenario.name}: killed at each of its steps, it ends as if never killed`, async () => {
+      const checked = await crashedRun(session, scenario, steps);
+      expect(checked.outcome).toBe('succeeded');
+      expect(session.tally.at(-1)!.points.some((point) => point.result === 'killed while running')).toBe(true);
+    }, 300_000);
 }
