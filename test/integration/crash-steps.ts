@@ -234,5 +234,6 @@ export function itCrashesAtEveryStep(session: CrashSession, cases: readonly [Sce
       const checked = await crashedRun(session, scenario, steps);
       expect(checked.outcome).toBe('succeeded');
       expect(session.tally.at(-1)!.points.some((point) => point.result === 'killed while running')).toBe(true);
-    }, 300_000);
+      // Each crash point costs the killed activity's heartbeat timeout (10 s): apply has about 20.
+    }, 480_000);
 }
