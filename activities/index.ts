@@ -30,12 +30,13 @@ import { waitForServiceIps } from './wait-for-service-ips.js';
 import { waitForChangeProcessed, type ChangeProcessedWait } from './wait-for-change-processed.js';
 import { writeConfigObject, type ObjectWriteRequest } from './write-config-object.js';
 import { keepAuditRecord, type AuditOptions } from './keep-audit-record.js';
+import { keepAllAlive } from './keep-alive.js';
 import type { AuditRecord } from '../domain/audit/record.js';
 
 /** The activities of one cluster's worker: its credentials, and where it keeps audit records. */
 export function createActivities(kc: KubeConfig, audit: AuditOptions) {
   const kube = kubeApis(kc);
-  return {
+  return keepAllAlive({
     findMetallbWorkloads: () => findMetallbWorkloads(kube),
     readClusterFacts: (scope: FactsScope) => readClusterFacts(kube, scope),
     restartWorkload: (request: RestartRequest) => restartWorkload(kube, request),
@@ -63,7 +64,7 @@ export function createActivities(kc: KubeConfig, audit: AuditOptions) {
     waitForChangeProcessed: (wait: ChangeProcessedWait) => waitForChangeProcessed(kube, wait),
     checkChangeHealth: (check: ChangeHealthCheck) => checkChangeHealth(kc, kube, check),
     keepAuditRecord: (record: AuditRecord) => keepAuditRecord(audit, record),
-  };
+  });
 }
 
 export type RunbookActivities = ReturnType<typeof createActivities>;

@@ -45,7 +45,11 @@ const networkCodes = new Set([
   'UND_ERR_CLOSED',
   'UND_ERR_ABORTED',
   'ABORT_ERR',
+  'TIMEOUT_ERR',
 ]);
+
+/** Errors known by name: an aborted fetch (AbortError) and one its timeout signal ended (TimeoutError). */
+const namedNetworkErrors: Record<string, string> = { AbortError: 'ABORT_ERR', TimeoutError: 'TIMEOUT_ERR' };
 
 /** Certificate and handshake failures: the same request fails the same way until someone fixes the trust. */
 const tlsCodes = new Set([
@@ -123,7 +127,7 @@ function causeCode(error: unknown, codes: ReadonlySet<string>): string | undefin
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && codes.has(code)) return code;
     const name = (current as { name?: unknown }).name;
-    if (name === 'AbortError' && codes === networkCodes) return 'ABORT_ERR';
+    if (typeof name === 'string' && codes === networkCodes && namedNetworkErrors[name]) return namedNetworkErrors[name];
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

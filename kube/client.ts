@@ -60,6 +60,23 @@ export function loadKubeConfig(access: ClusterAccess = {}): KubeConfig {
   return kc;
 }
 
+/** How long one API request (answer and body) may take before it fails as a retryable timeout. */
+export const defaultKubeRequestTimeoutMs = 30_000;
+
+/**
+ * Gives every request made through `kc`'s API clients a deadline (a signal of its own is kept): a
+ * stalled API server then fails the call, which the activity retries, instead of holding the
+ * activity until its start-to-close timeout. Watches set their own signal and are not affected.
+ */
+export function withRequestTimeout(kc: KubeConfig, timeoutMs: number = defaultKubeRequestTimeoutMs): KubeConfig {
+  const authenticate = kc.applySecurityAuthentication.bind(kc);
+  kc.applySecurityAuthentication = async (context) => {
+    await authenticate(context);
+    if (!context.getSignal()) context.setSignal(AbortSignal.timeout(timeoutMs));
+  };
+  return kc;
+}
+
 /** The name a cluster goes by in task queues, workflow ids and reports: the context name. */
 export function clusterName(kc: KubeConfig): string {
   return kc.getCurrentContext() || kc.getCurrentCluster()?.name || 'in-cluster';

@@ -10,7 +10,7 @@ import {
   type WorkflowBundle,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { clusterName, loadKubeConfig, type ClusterAccess } from '../kube/client.js';
+import { clusterName, loadKubeConfig, withRequestTimeout, type ClusterAccess } from '../kube/client.js';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { createWatchActivities } from '../activities/watch.js';
@@ -48,6 +48,8 @@ export interface RunbookWorkerOptions {
   watchObserver?: WatchObserver;
   /** Watch the cluster's MetalLB config and record changes made outside this tool (the CLI's worker does). */
   configWatch?: boolean;
+  /** Deadline of one Kubernetes API request; default: kube/client.ts defaultKubeRequestTimeoutMs. */
+  kubeRequestTimeoutMs?: number;
 }
 
 export interface RunbookWorker {
@@ -122,7 +124,7 @@ function auditOf(options: RunbookWorkerOptions): RunbookWorker['audit'] {
 
 /** A worker for one cluster's task queue, with that cluster's activities; call `worker.run()` to start polling. */
 export async function createWorker(options: RunbookWorkerOptions): Promise<RunbookWorker> {
-  const kc = loadKubeConfig(options.access);
+  const kc = withRequestTimeout(loadKubeConfig(options.access), options.kubeRequestTimeoutMs);
   const cluster = options.cluster ?? clusterName(kc);
   const taskQueue = taskQueueFor(cluster);
   const { bundle: workflowBundle, source: workflowSource } = options.workflowBundle

@@ -13,8 +13,15 @@ const kubeRetry: RetryPolicy = {
   nonRetryableErrorTypes,
 };
 
-/** The activities as workflows call them: one or a few API calls each. */
-export const clusterActivities = proxyActivities<RunbookActivities>({ startToCloseTimeout: '1m', retry: kubeRetry });
+/**
+ * The activities as workflows call them: one or a few API calls each. Every activity heartbeats while
+ * it runs (activities/keep-alive.ts), so a lost worker is noticed within seconds, not at the minute.
+ */
+export const clusterActivities = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: '10s',
+  retry: kubeRetry,
+});
 
 /** Observed waits: they heartbeat every poll, so a lost worker is noticed within seconds. */
 export const waitActivities = proxyActivities<RunbookActivities>({
@@ -29,6 +36,7 @@ export const waitActivities = proxyActivities<RunbookActivities>({
  */
 export const compensationActivities = proxyActivities<RunbookActivities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: '10s',
   // The re-create's time budget (domain/runbooks/time-budget.ts) counts on this bound.
   scheduleToCloseTimeout: compensationActivitySeconds * 1000,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },

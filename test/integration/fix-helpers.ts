@@ -18,7 +18,12 @@ import type { RunbookName } from '../../domain/runbooks/names.js';
 import type { RunbookProgress } from '../../domain/runbooks/progress.js';
 import type { RunbookResult } from '../../domain/runbooks/types.js';
 import { startRunbook } from '../../client/commands/fix-start.js';
-import { bundleRunbookWorkflows, createWorker, type RunbookWorker } from '../../worker/worker.js';
+import {
+  bundleRunbookWorkflows,
+  createWorker,
+  type RunbookWorker,
+  type RunbookWorkerOptions,
+} from '../../worker/worker.js';
 import { progressQuery } from '../../workflows/messages.js';
 import {
   configPlurals,
@@ -65,11 +70,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** A worker in this process, for the lab's cluster, running until stop(). */
-export async function startWorker(workflowBundle: WorkflowBundle): Promise<RunningWorker> {
+/** A worker in this process, for the lab's cluster (or the access given), running until stop(). */
+export async function startWorker(
+  workflowBundle: WorkflowBundle,
+  options: Partial<Omit<RunbookWorkerOptions, 'workflowBundle' | 'temporal'>> = {},
+): Promise<RunningWorker> {
   const record = lab();
   const worker = await createWorker({
     access: labAccess(),
+    ...options,
     temporal: { address: record.temporalAddress, namespace: record.temporalNamespace },
     workflowBundle,
   });

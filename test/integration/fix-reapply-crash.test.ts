@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
-import { labUp } from '../../lab/lab.js';
-import { isAlive, runningDaemon } from '../../lab/processes.js';
-import { eventually, lab, temporalClient, uniqueName } from './helpers.js';
+import { eventually, killAndRestartTemporal, temporalClient, uniqueName } from './helpers.js';
 import {
   allServiceIps,
   buildFullConfig,
@@ -101,13 +99,9 @@ describe('reapply-config --recreate survives crashes', () => {
     const handle: WorkflowHandle = await start(client, 'reapply-config', { mode: 'recreate' });
     const { workflowId, runId } = await handle.describe();
     expect((await waitForStep(handle, 'delete-config', 'done')).phase).toBe('running');
-    const server = runningDaemon(lab().stateDir, 'temporal')!;
-    process.kill(server.pid, 'SIGKILL');
-    await eventually('the Temporal server to be gone', () => (isAlive(server.pid) ? undefined : true));
+    const seconds = await killAndRestartTemporal();
     await connection.close().catch(() => undefined);
-    const restartedAt = Date.now();
-    await labUp({ name: lab().name }, () => undefined);
-    console.log(`[crash] Temporal server restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)}s`);
+    console.log(`[crash] Temporal server restarted in ${seconds.toFixed(1)}s`);
     ({ client, connection } = await temporalClient());
     const resumed = client.workflow.getHandle(workflowId, runId);
     await eventually(

@@ -14,7 +14,8 @@ import { Connection, Client } from '@temporalio/client';
 import { readControllerState, type LabRecord } from '../../lab/record.js';
 import { mergePatch } from '../../kube/apis.js';
 import { deploymentRolloutStatus, restartPatch } from '../../domain/rollout.js';
-import { labWebhook } from '../../lab/lab.js';
+import { labUp, labWebhook } from '../../lab/lab.js';
+import { isAlive, runningDaemon } from '../../lab/processes.js';
 import { labWebhookPresent, probeWebhook, setLabWebhook } from '../../lab/webhook.js';
 
 export function lab(): LabRecord {
@@ -323,4 +324,17 @@ export function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * SIGKILLs the lab's Temporal server, waits until it is gone and starts it again (labUp); returns the
+ * seconds the restart took. Connections to the old server are the caller's to close and reopen.
+ */
+export async function killAndRestartTemporal(): Promise<number> {
+  const server = runningDaemon(lab().stateDir, 'temporal')!;
+  process.kill(server.pid, 'SIGKILL');
+  await eventually('the Temporal server to be gone', () => (isAlive(server.pid) ? undefined : true));
+  const restartedAt = Date.now();
+  await labUp({ name: lab().name }, () => undefined);
+  return (Date.now() - restartedAt) / 1000;
 }

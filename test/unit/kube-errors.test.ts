@@ -71,6 +71,16 @@ describe('classifyKubeError: the gaps a review found', () => {
     expect(classifyKubeError(aborted)).toMatchObject({ retryable: true, type: 'KubeNetwork' });
   });
 
+  it('a request its timeout signal ended (DOMException TimeoutError) is a retryable network error', async () => {
+    // What fetch rejects with when AbortSignal.timeout fires: a stalled API server, not our defect.
+    const signal = AbortSignal.timeout(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const timedOut: unknown = signal.reason;
+    expect((timedOut as Error).name).toBe('TimeoutError');
+    expect(classifyKubeError(timedOut)).toMatchObject({ retryable: true, type: 'KubeNetwork' });
+    expect(classifyKubeError(timedOut).message).toContain('TIMEOUT_ERR');
+  });
+
   it.each(['CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'EPROTO'])(
     'TLS failure %s is not retryable, even inside "fetch failed"',
     (code) => {
