@@ -22,6 +22,8 @@ export interface WatchState {
   objects: Record<string, WatchedObject>;
   /** When the state was last saved (the start of a gap, if the next start relists). */
   savedAt: string;
+  /** The seq of the last audit record the state includes (records after it are replayed onto it before a relist). */
+  recordedThrough?: number;
 }
 
 const StampSchema = z.object({
@@ -46,6 +48,7 @@ const StateSchema = z.object({
   kinds: z.record(z.string(), z.object({ version: z.string(), resourceVersion: z.string() })),
   objects: z.record(z.string(), ObjectSchema),
   savedAt: z.string(),
+  recordedThrough: z.number().int().optional(),
 });
 
 /** The state file of `cluster`'s watch in `directory`. */

@@ -4,9 +4,9 @@
 // restart resumes from the last recorded resourceVersion, and a 410 Gone relists and records the gap once.
 import { createHash } from 'node:crypto';
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { appendAuditRecord, keptRecordIds } from '../audit/log-store.js';
+import { appendAuditRecord, keptRecordIds, readRecords } from '../audit/log-store.js';
 import { loadWatchState, saveWatchState, type WatchState } from '../audit/watch-state.js';
-import type { ObservedObject } from '../domain/audit/record.js';
+import type { ChainedRecord, ObservedObject } from '../domain/audit/record.js';
 import {
   deleteWriter,
   objectKey,
@@ -185,6 +185,28 @@ async function keep(session: Session, changes: RelistChange[], id: string, gap: 
   return { seq: kept.seq, alreadyKept };
 }
 
+/**
+ * The objects as last recorded: the state, and the watch's records kept after it (a crash between a record and
+ * the state's save leaves the state one record behind).
+ */
+async function withRecordedSince(directory: string, state: WatchState): Promise<Map<string, WatchedObject>> {
+  const known = new Map(Object.entries(state.objects));
+  const after = state.recordedThrough ?? Number.MAX_SAFE_INTEGER;
+  const watchedHere = (record: ChainedRecord) =>
+    record.seq > after && record.cluster === state.cluster && record.observed && !record.observed.gap;
+  for await (const record of readRecords(directory))
+    if (watchedHere(record)) record.observed!.objects.forEach((change) => replayOnto(known, change));
+  return known;
+}
+
+/** One recorded change applied to the objects as last recorded. */
+function replayOnto(known: Map<string, WatchedObject>, change: ObservedObject): void {
+  if (change.action === 'delete') return void known.delete(change.object);
+  const [kind = '', name = ''] = change.object.split('/');
+  const { namespace, uid, resourceVersion, spec } = change;
+  known.set(change.object, { kind, name, namespace, uid, resourceVersion, spec, managers: [] });
+}
+
 /** Whether the watch recorded this change before the state could move past it (a crash in between). */
 function recordedAlready(kept: ReadonlySet<string>, cluster: string, change: ObservedObject): boolean {
   const prefix = `observed/${cluster}/${change.object}/${change.uid}/`;
@@ -197,7 +219,7 @@ function recordedAlready(kept: ReadonlySet<string>, cluster: string, change: Obs
 async function relist(session: Session, why: string): Promise<void> {
   const state = session.state!;
   const listed = await listAll(session, state.namespace);
-  const known = new Map(Object.entries(state.objects));
+  const known = await withRecordedSince(session.options.directory, state);
   const all = relistChanges(known, listed.objects, new Date().toISOString());
   const kept = await keptRecordIds(session.options.directory);
   // Writes under our field manager are in our runs' records (the last writer is all a relist can tell), and a
@@ -261,7 +283,7 @@ async function ownership(session: Session, writer: Writer | null, at: string): P
   }
 }
 
-async function recordOne(session: Session, change: RelistChange, object: WatchedObject): Promise<void> {
+async function recordOne(session: Session, change: RelistChange, object: WatchedObject): Promise<number> {
   const id = observedChangeId(session.options.cluster, object, change.change.action);
   const kept = await keep(session, [change], id, null);
   const fields = change.diff.fields.length;
@@ -269,6 +291,7 @@ async function recordOne(session: Session, change: RelistChange, object: Watched
     `config watch: ${change.change.object} ${change.change.action} by ${change.change.manager} ` +
       `(${fields} field(s)) recorded as #${kept.seq}${kept.alreadyKept ? ' (already kept)' : ''}`,
   );
+  return kept.seq;
 }
 
 /** The object as last recorded, unless it is another object of the same name (deleted and created again). */
@@ -288,7 +311,7 @@ function remember(session: Session, key: string, object: WatchedObject | undefin
  * The state moves only after the record is kept, so a failed append is retried from the event again.
  */
 async function recordAndRemember(session: Session, change: RelistChange, object: WatchedObject, kept?: WatchedObject) {
-  await recordOne(session, change, object);
+  session.state!.recordedThrough = await recordOne(session, change, object);
   remember(session, change.change.object, kept);
   await saveNow(session);
 }

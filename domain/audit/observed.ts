@@ -192,7 +192,9 @@ const byKey = <Value>(map: ReadonlyMap<string, Value>) => [...map].sort(([left],
 function listedChange(before: WatchedObject | undefined, now: WatchedObject, relistedAt: string): RelistChange | null {
   const replaced = before !== undefined && before.uid !== now.uid;
   if (before && !replaced && !specChanged(before, now)) return null;
-  const change = observedObject(before ? 'update' : 'create', now, writerOf(undefined, now), relistedAt);
+  // Against what was last recorded: the writer is the one that owns the fields changed since.
+  const writer = writerOf(replaced ? undefined : before, now);
+  const change = observedObject(before ? 'update' : 'create', now, writer, relistedAt);
   if (replaced) change.managerNote = 'deleted and created again while not watching';
   return { change, diff: observedDiff(change, before?.spec, now.spec) };
 }
