@@ -146,12 +146,17 @@ function callOf(event: AuditEvent): ApiCall | null {
   };
 }
 
-/** The resource requests of an audit log (JSON lines, ResponseComplete stage); non-resource URLs are left out. */
+/**
+ * The resource requests of an audit log (JSON lines); non-resource URLs are left out. A request counts at its
+ * ResponseComplete stage, a long-running one (a watch) already at ResponseStarted: it completes only when it ends.
+ */
+const countedStages = new Set(['ResponseComplete', 'ResponseStarted']);
+
 export function parseAuditLog(text: string): AuditedCall[] {
   return text.split('\n').flatMap((line) => {
     if (!line.trim()) return [];
     const parsed = AuditEventSchema.safeParse(JSON.parse(line));
-    if (!parsed.success || parsed.data.stage !== 'ResponseComplete') return [];
+    if (!parsed.success || !countedStages.has(parsed.data.stage)) return [];
     const call = callOf(parsed.data);
     if (!call) return [];
     const annotations = parsed.data.annotations ?? {};

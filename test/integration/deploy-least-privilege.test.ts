@@ -157,6 +157,21 @@ describe('the Deployment', () => {
   });
 });
 
+const CONFIG_KINDS = 6;
+
+/** Runs the overlay's worker until the API server has audited its watch of every MetalLB config kind. */
+async function watchedConfigUnder(overlay: readonly KubernetesObject[], mark: number): Promise<void> {
+  const worker = await startWorkerCommand(workerCommandLine(overlay, cluster), identityEnv(identity));
+  try {
+    await eventually('the worker to watch the six MetalLB config kinds', () => {
+      const watches = auditedCallsSince(mark, identity.user).filter((entry) => entry.call.verb === 'watch');
+      return new Set(watches.map((entry) => entry.call.resource)).size >= CONFIG_KINDS ? true : undefined;
+    });
+  } finally {
+    await worker.stop();
+  }
+}
+
 describe('the read-only overlay', () => {
   it('diagnoses and plans with its token, and every call it makes is one of its rules', async () => {
     const mark = auditMark();
@@ -176,6 +191,7 @@ describe('the read-only overlay', () => {
     const plan = runAs(['plan', '-f', desiredDir], identityEnv(identity));
     expect(plan.stderrLines).toEqual([]);
     expect(plan.status, plan.stdout).toBe(0);
+    await watchedConfigUnder(readOnly, mark);
     const audited = callsOurRulesDecide(auditedCallsSince(mark, identity.user));
     expect(audited.filter((entry) => !entry.allowed).map((entry) => describeCall(entry.call))).toEqual([]);
     const result = coverage(distinctCalls(audited.map((entry) => entry.call)), grantsOf(readOnly));

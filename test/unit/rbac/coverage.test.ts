@@ -83,12 +83,21 @@ describe('RBAC coverage of recorded calls', () => {
       }),
       line({ objectRef: { resource: 'secrets', namespace: 'x' }, annotations: {} }),
       line({ requestURI: '/api' }),
+      // A watch still running: logged at ResponseStarted, its ResponseComplete comes when it ends.
+      line({
+        stage: 'ResponseStarted',
+        verb: 'watch',
+        objectRef: { apiGroup: 'metallb.io', resource: 'ipaddresspools', namespace: 'metallb-system' },
+        annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': 'RBAC: y' },
+      }),
+      line({ stage: 'RequestReceived', objectRef: { resource: 'nodes' } }),
       '',
     ].join('\n');
     const audited = parseAuditLog(text);
     expect(audited.map((entry) => [describeCall(entry.call), entry.allowed])).toEqual([
       ['get pods/log speaker-1 in metallb-system', true],
       ['get secrets in x', false],
+      ['watch metallb.io/ipaddresspools in metallb-system', true],
     ]);
   });
 });
