@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -48,8 +48,38 @@ async function moduleSourceDir(moduleDir: string, modulePath: string): Promise<s
   return dir;
 }
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The live process (not this one) building the component into its staging directory, if any. */
+function otherBuilder(cacheDir: string): number | null {
+  const prefix = `${path.basename(cacheDir)}.partial-`;
+  if (!existsSync(path.dirname(cacheDir))) return null;
+  const pids = readdirSync(path.dirname(cacheDir))
+    .filter((entry) => entry.startsWith(prefix))
+    .map((entry) => Number(entry.slice(prefix.length)));
+  return pids.find((pid) => pid !== process.pid && isAlive(pid)) ?? null;
+}
+
+/** A build another process has under way (the test run's background build) is waited for, not repeated. */
+async function awaitOtherBuild(component: Component, log: (line: string) => void): Promise<void> {
+  const builder = otherBuilder(cachedComponent(component).dir);
+  if (builder === null) return;
+  log(`waiting for process ${builder}, which is building ${component.name}`);
+  while (!cachedComponent(component).built && otherBuilder(cachedComponent(component).dir) !== null) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
 /** Builds one component into a temporary directory and renames it into the cache when complete. */
 async function buildComponent(component: Component, log: (line: string) => void): Promise<BuiltComponent> {
+  await awaitOtherBuild(component, log);
   const cached = cachedComponent(component);
   if (cached.built) return cached;
   const moduleDir = path.join(labGoDir, component.dir);

@@ -3,6 +3,7 @@ import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfi
 import { Client, Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { labKubeConfig } from '../../lab/kube.js';
+import { ensureBuilt } from '../../lab/build.js';
 import { labDown, labStatus, labUp } from '../../lab/lab.js';
 import { readControllerState, type LabRecord } from '../../lab/record.js';
 import { configPlurals, eventually, isGone } from './helpers.js';
@@ -144,6 +145,19 @@ export async function clearLeftovers(record: LabRecord, log: Log): Promise<void>
 }
 
 /**
+ * promtool (watch-metrics.test.ts) builds from the Prometheus module for ~13 minutes on a cold machine: started here,
+ * it builds while the first files run (a test that needs it first waits for this build instead of starting another).
+ */
+async function buildPromtoolMeanwhile(log: (line: string) => void): Promise<void> {
+  try {
+    await ensureBuilt(['promtool'], log);
+  } catch (error) {
+    // The test that needs promtool builds it again and fails with the reason; the other files do not depend on it.
+    log(`background build of promtool failed: ${(error as Error).message}`);
+  }
+}
+
+/**
  * Starts the test lab once for the whole run (building its binaries on a cold machine) and hands
  * its addresses to every test through `inject('lab')`. A lab that is not running starts from a
  * clean state so a previous run's objects cannot leak in; a running lab (METALLB_LAB_KEEP=1
@@ -158,7 +172,9 @@ export default async function setup(project: TestProject) {
   const record = await labUp({ name }, log);
   if (wasRunning) await clearLeftovers(record, log);
   project.provide('lab', record);
+  const promtool = buildPromtoolMeanwhile(log);
   return async () => {
+    await promtool;
     if (process.env.METALLB_LAB_KEEP !== '1') await labDown({ name }, () => undefined);
   };
 }

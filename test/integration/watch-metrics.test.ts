@@ -67,6 +67,12 @@ describe('worker metrics and the alerting rules', () => {
   let connection: Connection;
   let output = '';
 
+  let promtool = '';
+  // A hook, not the test: a cold build (or waiting for global setup's background one) outlasts a test's timeout.
+  beforeAll(async () => {
+    promtool = (await ensureBuilt(['promtool'])).get('promtool')!.binary('promtool');
+  });
+
   beforeAll(async () => {
     const main = path.join(root, 'dist/client/main.js');
     if (!existsSync(main)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
@@ -161,7 +167,6 @@ describe('worker metrics and the alerting rules', () => {
   });
 
   it('passes the real promtool: check rules and one unit test per alert', async () => {
-    const promtool = (await ensureBuilt(['promtool'])).get('promtool')!.binary('promtool');
     const dir = mkdtempSync(path.join(tmpdir(), 'rules-'));
     const rules = parse(readFileSync(rulesFile, 'utf8')) as RuleFile;
     writeFileSync(path.join(dir, 'rules.promtool.yaml'), stringify(rules.spec));
