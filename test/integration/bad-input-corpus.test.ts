@@ -240,6 +240,17 @@ describe('the bad-input corpus: one line, exit 2, nothing changed', () => {
           ? undefined
           : true,
       );
+      // The garbage collector removes the controller's ConfigurationState after it: wait, so the group's state
+      // snapshots do not see that deletion as a change the CLI made.
+      await eventually("the controller's ConfigurationState to be gone", async () => {
+        const states = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+          group: 'metallb.io',
+          version: 'v1beta1',
+          namespace: second.namespace,
+          plural: 'configurationstates',
+        })) as { items: { metadata: { name: string } }[] };
+        return states.items.some((state) => state.metadata.name === 'controller') ? undefined : true;
+      });
       await runGroup('controller missing', controllerMissingCases, { kc, env: labEnv(second), client });
       const extensions = kc.makeApiClient(ApiextensionsV1Api);
       const metallbCrds = async () =>
