@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { labCacheDir } from './paths.js';
+import { isAlive } from './processes.js';
 import { type Component, components, labGoDir, pinnedVersion } from './components.js';
 
 const run = promisify(execFile);
@@ -47,15 +48,6 @@ async function moduleSourceDir(moduleDir: string, modulePath: string): Promise<s
   if (!dir) throw new Error(`go list found no source for ${modulePath}`);
   return dir;
 }
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The live process (not this one) building the component into its staging directory, if any. */
 function otherBuilder(cacheDir: string): number | null {
