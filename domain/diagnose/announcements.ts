@@ -32,11 +32,14 @@ export interface PoolAnnouncement {
 export function announcementsByPool(views: readonly AdvertisementView[]): (pool: string) => PoolAnnouncement {
   const everyPool: number[] = [];
   const namedOrSelected = new Map<string, number[]>();
+  const addTo = (pool: string, index: number) => {
+    const indexes = namedOrSelected.get(pool);
+    if (indexes) indexes.push(index);
+    else namedOrSelected.set(pool, [index]);
+  };
   views.forEach((view, index) => {
     if (view.all) everyPool.push(index);
-    else
-      for (const name of new Set(view.pools.map((p) => p.name)))
-        namedOrSelected.set(name, [...(namedOrSelected.get(name) ?? []), index]);
+    else for (const name of new Set(view.pools.map((p) => p.name))) addTo(name, index);
   });
   const announcements = new Map<string, PoolAnnouncement>();
   return (pool) => {
