@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { labStatus } from '../lab/lab.js';
-import { ClusterAccessError, type ClusterAccess } from '../kube/client.js';
+import { labStatus } from '../lab/status.js';
+import { ClusterAccessError, type ClusterAccess } from '../kube/access.js';
 
 /** The local lab's credentials (METALLB_LAB names which lab; default "default"). */
 export function labClusterAccess(): ClusterAccess {

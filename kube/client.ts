@@ -1,21 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterAccessError, type ClusterAccess } from './access.js';
+import { defaultKubeRequestTimeoutMs } from './endpoint.js';
 
-/**
- * Where a worker or the CLI gets its credentials. Workflow inputs only ever carry the cluster's
- * name; the credentials stay with the process that holds them.
- */
-export interface ClusterAccess {
-  /** Path to a kubeconfig; default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-}
-
-/** The credentials named cannot be used (no file, no such context, a file that does not parse): exit 2. */
-export class ClusterAccessError extends Error {
-  readonly exitCode = 2;
-}
+export { ClusterAccessError, type ClusterAccess } from './access.js';
 
 /** Loads the kubeconfig the access names; a file that is missing or does not parse is a ClusterAccessError. */
 function loadConfigFile(kc: KubeConfig, access: ClusterAccess): void {
@@ -60,8 +49,10 @@ export function loadKubeConfig(access: ClusterAccess = {}): KubeConfig {
   return kc;
 }
 
-/** How long one API request (answer and body) may take before it fails as a retryable timeout. */
-export const defaultKubeRequestTimeoutMs = 30_000;
+export { defaultKubeRequestTimeoutMs } from './endpoint.js';
+
+/** The deadline withRequestTimeout gave a KubeConfig, for readers that make their own requests (raw-get.ts). */
+const requestTimeouts = new WeakMap<KubeConfig, number>();
 
 /**
  * Gives every request made through `kc`'s API clients a deadline (a signal of its own is kept): a
@@ -74,7 +65,13 @@ export function withRequestTimeout(kc: KubeConfig, timeoutMs: number = defaultKu
     await authenticate(context);
     if (!context.getSignal()) context.setSignal(AbortSignal.timeout(timeoutMs));
   };
+  requestTimeouts.set(kc, timeoutMs);
   return kc;
+}
+
+/** The request deadline withRequestTimeout set on `kc`, else the default. */
+export function requestTimeoutOf(kc: KubeConfig): number {
+  return requestTimeouts.get(kc) ?? defaultKubeRequestTimeoutMs;
 }
 
 /** The name a cluster goes by in task queues, workflow ids and reports: the context name. */

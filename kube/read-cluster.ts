@@ -1,15 +1,11 @@
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-  type V1Pod,
-} from '@kubernetes/client-node';
+// Everything a diagnosis reads, as plain GETs (raw-get.ts): the JSON is what `kubectl get -o json` shows,
+// validated where it is read (domain/kube-schemas.ts), so no Kubernetes client needs loading to diagnose.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { classifyKubeError } from '../domain/kube-errors.js';
-import { clusterName } from './client.js';
 import { redactValue } from '../domain/redact.js';
+import type { ClusterEndpoint } from './endpoint.js';
+import { kubeGetter, type KubeGetter, type Query } from './raw-get.js';
 
 /** MetalLB's configuration kinds and the API versions this tool reads them at (newest first). */
 export const metallbKinds = [
@@ -92,8 +88,13 @@ const PAGE_SIZE = 500;
 /** One page of a Kubernetes list response. */
 export interface Page<T> {
   items: T[];
-  metadata?: { _continue?: string } | undefined;
+  metadata?: { continue?: string | undefined } | undefined;
 }
+
+const ListSchema = z.looseObject({
+  items: z.array(z.looseObject({})).nullish(),
+  metadata: z.looseObject({ continue: z.string().optional() }).optional(),
+});
 
 const isExpiredContinue = (error: unknown): boolean => (error as { code?: unknown }).code === 410;
 
@@ -103,16 +104,16 @@ const isExpiredContinue = (error: unknown): boolean => (error as { code?: unknow
  */
 export async function listAll<T>(
   what: string,
-  call: (page: { limit: number; _continue?: string }) => Promise<Page<T>>,
+  call: (page: { limit: number; continue?: string }) => Promise<Page<T>>,
 ): Promise<T[]> {
   for (let restarts = 0; ; restarts++) {
     const items: T[] = [];
     let token: string | undefined;
     try {
       do {
-        const page = await listing(what, () => call({ limit: PAGE_SIZE, ...(token ? { _continue: token } : {}) }));
+        const page = await listing(what, () => call({ limit: PAGE_SIZE, ...(token ? { continue: token } : {}) }));
         items.push(...page.items);
-        token = page.metadata?._continue || undefined;
+        token = page.metadata?.continue || undefined;
       } while (token);
       return items;
     } catch (error) {
@@ -121,45 +122,75 @@ export async function listAll<T>(
   }
 }
 
+type Item = Record<string, unknown>;
+
+/** A list answer's items (the envelope validated; each item is validated where a check reads it). */
+async function items(getter: KubeGetter, path: string, query?: Query): Promise<Page<Item>> {
+  const parsed = ListSchema.safeParse(await getter.json(path, query));
+  if (!parsed.success) throw new Error(`GET ${path}: the answer is not a Kubernetes list`);
+  return { items: parsed.data.items ?? [], metadata: parsed.data.metadata };
+}
+
+const listOnce = (getter: KubeGetter, what: string, path: string, query?: Query): Promise<Item[]> =>
+  listing(what, () => items(getter, path, query)).then((page) => page.items);
+
+const listPaged = (getter: KubeGetter, what: string, path: string, query: Query = {}): Promise<Item[]> =>
+  listAll(what, (page) => items(getter, path, { ...query, ...page }));
+
+/** `/api/v1/namespaces/<ns>/<plural>` or, without a namespace, `/api/v1/<plural>` (likewise for groups). */
+const resourcePath = (apiPrefix: string, plural: string, namespace?: string): string =>
+  namespace ? `${apiPrefix}/namespaces/${encodeURIComponent(namespace)}/${plural}` : `${apiPrefix}/${plural}`;
+
+const ItemMetaSchema = z.looseObject({
+  metadata: z.looseObject({
+    name: z.string().optional(),
+    namespace: z.string().optional(),
+    labels: z.record(z.string(), z.string()).nullish(),
+  }),
+});
+const meta = (item: Item) => ItemMetaSchema.safeParse(item).data?.metadata;
+
 // Both label conventions are asked at once; the first convention that finds a controller wins.
-async function findMetallbNamespace(apps: AppsV1Api): Promise<string | null> {
+async function findMetallbNamespace(getter: KubeGetter): Promise<string | null> {
   const lists = await Promise.all(
     controllerSelectors.map((labelSelector) =>
-      listing('Deployments in all namespaces', () => apps.listDeploymentForAllNamespaces({ labelSelector })),
+      listOnce(getter, 'Deployments in all namespaces', '/apis/apps/v1/deployments', { labelSelector }),
     ),
   );
   for (const list of lists) {
-    const found = list.items.find((d) => d.metadata?.namespace);
-    if (found) return found.metadata!.namespace!;
+    const found = list.map(meta).find((metadata) => metadata?.namespace);
+    if (found?.namespace) return found.namespace;
   }
   return null;
 }
 
+const CrdSchema = z.looseObject({
+  metadata: z.looseObject({ name: z.string() }),
+  spec: z.looseObject({
+    group: z.string(),
+    versions: z.array(z.looseObject({ name: z.string(), served: z.boolean() })).default([]),
+  }),
+});
+type Crd = z.infer<typeof CrdSchema>;
+
 /** The version to read a MetalLB kind at: the newest one its CRD serves. */
-function servedVersion(
-  crds: V1CustomResourceDefinition[],
-  plural: string,
-  preferred: readonly string[],
-): string | undefined {
-  const crd = crds.find((c) => c.metadata?.name === `${plural}.metallb.io`);
+function servedVersion(crds: Crd[], plural: string, preferred: readonly string[]): string | undefined {
+  const crd = crds.find((c) => c.metadata.name === `${plural}.metallb.io`);
   const served = new Set((crd?.spec.versions ?? []).filter((v) => v.served).map((v) => v.name));
   return preferred.find((v) => served.has(v));
 }
 
-async function readMetallbObjects(custom: CustomObjectsApi, crds: V1CustomResourceDefinition[], namespace: string) {
+async function readMetallbObjects(getter: KubeGetter, crds: Crd[], namespace: string) {
   const lists = await Promise.all(
     metallbKinds.map(async ({ kind, plural, versions }) => {
       const version = servedVersion(crds, plural, versions);
       if (!version) return [];
-      const read = listing(`${kind} objects in ${namespace}`, () =>
-        custom.listNamespacedCustomObject({ group: 'metallb.io', version, namespace, plural }),
-      );
-      const list = (await (optionalPlurals.has(plural) ? read.catch(() => ({ items: [] })) : read)) as {
-        items?: object[];
-      };
+      const path = resourcePath(`/apis/metallb.io/${version}`, plural, namespace);
+      const read = listOnce(getter, `${kind} objects in ${namespace}`, path);
+      const list = await (optionalPlurals.has(plural) ? read.catch(() => []) : read);
       // Inline BGPPeer passwords and last-applied copies are replaced here: nothing downstream needs their values.
       return withKind(
-        (list.items ?? []).map((item) => redactValue(item) as object),
+        list.map((item) => redactValue(item) as object),
         `metallb.io/${version}`,
         kind,
       );
@@ -168,107 +199,109 @@ async function readMetallbObjects(custom: CustomObjectsApi, crds: V1CustomResour
   return lists.flat();
 }
 
-async function podLogs(core: CoreV1Api, pods: V1Pod[], container: string, sinceSeconds: number): Promise<string> {
-  const texts = await Promise.all(
-    pods.map(async (pod) => {
-      const names = (pod.spec?.containers ?? []).map((c) => c.name);
-      const name = names.includes(container) ? container : names[0];
-      if (!pod.metadata?.name || !name) return '';
-      try {
-        return await core.readNamespacedPodLog({
-          name: pod.metadata.name,
-          namespace: pod.metadata.namespace!,
-          container: name,
-          sinceSeconds,
-          timestamps: true,
-        });
-      } catch {
-        // A pod that is starting or gone has no log yet; the workload check reports its state.
-        return '';
-      }
-    }),
-  );
-  return texts.filter(Boolean).join('\n');
-}
+const PodSchema = z.looseObject({
+  metadata: z.looseObject({ name: z.string(), namespace: z.string() }),
+  spec: z.looseObject({ containers: z.array(z.looseObject({ name: z.string() })).default([]) }).optional(),
+});
 
-/** Reads everything a diagnosis looks at, in parallel, without writing anything. */
-export async function readCluster(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
+async function podLog(getter: KubeGetter, item: Item, container: string, sinceSeconds: number): Promise<string> {
+  const pod = PodSchema.safeParse(item).data;
+  const names = (pod?.spec?.containers ?? []).map((c) => c.name);
+  const name = names.includes(container) ? container : names[0];
+  if (!pod || !name) return '';
+  const podPath = resourcePath('/api/v1', 'pods', pod.metadata.namespace);
+  const path = `${podPath}/${encodeURIComponent(pod.metadata.name)}/log`;
   try {
-    return await readEverything(kc, scope);
-  } catch (error) {
-    // Name the server the user pointed us at: the usual cause is the wrong context or a tunnel that is down.
-    if (error instanceof ClusterReadError && error.message.startsWith('cannot reach')) {
-      throw new ClusterReadError(
-        error.message.replace('API server', `API server at ${kc.getCurrentCluster()?.server}`),
-      );
-    }
-    throw error;
+    return await getter.text(path, { container: name, sinceSeconds, timestamps: true });
+  } catch {
+    // A pod that is starting or gone has no log yet; the workload check reports its state.
+    return '';
   }
 }
 
-interface Apis {
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  custom: CustomObjectsApi;
+async function podLogs(getter: KubeGetter, pods: Item[], container: string, sinceSeconds: number): Promise<string> {
+  const texts = await Promise.all(pods.map((pod) => podLog(getter, pod, container, sinceSeconds)));
+  return texts.filter(Boolean).join('\n');
+}
+
+/** What the cluster reads need: where the API server is and how to reach it. */
+export type ReadSource = KubeConfig | ClusterEndpoint;
+
+async function endpointOf(source: ReadSource): Promise<ClusterEndpoint> {
+  if (!('makeApiClient' in source)) return source;
+  const { endpointFromKubeConfig } = await import('./kubeconfig-endpoint.js');
+  return endpointFromKubeConfig(source);
+}
+
+/** Reads everything a diagnosis looks at, in parallel, without writing anything. */
+export async function readCluster(source: ReadSource, scope: ReadScope): Promise<ClusterRead> {
+  const endpoint = await endpointOf(source);
+  const getter = kubeGetter(endpoint);
+  try {
+    return await readEverything(getter, endpoint.name, scope);
+  } catch (error) {
+    // Name the server the user pointed us at: the usual cause is the wrong context or a tunnel that is down.
+    if (error instanceof ClusterReadError && error.message.startsWith('cannot reach')) {
+      throw new ClusterReadError(error.message.replace('API server', `API server at ${endpoint.server}`));
+    }
+    throw error;
+  } finally {
+    getter.close();
+  }
 }
 
 /** Objects outside MetalLB's namespace: Services and their Events, Nodes, Namespaces. */
-async function readClusterWide(core: CoreV1Api, serviceNamespace: string | undefined): Promise<unknown[]> {
-  const eventSelector = { fieldSelector: 'involvedObject.kind=Service' };
+async function readClusterWide(getter: KubeGetter, serviceNamespace: string | undefined): Promise<unknown[]> {
   const [services, events, nodes, namespaces] = await Promise.all([
-    listAll('Services', (page) =>
-      serviceNamespace
-        ? core.listNamespacedService({ namespace: serviceNamespace, ...page })
-        : core.listServiceForAllNamespaces(page),
-    ),
-    listAll('Events', (page) =>
-      serviceNamespace
-        ? core.listNamespacedEvent({ namespace: serviceNamespace, ...eventSelector, ...page })
-        : core.listEventForAllNamespaces({ ...eventSelector, ...page }),
-    ),
-    listing('Nodes', () => core.listNode()),
-    listing('Namespaces', () => core.listNamespace()),
+    listPaged(getter, 'Services', resourcePath('/api/v1', 'services', serviceNamespace)),
+    listPaged(getter, 'Events', resourcePath('/api/v1', 'events', serviceNamespace), {
+      fieldSelector: 'involvedObject.kind=Service',
+    }),
+    listOnce(getter, 'Nodes', '/api/v1/nodes'),
+    listOnce(getter, 'Namespaces', '/api/v1/namespaces'),
   ]);
   return [
     ...withKind(services, 'v1', 'Service'),
     ...withKind(events, 'v1', 'Event'),
-    ...withKind(nodes.items, 'v1', 'Node'),
-    ...withKind(namespaces.items, 'v1', 'Namespace'),
+    ...withKind(nodes, 'v1', 'Node'),
+    ...withKind(namespaces, 'v1', 'Namespace'),
   ];
 }
 
+const componentOf = (item: Item): string | undefined => {
+  const labels = meta(item)?.labels;
+  return labels?.['component'] ?? labels?.['app.kubernetes.io/component'];
+};
+
 // The pods' logs are read as soon as the pods are listed, alongside the namespace's other lists.
-async function readPodsAndLogs(core: CoreV1Api, ns: string, logSinceSeconds: number) {
-  const pods = await listing(`Pods in ${ns}`, () => core.listNamespacedPod({ namespace: ns }));
-  const byComponent = (component: string) =>
-    pods.items.filter((p) =>
-      [p.metadata?.labels?.component, p.metadata?.labels?.['app.kubernetes.io/component']].includes(component),
-    );
+async function readPodsAndLogs(getter: KubeGetter, ns: string, logSinceSeconds: number) {
+  const pods = await listOnce(getter, `Pods in ${ns}`, resourcePath('/api/v1', 'pods', ns));
+  const byComponent = (component: string) => pods.filter((pod) => componentOf(pod) === component);
   const [controller, speaker] = await Promise.all([
-    podLogs(core, byComponent('controller'), 'controller', logSinceSeconds),
-    podLogs(core, byComponent('speaker'), 'speaker', logSinceSeconds),
+    podLogs(getter, byComponent('controller'), 'controller', logSinceSeconds),
+    podLogs(getter, byComponent('speaker'), 'speaker', logSinceSeconds),
   ]);
-  return { pods: pods.items, logs: { controller, speaker } };
+  return { pods, logs: { controller, speaker } };
 }
 
 async function readMetallbNamespace(
-  apis: Apis,
-  crdsRead: Promise<V1CustomResourceDefinition[]>,
+  getter: KubeGetter,
+  crdsRead: Promise<Crd[]>,
   ns: string,
   logSinceSeconds: number,
 ): Promise<{ objects: unknown[]; logs: ClusterRead['logs'] }> {
   const [deployments, daemonSets, podsAndLogs, configMaps, metallbObjects] = await Promise.all([
-    listing(`Deployments in ${ns}`, () => apis.apps.listNamespacedDeployment({ namespace: ns })),
-    listing(`DaemonSets in ${ns}`, () => apis.apps.listNamespacedDaemonSet({ namespace: ns })),
-    readPodsAndLogs(apis.core, ns, logSinceSeconds),
-    listing(`ConfigMaps in ${ns}`, () => apis.core.listNamespacedConfigMap({ namespace: ns })),
-    crdsRead.then((crds) => readMetallbObjects(apis.custom, crds, ns)),
+    listOnce(getter, `Deployments in ${ns}`, resourcePath('/apis/apps/v1', 'deployments', ns)),
+    listOnce(getter, `DaemonSets in ${ns}`, resourcePath('/apis/apps/v1', 'daemonsets', ns)),
+    readPodsAndLogs(getter, ns, logSinceSeconds),
+    listOnce(getter, `ConfigMaps in ${ns}`, resourcePath('/api/v1', 'configmaps', ns)),
+    crdsRead.then((crds) => readMetallbObjects(getter, crds, ns)),
   ]);
   const objects = [
-    ...withKind(deployments.items, 'apps/v1', 'Deployment'),
-    ...withKind(daemonSets.items, 'apps/v1', 'DaemonSet'),
+    ...withKind(deployments, 'apps/v1', 'Deployment'),
+    ...withKind(daemonSets, 'apps/v1', 'DaemonSet'),
     ...withKind(podsAndLogs.pods, 'v1', 'Pod'),
-    ...withKind(configMaps.items, 'v1', 'ConfigMap'),
+    ...withKind(configMaps, 'v1', 'ConfigMap'),
     ...metallbObjects,
   ];
   return { objects, logs: podsAndLogs.logs };
@@ -276,11 +309,11 @@ async function readMetallbNamespace(
 
 async function resolveMetallbNamespace(
   scope: ReadScope,
-  apps: AppsV1Api,
-  crdsRead: Promise<V1CustomResourceDefinition[]>,
+  getter: KubeGetter,
+  crdsRead: Promise<Crd[]>,
 ): Promise<string | null> {
   if (scope.metallbNamespace) return scope.metallbNamespace;
-  const found = await findMetallbNamespace(apps);
+  const found = await findMetallbNamespace(getter);
   return found ?? ((await crdsRead).length ? 'metallb-system' : null);
 }
 
@@ -298,33 +331,35 @@ function requireNamespaceListed(named: string | undefined, clusterWide: readonly
     );
 }
 
+/** The metallb.io CRDs, each as listed (the checks read it) and as this reader needs it. */
+async function readMetallbCrds(getter: KubeGetter): Promise<{ listed: Item[]; parsed: Crd[] }> {
+  const all = await listOnce(
+    getter,
+    'CustomResourceDefinitions',
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+  );
+  const listed = all.filter((item) => CrdSchema.safeParse(item).data?.spec.group === 'metallb.io');
+  return { listed, parsed: listed.map((item) => CrdSchema.parse(item)) };
+}
+
 // Every list starts as soon as what it depends on is known: the cluster-wide lists, the CRDs and
 // the search for MetalLB's namespace at once; that namespace's lists (and the pods' logs) next.
-async function readEverything(kc: KubeConfig, scope: ReadScope): Promise<ClusterRead> {
-  const apis: Apis = {
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-  };
-  const extensions = kc.makeApiClient(ApiextensionsV1Api);
-  const crdsRead = listing('CustomResourceDefinitions', () => extensions.listCustomResourceDefinition()).then((list) =>
-    list.items.filter((c) => c.spec.group === 'metallb.io'),
-  );
-  const namespaceRead = resolveMetallbNamespace(scope, apis.apps, crdsRead);
+async function readEverything(getter: KubeGetter, cluster: string, scope: ReadScope): Promise<ClusterRead> {
+  const crdsRead = readMetallbCrds(getter);
+  const parsedCrds = crdsRead.then((crds) => crds.parsed);
+  const namespaceRead = resolveMetallbNamespace(scope, getter, parsedCrds);
   const [crds, clusterWide, metallbNamespace, inNamespace] = await Promise.all([
     crdsRead,
-    readClusterWide(apis.core, scope.serviceNamespace),
+    readClusterWide(getter, scope.serviceNamespace),
     namespaceRead,
-    namespaceRead.then((ns) => (ns ? readMetallbNamespace(apis, crdsRead, ns, scope.logSinceSeconds) : null)),
+    namespaceRead.then((ns) => (ns ? readMetallbNamespace(getter, parsedCrds, ns, scope.logSinceSeconds) : null)),
   ]);
   // Every command that reads the cluster (diagnose, plan, explain, apply, the runs) needs MetalLB to be there.
-  if (crds.length === 0)
-    throw new ClusterReadError(
-      `MetalLB is not installed on ${clusterName(kc)}: no metallb.io CustomResourceDefinitions`,
-    );
+  if (crds.listed.length === 0)
+    throw new ClusterReadError(`MetalLB is not installed on ${cluster}: no metallb.io CustomResourceDefinitions`);
   requireNamespaceListed(scope.metallbNamespace, clusterWide);
   const objects: unknown[] = [
-    ...withKind(crds, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
+    ...withKind(crds.listed, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
     ...clusterWide,
     ...(inNamespace?.objects ?? []),
   ];

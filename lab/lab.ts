@@ -21,9 +21,12 @@ import {
   type ControllerIsolation,
   type LabRecord,
 } from './record.js';
+import { labProcesses } from './status.js';
 import { labWebhookConfiguration, readDerivedWebhooks, setLabWebhook, type LabWebhook } from './webhook.js';
 import { deploymentRolloutStatus, daemonSetRolloutStatus } from '../domain/rollout.js';
 import { changeSearchAttributes } from '../domain/audit/search-attributes.js';
+
+export { labStatus, type LabStatus } from './status.js';
 
 export type Log = (line: string) => void;
 const defaultLog: Log = (line) => console.log(`[lab] ${line}`);
@@ -35,17 +38,6 @@ export const labSearchAttributes = changeSearchAttributes;
 const runningCompiled = import.meta.url.endsWith('.js');
 const supervisorScript = fileURLToPath(new URL(`./supervisor.${runningCompiled ? 'js' : 'ts'}`, import.meta.url));
 const supervisorArgs = runningCompiled ? [supervisorScript] : ['--import', 'tsx', supervisorScript];
-/** Every process `up` starts, in start order; `down` stops them in reverse. */
-const labProcesses = [
-  'etcd',
-  'kube-apiserver',
-  'kube-controller-manager',
-  'kube-scheduler',
-  'kwok',
-  'temporal',
-  'alertmanager',
-  'metallb-supervisor',
-];
 
 function getStatus(url: string, insecureTls: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -462,28 +454,6 @@ export async function labDown(options: DownOptions = {}, log: Log = defaultLog):
   log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');
   if (options.wipe) log(`wiped ${config.stateDir}`);
   return stopped;
-}
-
-export interface LabStatus {
-  name: string;
-  stateDir: string;
-  processes: { name: string; pid: number | null; running: boolean }[];
-  controller: ReturnType<typeof readControllerState>;
-  record: LabRecord | undefined;
-}
-
-export function labStatus(options: LabOptions = {}): LabStatus {
-  const config = labConfig(options);
-  return {
-    name: config.name,
-    stateDir: config.stateDir,
-    processes: labProcesses.map((name) => {
-      const running = runningDaemon(config.stateDir, name);
-      return { name, pid: running?.pid ?? null, running: Boolean(running) };
-    }),
-    controller: readControllerState(config.stateDir),
-    record: existsSync(path.join(config.stateDir, 'lab.json')) ? readLabRecord(config.stateDir) : undefined,
-  };
 }
 
 /** `export` lines for eval: point kubectl and the CLI at this lab. */

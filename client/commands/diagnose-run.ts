@@ -1,8 +1,9 @@
 // The run of `metallb-runbooks diagnose`: reads the cluster (or dumps), diagnoses, renders.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { loadKubeConfig, clusterName, ClusterAccessError } from '../../kube/client.js';
-import { readCluster, ClusterReadError } from '../../kube/read-cluster.js';
+import { ClusterAccessError, type ClusterAccess } from '../../kube/access.js';
+import { lightEndpoint } from '../../kube/kubeconfig-light.js';
+import { readCluster, ClusterReadError, type ReadSource } from '../../kube/read-cluster.js';
 import { parseDump, snapshotFromObjects, type ClusterSnapshot } from '../../domain/snapshot.js';
 import { diagnose } from '../../domain/diagnose/index.js';
 import { exitCodeFor, type DiagnosisReport } from '../../domain/diagnose/report.js';
@@ -63,14 +64,26 @@ function snapshotFromFiles(opts: SnapshotFlags, now: Date, sinceSeconds: number)
   });
 }
 
+/**
+ * What to read the cluster with: a plain kubeconfig directly (no Kubernetes client to load: diagnose
+ * starts fast), anything else through client-node's KubeConfig, which also words every error.
+ */
+async function readSourceFor(access: ClusterAccess): Promise<{ source: ReadSource; name: string }> {
+  const endpoint = lightEndpoint(access);
+  if (endpoint) return { source: endpoint, name: endpoint.name };
+  const { loadKubeConfig, clusterName } = await import('../../kube/client.js');
+  const kc = loadKubeConfig(access);
+  return { source: kc, name: clusterName(kc) };
+}
+
 async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds: number) {
   const given = { kubeconfig: opts.kubeconfig, context: opts.context };
   // With no cluster named anywhere, the local lab is the cluster (say so, on stderr).
   const useLab = opts.lab || noClusterGiven(given);
   if (useLab && !opts.lab) console.error('metallb-runbooks: no cluster given; diagnosing the local lab');
   const access = useLab ? labClusterAccess() : given;
-  const kc = loadKubeConfig(access);
-  const read = await readCluster(kc, {
+  const { source, name } = await readSourceFor(access);
+  const read = await readCluster(source, {
     metallbNamespace: opts.metallbNamespace,
     serviceNamespace: opts.allNamespaces ? undefined : opts.namespace,
     logSinceSeconds: sinceSeconds,
@@ -82,7 +95,7 @@ async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds:
     logsSince: new Date(now.getTime() - sinceSeconds * 1000).toISOString(),
     ...(read.metallbNamespace ? { metallbNamespace: read.metallbNamespace } : {}),
   });
-  return { snapshot, context: clusterName(kc) };
+  return { snapshot, context: name };
 }
 
 /** The flags that say where the snapshot comes from (a cluster or dump files), shared with `explain`. */
