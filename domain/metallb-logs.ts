@@ -375,22 +375,80 @@ export function parseMetallbLogLine(line: string, defaultComponent?: 'controller
   };
 }
 
+/** Which lines a caller wants: `raw` may skip a line unparsed (cheap), `parsed` drops it once parsed. */
+export interface LogLineFilter {
+  raw?: (line: string) => boolean;
+  parsed?: (line: MetallbLogLine) => boolean;
+}
+
 /**
- * Splits on newlines, skipping blank lines. `keep` drops the lines a caller has no use for as they are
- * parsed, so a long log (tens of thousands of lines in an hour) is never held as parsed lines all at once.
+ * Splits on newlines, skipping blank lines. The filter drops the lines a caller has no use for as they
+ * are read, so a long log (tens of thousands of lines in an hour) is never held as parsed lines at once.
  */
+export function parseMetallbLogWhere(
+  text: string,
+  defaultComponent: 'controller' | 'speaker' | undefined,
+  filter: LogLineFilter,
+): MetallbLogLine[] {
+  const lines: MetallbLogLine[] = [];
+  for (const rawLine of String(text ?? '').split(/\r?\n/)) {
+    if (rawLine.trim() === '' || (filter.raw && !filter.raw(rawLine))) continue;
+    const line = parseMetallbLogLine(rawLine, defaultComponent);
+    if (!filter.parsed || filter.parsed(line)) lines.push(line);
+  }
+  return lines;
+}
+
+/** Every line of a log, parsed; `keep` drops those a caller has no use for. */
 export function parseMetallbLog(
   text: string,
   defaultComponent?: 'controller' | 'speaker',
   keep: (line: MetallbLogLine) => boolean = () => true,
 ): MetallbLogLine[] {
-  const lines: MetallbLogLine[] = [];
-  for (const rawLine of String(text ?? '').split(/\r?\n/)) {
-    if (rawLine.trim() === '') continue;
-    const line = parseMetallbLogLine(rawLine, defaultComponent);
-    if (keep(line)) lines.push(line);
-  }
-  return lines;
+  return parseMetallbLogWhere(text, defaultComponent, { parsed: keep });
+}
+
+/** The causes diagnose reports as findings (domain/diagnose/component-errors.ts). */
+export const reportedCauses: readonly LogCause[] = [
+  'config-parse-error',
+  'legacy-config-incompatible',
+  'config-rejected-by-speaker',
+  'ip-not-allowed-by-speaker',
+  'allocation-failure',
+  'reconciler-error',
+  'configuration-state-race',
+  'other-error',
+  'ip-cleared',
+  'no-config',
+];
+
+/** The lines a diagnosis reads: reported causes, config reloads, and ConfigurationStates logged as created. */
+export function readForReport(line: MetallbLogLine): boolean {
+  return (
+    reportedCauses.includes(line.cause) || line.cause === 'config-reloaded' || createdConfigurationState(line) !== null
+  );
+}
+
+// Every literal a RULES match (or createdConfigurationState) reads, and the words of every error level.
+const REPORTABLE_HINT = new RegExp(
+  [
+    'error|panic|fatal|rejected|failed|pools are empty|no MetalLB configuration|clearAssignment',
+    'not allowed by config|config reloaded|ConfigurationState created',
+  ].join('|'),
+  'i',
+);
+
+/**
+ * False only for a JSON line that holds none of the words a line readForReport keeps is matched on:
+ * parsed, it would be dropped. A busy controller's hour is mostly such
+ * lines (its reconcile brackets), so a caller that reports causes skips parsing them. Other lines
+ * (klog, unparsed) are always parsed: their level sits in a prefix letter.
+ */
+export function mayBeReportable(rawLine: string): boolean {
+  if (REPORTABLE_HINT.test(rawLine)) return true;
+  const text = rawLine.trim();
+  const prefix = TIME_PREFIX.exec(text);
+  return !(prefix ? text.slice(prefix[0].length) : text).startsWith('{');
 }
 
 // ---------------------------------------------------------------------------------------------

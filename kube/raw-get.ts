@@ -2,8 +2,10 @@
 // diagnosis needs, without loading @kubernetes/client-node (whose import alone costs more than the reads).
 // Failures keep the shapes kube-errors.ts classifies: an answer is a KubeResponseError (code + Status
 // body, like client-node's ApiException), a socket failure keeps Node's error code.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type * as HttpModule from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
+import { createRequire } from 'node:module';
 import type { ClusterEndpoint } from './endpoint.js';
 
 /** The API server answered with a status other than 2xx; `body` is its Status object as text. */
@@ -23,7 +25,7 @@ export type Query = Record<string, string | number | boolean | undefined>;
 export interface KubeGetter {
   /** The parsed JSON answer of GET path?query. */
   json(path: string, query?: Query): Promise<unknown>;
-  /** The answer as text (pod logs). */
+  /** The answer as text (pod logs: the API server refuses an Accept of text/plain there, so it asks for any). */
   text(path: string, query?: Query): Promise<string>;
   close(): void;
 }
@@ -31,11 +33,15 @@ export interface KubeGetter {
 /** At most this many connections at once: each costs a TLS handshake, and 6 keep two dozen lists busy. */
 const MAX_SOCKETS = 6;
 
+// An ESM import of node:http builds its namespace from every export, which loads Node's bundled undici
+// (about 40 ms at each start); require() does not, and only a plain-HTTP server needs the module.
+const plainHttp = (): typeof HttpModule => createRequire(import.meta.url)('node:http') as typeof HttpModule;
+
 function agentFor(endpoint: ClusterEndpoint): HttpAgent {
   const secure = new URL(endpoint.server).protocol === 'https:';
   const proxy = endpoint.proxyUrl ? { proxyEnv: { [secure ? 'HTTPS_PROXY' : 'HTTP_PROXY']: endpoint.proxyUrl } } : {};
   const common = { keepAlive: true, maxSockets: MAX_SOCKETS, ...proxy };
-  if (!secure) return new HttpAgent(common);
+  if (!secure) return new (plainHttp().Agent)(common);
   const { ca, cert, key, rejectUnauthorized, servername } = endpoint.tls;
   const tls: AgentOptions = { ca, cert, key, servername };
   if (rejectUnauthorized !== undefined) tls.rejectUnauthorized = rejectUnauthorized;
@@ -67,7 +73,7 @@ function readBody(response: IncomingMessage): Promise<Buffer> {
 /** A getter for one endpoint; its connections stay open for the next GET until `close`. */
 export function kubeGetter(endpoint: ClusterEndpoint): KubeGetter {
   const agent = agentFor(endpoint);
-  const send = agent instanceof HttpsAgent ? httpsRequest : httpRequest;
+  const send = agent instanceof HttpsAgent ? httpsRequest : plainHttp().request;
   const headers = { ...endpoint.headers, 'User-Agent': 'metallb-runbooks' };
   const get = (path: string, query: Query | undefined, accept: string): Promise<Buffer> =>
     new Promise((resolve, reject) => {
@@ -85,7 +91,7 @@ export function kubeGetter(endpoint: ClusterEndpoint): KubeGetter {
     });
   return {
     json: async (path, query) => JSON.parse((await get(path, query, 'application/json')).toString('utf8')) as unknown,
-    text: async (path, query) => (await get(path, query, 'text/plain')).toString('utf8'),
+    text: async (path, query) => (await get(path, query, '*/*')).toString('utf8'),
     close: () => agent.destroy(),
   };
 }

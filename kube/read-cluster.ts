@@ -6,6 +6,8 @@ import { classifyKubeError } from '../domain/kube-errors.js';
 import { redactValue } from '../domain/redact.js';
 import type { ClusterEndpoint } from './endpoint.js';
 import { kubeGetter, type KubeGetter, type Query } from './raw-get.js';
+import type { LogCacheStore } from './log-cache.js';
+import { mergeLogWindow, normalisedTime, resumable, resumeFrom, type CachedLog } from '../domain/log-window.js';
 
 /** MetalLB's configuration kinds and the API versions this tool reads them at (newest first). */
 export const metallbKinds = [
@@ -32,6 +34,13 @@ export interface ReadScope {
   serviceNamespace?: string | undefined;
   /** Log window in seconds for controller and speaker logs. */
   logSinceSeconds: number;
+  /**
+   * Which Service Events: 'problems' reads the Warning ones and ClearAssignment (all the checks look at;
+   * not one IPAllocated per Service), 'all' every one (explain lists them). Default 'all'.
+   */
+  serviceEvents?: 'all' | 'problems' | undefined;
+  /** Where the pod logs read last time are kept: read only what came since (domain/log-window.ts). */
+  logCache?: LogCacheStore | undefined;
 }
 
 export interface ClusterRead {
@@ -200,27 +209,62 @@ async function readMetallbObjects(getter: KubeGetter, crds: Crd[], namespace: st
 }
 
 const PodSchema = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), namespace: z.string() }),
+  metadata: z.looseObject({ name: z.string(), namespace: z.string(), uid: z.string().optional() }),
   spec: z.looseObject({ containers: z.array(z.looseObject({ name: z.string() })).default([]) }).optional(),
+  status: z
+    .looseObject({
+      containerStatuses: z
+        .array(
+          z.looseObject({ name: z.string(), restartCount: z.number().optional(), containerID: z.string().optional() }),
+        )
+        .nullish(),
+    })
+    .optional(),
 });
+type Pod = z.infer<typeof PodSchema>;
 
-async function podLog(getter: KubeGetter, item: Item, container: string, sinceSeconds: number): Promise<string> {
+/** What reading the pods' logs shares: the window, and what was kept of them last time. */
+interface LogRead {
+  getter: KubeGetter;
+  sinceSeconds: number;
+  windowStart: string;
+  cached: ReadonlyMap<string, CachedLog>;
+  /** What to keep for next time, filled in as each log is read. */
+  next: Map<string, CachedLog>;
+}
+
+/** One container run: a restarted or replaced container is another log. */
+function containerKey(pod: Pod, container: string): string {
+  const status = pod.status?.containerStatuses?.find((entry) => entry.name === container);
+  return [pod.metadata.uid ?? pod.metadata.name, container, status?.restartCount ?? 0, status?.containerID ?? ''].join(
+    '/',
+  );
+}
+
+async function podLog(read: LogRead, item: Item, container: string): Promise<string> {
   const pod = PodSchema.safeParse(item).data;
   const names = (pod?.spec?.containers ?? []).map((c) => c.name);
   const name = names.includes(container) ? container : names[0];
   if (!pod || !name) return '';
   const podPath = resourcePath('/api/v1', 'pods', pod.metadata.namespace);
   const path = `${podPath}/${encodeURIComponent(pod.metadata.name)}/log`;
+  const key = containerKey(pod, name);
+  const cached = read.cached.get(key);
+  const resume = resumable(cached, read.windowStart) ? cached : undefined;
+  const window = resume ? { sinceTime: resumeFrom(resume) } : { sinceSeconds: read.sinceSeconds };
   try {
-    return await getter.text(path, { container: name, sinceSeconds, timestamps: true });
+    const fresh = await read.getter.text(path, { container: name, ...window, timestamps: true });
+    const merged = mergeLogWindow(resume, fresh, read.windowStart);
+    read.next.set(key, merged.next);
+    return merged.text;
   } catch {
     // A pod that is starting or gone has no log yet; the workload check reports its state.
     return '';
   }
 }
 
-async function podLogs(getter: KubeGetter, pods: Item[], container: string, sinceSeconds: number): Promise<string> {
-  const texts = await Promise.all(pods.map((pod) => podLog(getter, pod, container, sinceSeconds)));
+async function podLogs(read: LogRead, pods: Item[], container: string): Promise<string> {
+  const texts = await Promise.all(pods.map((pod) => podLog(read, pod, container)));
   return texts.filter(Boolean).join('\n');
 }
 
@@ -250,13 +294,31 @@ export async function readCluster(source: ReadSource, scope: ReadScope): Promise
   }
 }
 
+/** The field selectors each Event list uses: the Warning Events, and the one Normal reason a check reads. */
+const eventSelectors = {
+  all: ['involvedObject.kind=Service'],
+  problems: [
+    'involvedObject.kind=Service,type=Warning',
+    'involvedObject.kind=Service,type=Normal,reason=ClearAssignment',
+  ],
+} as const;
+
+async function readServiceEvents(getter: KubeGetter, scope: ReadScope): Promise<Item[]> {
+  const path = resourcePath('/api/v1', 'events', scope.serviceNamespace);
+  const lists = await Promise.all(
+    eventSelectors[scope.serviceEvents ?? 'all'].map((fieldSelector) =>
+      listPaged(getter, 'Events', path, { fieldSelector }),
+    ),
+  );
+  return lists.flat();
+}
+
 /** Objects outside MetalLB's namespace: Services and their Events, Nodes, Namespaces. */
-async function readClusterWide(getter: KubeGetter, serviceNamespace: string | undefined): Promise<unknown[]> {
+async function readClusterWide(getter: KubeGetter, scope: ReadScope): Promise<unknown[]> {
+  const serviceNamespace = scope.serviceNamespace;
   const [services, events, nodes, namespaces] = await Promise.all([
     listPaged(getter, 'Services', resourcePath('/api/v1', 'services', serviceNamespace)),
-    listPaged(getter, 'Events', resourcePath('/api/v1', 'events', serviceNamespace), {
-      fieldSelector: 'involvedObject.kind=Service',
-    }),
+    readServiceEvents(getter, scope),
     listOnce(getter, 'Nodes', '/api/v1/nodes'),
     listOnce(getter, 'Namespaces', '/api/v1/namespaces'),
   ]);
@@ -273,14 +335,31 @@ const componentOf = (item: Item): string | undefined => {
   return labels?.['component'] ?? labels?.['app.kubernetes.io/component'];
 };
 
+/** Keeps what was read for the next run; a cache that cannot be written only costs the next run time. */
+function keepLogs(store: LogCacheStore | undefined, next: ReadonlyMap<string, CachedLog>): void {
+  try {
+    store?.write(next);
+  } catch {
+    // e.g. a read-only home directory
+  }
+}
+
 // The pods' logs are read as soon as the pods are listed, alongside the namespace's other lists.
-async function readPodsAndLogs(getter: KubeGetter, ns: string, logSinceSeconds: number) {
+async function readPodsAndLogs(getter: KubeGetter, ns: string, scope: ReadScope) {
   const pods = await listOnce(getter, `Pods in ${ns}`, resourcePath('/api/v1', 'pods', ns));
   const byComponent = (component: string) => pods.filter((pod) => componentOf(pod) === component);
+  const read: LogRead = {
+    getter,
+    sinceSeconds: scope.logSinceSeconds,
+    windowStart: normalisedTime(new Date(Date.now() - scope.logSinceSeconds * 1000).toISOString()),
+    cached: scope.logCache?.read() ?? new Map(),
+    next: new Map(),
+  };
   const [controller, speaker] = await Promise.all([
-    podLogs(getter, byComponent('controller'), 'controller', logSinceSeconds),
-    podLogs(getter, byComponent('speaker'), 'speaker', logSinceSeconds),
+    podLogs(read, byComponent('controller'), 'controller'),
+    podLogs(read, byComponent('speaker'), 'speaker'),
   ]);
+  keepLogs(scope.logCache, read.next);
   return { pods, logs: { controller, speaker } };
 }
 
@@ -288,12 +367,12 @@ async function readMetallbNamespace(
   getter: KubeGetter,
   crdsRead: Promise<Crd[]>,
   ns: string,
-  logSinceSeconds: number,
+  scope: ReadScope,
 ): Promise<{ objects: unknown[]; logs: ClusterRead['logs'] }> {
   const [deployments, daemonSets, podsAndLogs, configMaps, metallbObjects] = await Promise.all([
     listOnce(getter, `Deployments in ${ns}`, resourcePath('/apis/apps/v1', 'deployments', ns)),
     listOnce(getter, `DaemonSets in ${ns}`, resourcePath('/apis/apps/v1', 'daemonsets', ns)),
-    readPodsAndLogs(getter, ns, logSinceSeconds),
+    readPodsAndLogs(getter, ns, scope),
     listOnce(getter, `ConfigMaps in ${ns}`, resourcePath('/api/v1', 'configmaps', ns)),
     crdsRead.then((crds) => readMetallbObjects(getter, crds, ns)),
   ]);
@@ -350,9 +429,9 @@ async function readEverything(getter: KubeGetter, cluster: string, scope: ReadSc
   const namespaceRead = resolveMetallbNamespace(scope, getter, parsedCrds);
   const [crds, clusterWide, metallbNamespace, inNamespace] = await Promise.all([
     crdsRead,
-    readClusterWide(getter, scope.serviceNamespace),
+    readClusterWide(getter, scope),
     namespaceRead,
-    namespaceRead.then((ns) => (ns ? readMetallbNamespace(getter, parsedCrds, ns, scope.logSinceSeconds) : null)),
+    namespaceRead.then((ns) => (ns ? readMetallbNamespace(getter, parsedCrds, ns, scope) : null)),
   ]);
   // Every command that reads the cluster (diagnose, plan, explain, apply, the runs) needs MetalLB to be there.
   if (crds.listed.length === 0)

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ClusterAccessError, type ClusterAccess } from '../../kube/access.js';
 import { lightEndpoint } from '../../kube/kubeconfig-light.js';
+import { defaultLogCacheDirectory, fileLogCache } from '../../kube/log-cache.js';
 import { readCluster, ClusterReadError, type ReadSource } from '../../kube/read-cluster.js';
 import { parseDump, snapshotFromObjects, type ClusterSnapshot } from '../../domain/snapshot.js';
 import { diagnose } from '../../domain/diagnose/index.js';
@@ -32,6 +33,8 @@ const OptionsSchema = z.object({
   fromFile: z.array(z.string()).optional(),
   controllerLog: z.string().optional(),
   speakerLog: z.string().optional(),
+  /** false with --no-log-cache. */
+  logCache: z.boolean().optional(),
 });
 type DiagnoseOptions = z.infer<typeof OptionsSchema>;
 
@@ -76,7 +79,14 @@ async function readSourceFor(access: ClusterAccess): Promise<{ source: ReadSourc
   return { source: kc, name: clusterName(kc) };
 }
 
-async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds: number) {
+/** Which Service Events a cluster snapshot holds (kube/read-cluster.ts ReadScope.serviceEvents). */
+export type SnapshotEvents = 'all' | 'problems';
+
+/** The API server a read source names (the cache file is per server and context). */
+const endpointServer = (source: ReadSource): string =>
+  'makeApiClient' in source ? (source.getCurrentCluster()?.server ?? '') : source.server;
+
+async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds: number, events: SnapshotEvents) {
   const given = { kubeconfig: opts.kubeconfig, context: opts.context };
   // With no cluster named anywhere, the local lab is the cluster (say so, on stderr).
   const useLab = opts.lab || noClusterGiven(given);
@@ -87,6 +97,11 @@ async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds:
     metallbNamespace: opts.metallbNamespace,
     serviceNamespace: opts.allNamespaces ? undefined : opts.namespace,
     logSinceSeconds: sinceSeconds,
+    serviceEvents: events,
+    logCache:
+      opts.logCache === false
+        ? undefined
+        : fileLogCache({ server: endpointServer(source), name }, defaultLogCacheDirectory()),
   });
   const snapshot = snapshotFromObjects(read.objects, {
     collectedAt: now.toISOString(),
@@ -107,15 +122,19 @@ export function flagError(error: z.ZodError): string {
   return `--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`;
 }
 
-/** Takes the snapshot the flags name: dump files offline, else the cluster (the lab when none is named). */
+/**
+ * Takes the snapshot the flags name: dump files offline, else the cluster (the lab when none is named).
+ * `events`: 'problems' for a diagnosis (its checks read no Normal Event but ClearAssignment), 'all' to list them.
+ */
 export async function takeSnapshot(
   opts: SnapshotFlags,
+  events: SnapshotEvents = 'all',
 ): Promise<{ snapshot: ClusterSnapshot; context: string | null }> {
   const sinceSeconds = parseDurationSeconds(opts.since)!;
   const now = new Date();
   try {
     if (opts.fromFile?.length) return { snapshot: snapshotFromFiles(opts, now, sinceSeconds), context: null };
-    return await snapshotFromCluster(opts, now, sinceSeconds);
+    return await snapshotFromCluster(opts, now, sinceSeconds, events);
   } catch (error) {
     if (error instanceof ClusterAccessError || error instanceof ClusterReadError)
       throw new CannotDiagnose(error.message);
@@ -128,7 +147,7 @@ export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisRepo
   const parsed = OptionsSchema.safeParse(raw);
   if (!parsed.success) throw new CannotDiagnose(flagError(parsed.error));
   const opts = parsed.data;
-  const { snapshot, context } = await takeSnapshot(opts);
+  const { snapshot, context } = await takeSnapshot(opts, 'problems');
   const report = diagnose(snapshot, { context });
   const text = opts.output === 'json' ? JSON.stringify(report, null, 2) : renderHuman(report, { color: useColor() });
   return { report, exitCode: exitCodeFor(report, opts.failOn), text };

@@ -20,6 +20,7 @@ export function registerDiagnose(program: Command): void {
     .option('-n, --namespace <ns>', 'check Services in this namespace only')
     .option('-A, --all-namespaces', 'check Services in every namespace (the default)')
     .option('--since <duration>', 'window for controller and speaker logs', '1h')
+    .option('--no-log-cache', 're-read the whole log window (default: only what was logged since the last run)')
     .option('-o, --output <format>', 'human or json (versioned schema: schemas/diagnosis-report.v2.json)', 'human')
     .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: error, warning, info', 'error')
     .option('--from-file <files...>', 'diagnose `kubectl get ... -o yaml` dumps instead of a cluster')

@@ -19,6 +19,7 @@ export function registerExplain(program: Command): void {
     .option('--lab', 'explain on the local lab (npm run lab -- up)')
     .option('--metallb-namespace <ns>', "MetalLB's namespace (default: found from the controller workload)")
     .option('--since <duration>', 'window for controller and speaker logs', '1h')
+    .option('--no-log-cache', 're-read the whole log window (default: only what was logged since the last run)')
     .option('-o, --output <format>', 'human or json', 'human')
     .option('--from-file <files...>', 'explain from `kubectl get ... -o yaml` dumps instead of a cluster')
     .option('--controller-log <file>', 'with --from-file: the controller log')

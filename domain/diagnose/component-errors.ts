@@ -5,9 +5,11 @@ import {
   createdConfigurationState,
   groupLogLines,
   missingConfigurationState,
-  parseMetallbLog,
+  mayBeReportable,
+  parseMetallbLogWhere,
+  readForReport,
+  reportedCauses,
   parseMetallbLogLine,
-  type LogCause,
   type LogGroup,
   type MetallbLogLine,
 } from '../metallb-logs.js';
@@ -22,19 +24,6 @@ type Component = 'controller' | 'speaker';
 
 /** How long (ms) speaker rejections may last and still count as a pool edit in progress. */
 export const TRANSIENT_WINDOW_MS = 60_000;
-
-const REPORTED: readonly LogCause[] = [
-  'config-parse-error',
-  'legacy-config-incompatible',
-  'config-rejected-by-speaker',
-  'ip-not-allowed-by-speaker',
-  'allocation-failure',
-  'reconciler-error',
-  'configuration-state-race',
-  'other-error',
-  'ip-cleared',
-  'no-config',
-];
 
 interface GroupContext {
   ctx: DiagnoseContext;
@@ -299,15 +288,13 @@ function recoveredRace(group: LogGroup, existing: ReadonlySet<string>): boolean 
 
 function componentFindings(ctx: DiagnoseContext, component: Component): Finding[] {
   // Only what the findings read: reported causes, reloads, and ConfigurationStates logged as created.
-  const lines = parseMetallbLog(
-    ctx.snapshot.logs[component],
-    component,
-    (line) =>
-      REPORTED.includes(line.cause) || line.cause === 'config-reloaded' || createdConfigurationState(line) !== null,
-  );
+  const lines = parseMetallbLogWhere(ctx.snapshot.logs[component], component, {
+    raw: mayBeReportable,
+    parsed: readForReport,
+  });
   const reloadedAt = lastReload(lines);
   const since = ctx.snapshot.logsSince ?? undefined;
-  const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: REPORTED });
+  const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: reportedCauses });
   const existing = existingConfigurationStates(ctx, lines);
   return withoutEchoes(groups)
     .filter((group) => !recoveredRace(group, existing))

@@ -9,6 +9,8 @@
 // lab "bench" is started if needed and kept for the next run (stop it: METALLB_LAB=bench npm run lab -- down).
 // METALLB_BENCH_CLI=<bin/metallb-runbooks.js of a checkout>[,<another>] measures those CLIs, runs
 // interleaved (before/after);
+// diagnose runs with its log cache (the warm-up run fills it: the timed runs read only what the
+// controller logged since) and with --no-log-cache (the whole window each time, as a first run);
 // METALLB_BENCH_KEEP_LOAD=1 leaves the load in place for a closer look (the next run removes it first).
 import {
   CoreV1Api,
@@ -18,7 +20,7 @@ import {
   type KubeConfig,
   type V1Service,
 } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseIp, parsePoolAddresses } from '../../domain/addresses.js';
@@ -42,6 +44,11 @@ const CONCURRENCY = 16;
 const cliPaths = (process.env['METALLB_BENCH_CLI'] ?? path.join(repoRoot, 'bin/metallb-runbooks.js'))
   .split(',')
   .map((cli) => path.resolve(cli));
+// The CLI on its own runtime (Node 24, package.json's `node`): under an older node it re-runs itself there,
+// which only adds that node's start-up to what is measured.
+const projectNode = path.join(repoRoot, 'node_modules/node/bin/node');
+const cliNode =
+  Number(process.versions.node.split('.')[0]) < 24 && existsSync(projectNode) ? projectNode : process.execPath;
 const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`.slice(-8);
 const serviceNamespace = `bench-live-${runId}`;
 
@@ -262,14 +269,17 @@ function measure(kubeconfig: string, metallbNamespace: string): Subject[] {
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig };
   // The CLI must start as it does for a user, whatever loader options reached this script.
   delete env['NODE_OPTIONS'];
+  const diagnoseRun = (cli: string, extra: string[] = []): Subject => ({
+    name: `diagnose -o json${extra.map((flag) => ` ${flag}`).join('')} (${path.relative(process.cwd(), cli) || cli})`,
+    argv: [cliNode, cli, 'diagnose', '-o', 'json', ...extra],
+    okExitCodes: [0, 1],
+    samples: [],
+    lastStdout: '',
+  });
   const subjects: Subject[] = [
-    ...cliPaths.map((cli) => ({
-      name: `diagnose -o json (${path.relative(process.cwd(), cli) || cli})`,
-      argv: [process.execPath, cli, 'diagnose', '-o', 'json'],
-      okExitCodes: [0, 1],
-      samples: [],
-      lastStdout: '',
-    })),
+    ...cliPaths.map((cli) => diagnoseRun(cli)),
+    // Every run of the window read afresh: what a first run (or one with the cache gone) costs.
+    diagnoseRun(cliPaths.at(-1)!, ['--no-log-cache']),
     {
       name: 'runbook kubectl checks 1-3',
       argv: ['bash', '-o', 'pipefail', '-c', kubectlChecks(metallbNamespace)],
@@ -315,6 +325,11 @@ function measureScenario(scenario: string, kubeconfig: string, metallbNamespace:
   const subjects = measure(kubeconfig, metallbNamespace);
   reportFigures(scenario, subjects);
   compareFindings(readRunbookFindings(scratch), diagnoseFindings(subjects[0]!.lastStdout));
+  const fresh = subjects.at(-2)!;
+  const same =
+    JSON.stringify([...diagnoseFindings(fresh.lastStdout)]) ===
+    JSON.stringify([...diagnoseFindings(subjects[0]!.lastStdout)]);
+  console.log(`  findings with the log cache and with --no-log-cache: ${same ? 'the same' : 'DIFFERENT'}`);
 }
 
 async function controllerLogSize(apis: Apis): Promise<string> {

@@ -1,0 +1,88 @@
+// Incremental reading of a pod's log window: what an earlier diagnosis already read of the same
+// container (only the lines a diagnosis can use: metallb-logs.ts mayBeReportable) is kept, and the
+// next read asks the API server only for what came after. The log lines come with the API's
+// `timestamps=true` prefix (RFC3339Nano, UTC); a container is told apart by pod UID, container name,
+// restart count and container ID, so a restarted or replaced container is read afresh.
+import { z } from 'zod';
+import { mayBeReportable } from './metallb-logs.js';
+
+/** What is kept of one container's log between runs. */
+export const CachedLogSchema = z.object({
+  /** The start of the window this copy is complete from, normalised. */
+  from: z.string(),
+  /** The prefix time of the last line read, normalised (nine fraction digits, Z). */
+  through: z.string(),
+  /** How many lines carried exactly that time (the next read starts inside that second). */
+  linesAtThrough: z.number().int().nonnegative(),
+  /** The usable lines read so far, with their prefixes, oldest first. */
+  lines: z.array(z.string()),
+});
+export type CachedLog = z.infer<typeof CachedLogSchema>;
+
+const PREFIX = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z /;
+
+/** A line's prefix time, normalised so that times compare as strings; null without a UTC prefix. */
+export function prefixTime(line: string): string | null {
+  const match = PREFIX.exec(line);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z` : null;
+}
+
+/** A `Date.toISOString()` time normalised as prefixTime does. */
+export function normalisedTime(iso: string): string {
+  return prefixTime(`${iso} `) ?? iso;
+}
+
+/** The `sinceTime` to ask for: the second the last read line was in (the API takes whole seconds). */
+export function resumeFrom(cached: CachedLog): string {
+  return `${cached.through.slice(0, 19)}Z`;
+}
+
+/** True when a cached read can be resumed: it holds the whole window being read up to its end. */
+export function resumable(cached: CachedLog | undefined, windowStart: string): cached is CachedLog {
+  return cached !== undefined && cached.from <= windowStart && cached.through >= windowStart;
+}
+
+/** The lines of `fresh` (read from resumeFrom) that come after what `cached` already holds. */
+function newLines(cached: CachedLog | undefined, fresh: readonly string[]): string[] {
+  if (!cached) return [...fresh];
+  let skipAtThrough = cached.linesAtThrough;
+  return fresh.filter((line) => {
+    const time = prefixTime(line);
+    if (time === null || time > cached.through) return true;
+    if (time < cached.through) return false;
+    return skipAtThrough-- <= 0;
+  });
+}
+
+/** The last line's time and how many lines carry it. */
+function boundary(lines: readonly string[], previous: CachedLog | undefined) {
+  const times = lines.map(prefixTime).filter((time): time is string => time !== null);
+  const through = times.at(-1);
+  if (through === undefined)
+    return previous
+      ? { through: previous.through, linesAtThrough: previous.linesAtThrough }
+      : { through: '', linesAtThrough: 0 };
+  const atThrough = times.filter((time) => time === through).length;
+  return { through, linesAtThrough: atThrough + (previous?.through === through ? previous.linesAtThrough : 0) };
+}
+
+/**
+ * Joins what was kept with what the API server sent since: the window's log as a diagnosis reads it,
+ * and what to keep for the next run. Lines older than the window are dropped from both.
+ */
+export function mergeLogWindow(
+  cached: CachedLog | undefined,
+  freshText: string,
+  windowStart: string,
+): { text: string; next: CachedLog } {
+  if (cached && !resumable(cached, windowStart))
+    throw new Error('mergeLogWindow: the cached log does not cover the window');
+  const fresh = freshText.split('\n').filter((line) => line.trim() !== '');
+  const added = newLines(cached, fresh);
+  const inWindow = (line: string) => (prefixTime(line) ?? windowStart) >= windowStart;
+  const kept = [...(cached?.lines ?? []), ...added.filter(mayBeReportable)].filter(inWindow);
+  return {
+    text: [...(cached?.lines ?? []).filter(inWindow), ...added].join('\n'),
+    next: { from: windowStart, ...boundary(added, cached), lines: kept },
+  };
+}
