@@ -41,12 +41,17 @@ const heavy = [
 
 /** The modules the CLI (from its sources) resolved while running `args`. */
 function modulesLoadedBy(...args: string[]): string[] {
+  return modulesLoadedWith({}, ...args);
+}
+
+/** As modulesLoadedBy, with extra environment. */
+function modulesLoadedWith(env: NodeJS.ProcessEnv, ...args: string[]): string[] {
   const log = path.join(scratch, `${args.join('_').replace(/\W/g, '')}.log`);
   writeFileSync(log, '');
   const result = spawnSync(
     process.execPath,
     ['--import', 'tsx', '--import', pathToFileURL(registerHooks).href, 'client/main.ts', ...args],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, LOADED_MODULES_LOG: log }, timeout: 60_000 },
+    { cwd: root, encoding: 'utf8', env: { ...process.env, ...env, LOADED_MODULES_LOG: log }, timeout: 60_000 },
   );
   expect(result.status, result.stderr).not.toBeNull();
   return readFileSync(log, 'utf8')
@@ -75,5 +80,35 @@ describe('start-up loads only what the command line needs', () => {
     const loaded = modulesLoadedBy('diagnose', '--output', 'xml', '--from-file', 'nothing.yaml');
     expect(loaded).toContain('client/commands/diagnose-run.ts');
     expect(loaded.some((module) => /node_modules\/zod\//.test(module))).toBe(true);
+  });
+
+  /** A kubeconfig for a loopback port nothing listens on, with this user. */
+  function kubeconfigWith(user: string): string {
+    const file = path.join(scratch, `kubeconfig-${user.length}`);
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+        `users: [{name: u, user: ${user}}]`,
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    return file;
+  }
+  const client = /node_modules\/@kubernetes\/client-node\//;
+
+  it('diagnose with a plain kubeconfig loads no Kubernetes client (its import outweighs the reads)', () => {
+    const loaded = modulesLoadedWith({ KUBECONFIG: kubeconfigWith('{token: abc}') }, 'diagnose', '-o', 'json');
+    expect(loaded).toContain('kube/raw-get.ts');
+    expect(loaded.filter((module) => client.test(module))).toEqual([]);
+  });
+
+  it('diagnose with an exec plugin goes through client-node, which runs it', () => {
+    const exec = '{exec: {apiVersion: client.authentication.k8s.io/v1, command: "true"}}';
+    const loaded = modulesLoadedWith({ KUBECONFIG: kubeconfigWith(exec) }, 'diagnose', '-o', 'json');
+    expect(loaded.some((module) => client.test(module))).toBe(true);
   });
 });
