@@ -3,11 +3,11 @@
 // the user alone, holding only the lines a diagnosis can use, with credentials redacted (redactLogLine).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { CachedLogSchema, type CachedLog } from '../domain/log-window.js';
 import { redactLogLine } from '../domain/redact.js';
+import { labCacheDir } from '../lab/paths.js';
 
 /** The kept logs of one cluster, by container key (kube/read-cluster.ts containerKey). */
 export interface LogCacheStore {
@@ -20,8 +20,7 @@ const CacheFileSchema = z.object({ version: z.literal(1), containers: z.record(z
 
 /** `$METALLB_RUNBOOKS_CACHE/diagnose-logs` (default ~/.cache/metallb-runbooks/diagnose-logs). */
 export function defaultLogCacheDirectory(): string {
-  const root = process.env['METALLB_RUNBOOKS_CACHE'] ?? path.join(os.homedir(), '.cache', 'metallb-runbooks');
-  return path.join(root, 'diagnose-logs');
+  return path.join(labCacheDir(), 'diagnose-logs');
 }
 
 /** A store in `directory`, one file per server and context (named by a hash: no address in file names). */

@@ -271,8 +271,15 @@ async function podLogs(read: LogRead, pods: Item[], container: string): Promise<
 /** What the cluster reads need: where the API server is and how to reach it. */
 export type ReadSource = KubeConfig | ClusterEndpoint;
 
+const isKubeConfig = (source: ReadSource): source is KubeConfig => 'makeApiClient' in source;
+
+/** The API server a read source names. */
+export function serverOf(source: ReadSource): string {
+  return isKubeConfig(source) ? (source.getCurrentCluster()?.server ?? '') : source.server;
+}
+
 async function endpointOf(source: ReadSource): Promise<ClusterEndpoint> {
-  if (!('makeApiClient' in source)) return source;
+  if (!isKubeConfig(source)) return source;
   const { endpointFromKubeConfig } = await import('./kubeconfig-endpoint.js');
   return endpointFromKubeConfig(source);
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ClusterAccessError, type ClusterAccess } from '../../kube/access.js';
 import { lightEndpoint } from '../../kube/kubeconfig-light.js';
 import { defaultLogCacheDirectory, fileLogCache } from '../../kube/log-cache.js';
-import { readCluster, ClusterReadError, type ReadSource } from '../../kube/read-cluster.js';
+import { readCluster, ClusterReadError, serverOf, type ReadSource } from '../../kube/read-cluster.js';
 import { parseDump, snapshotFromObjects, type ClusterSnapshot } from '../../domain/snapshot.js';
 import { diagnose } from '../../domain/diagnose/index.js';
 import { exitCodeFor, type DiagnosisReport } from '../../domain/diagnose/report.js';
@@ -82,10 +82,6 @@ async function readSourceFor(access: ClusterAccess): Promise<{ source: ReadSourc
 /** Which Service Events a cluster snapshot holds (kube/read-cluster.ts ReadScope.serviceEvents). */
 export type SnapshotEvents = 'all' | 'problems';
 
-/** The API server a read source names (the cache file is per server and context). */
-const endpointServer = (source: ReadSource): string =>
-  'makeApiClient' in source ? (source.getCurrentCluster()?.server ?? '') : source.server;
-
 async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds: number, events: SnapshotEvents) {
   const given = { kubeconfig: opts.kubeconfig, context: opts.context };
   // With no cluster named anywhere, the local lab is the cluster (say so, on stderr).
@@ -101,7 +97,7 @@ async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds:
     logCache:
       opts.logCache === false
         ? undefined
-        : fileLogCache({ server: endpointServer(source), name }, defaultLogCacheDirectory()),
+        : fileLogCache({ server: serverOf(source), name }, defaultLogCacheDirectory()),
   });
   const snapshot = snapshotFromObjects(read.objects, {
     collectedAt: now.toISOString(),
