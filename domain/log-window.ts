@@ -80,9 +80,10 @@ export function mergeLogWindow(
   const fresh = freshText.split('\n').filter((line) => line.trim() !== '');
   const added = newLines(cached, fresh);
   const inWindow = (line: string) => (prefixTime(line) ?? windowStart) >= windowStart;
-  const kept = [...(cached?.lines ?? []), ...added.filter(mayBeReportable)].filter(inWindow);
+  const keptBefore = (cached?.lines ?? []).filter(inWindow);
+  const kept = [...keptBefore, ...added.filter((line) => mayBeReportable(line) && inWindow(line))];
   return {
-    text: [...(cached?.lines ?? []).filter(inWindow), ...added].join('\n'),
+    text: [...keptBefore, ...added].join('\n'),
     next: { from: windowStart, ...boundary(added, cached), lines: kept },
   };
 }

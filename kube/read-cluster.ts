@@ -424,8 +424,10 @@ async function readMetallbCrds(getter: KubeGetter): Promise<{ listed: Item[]; pa
     'CustomResourceDefinitions',
     '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
   );
-  const listed = all.filter((item) => CrdSchema.safeParse(item).data?.spec.group === 'metallb.io');
-  return { listed, parsed: listed.map((item) => CrdSchema.parse(item)) };
+  const metallb = all
+    .map((item) => ({ item, crd: CrdSchema.safeParse(item).data }))
+    .filter((entry): entry is { item: Item; crd: Crd } => entry.crd?.spec.group === 'metallb.io');
+  return { listed: metallb.map((entry) => entry.item), parsed: metallb.map((entry) => entry.crd) };
 }
 
 // Every list starts as soon as what it depends on is known: the cluster-wide lists, the CRDs and
