@@ -243,9 +243,10 @@ const RULES: readonly Rule[] = [
   { cause: 'ip-cleared', match: (f) => f['event'] === 'clearAssignment' },
   { cause: 'ip-allocated', match: (f) => f['event'] === 'ipAllocated' },
   {
-    // The service reconciler's companion of an allocation failure, with or without a retry.
+    // The service reconciler's companion of the handler's own error line ("failed to handle service", ", retry",
+    // ", no retry"): it carries no error of its own.
     cause: 'service-handling-failed',
-    match: (f) => f['event'] === 'failed to handle service, no retry' || f['event'] === 'failed to handle service',
+    match: (f) => typeof f['event'] === 'string' && f['event'].startsWith('failed to handle service'),
   },
   {
     cause: 'ip-not-allowed-by-speaker',

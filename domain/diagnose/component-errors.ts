@@ -16,6 +16,7 @@ import {
 import type { DiagnoseContext, Rule } from './context.js';
 import { findingsOf } from './finding.js';
 import { restartControllerFix, restartSpeakersFix } from './fixes.js';
+import { withoutRetryEchoes } from './retry-echoes.js';
 import type { Finding, Fix, ObjectRef, Severity } from './report.js';
 
 const finding = findingsOf('component-errors');
@@ -62,12 +63,24 @@ function objectsNamed(ctx: DiagnoseContext, text: string): ObjectRef[] {
   return [...refs.values()];
 }
 
+// "<namespace>/<name>", both DNS labels: reprocessAll logs the whole Service as JSON under "service" and its
+// key under "name".
+const SERVICE_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
+
 function serviceOf(group: LogGroup): ObjectRef[] {
-  const service = parseMetallbLogLine(group.example).fields['service'];
-  if (typeof service !== 'string' || !service.includes('/')) return [];
-  const [namespace, name] = service.split('/') as [string, string];
-  return [{ kind: 'Service', namespace, name }];
+  const { fields } = parseMetallbLogLine(group.example);
+  for (const value of [fields['service'], fields['name']]) {
+    const key = typeof value === 'string' ? SERVICE_KEY.exec(value) : null;
+    if (key) return [{ kind: 'Service', namespace: key[1]!, name: key[3]! }];
+  }
+  return [];
 }
+
+/** Longest example line a finding carries; some lines hold a whole Service object. */
+const EXAMPLE_MAX_CHARS = 2_000;
+
+const clipped = (text: string): string =>
+  text.length <= EXAMPLE_MAX_CHARS ? text : `${text.slice(0, EXAMPLE_MAX_CHARS)}… (${text.length} characters)`;
 
 interface GroupFinding {
   id: string;
@@ -88,7 +101,7 @@ function groupFinding(g: GroupContext, f: GroupFinding): Finding {
       count: group.count,
       first: group.first,
       last: group.last,
-      example: group.example,
+      example: clipped(group.example),
     },
   });
 }
@@ -194,7 +207,7 @@ function configurationStateRace(g: GroupContext): Finding {
 }
 
 function otherGroup(g: GroupContext): Finding {
-  const { group, component } = g;
+  const { group } = g;
   const summary = summaryOf(group);
   const when = times(group);
   switch (group.cause) {
@@ -219,25 +232,42 @@ function otherGroup(g: GroupContext): Finding {
         title: `The controller saw no IPAddressPool ${when}`,
         detail: 'With no pools, MetalLB removes the IP of every LoadBalancer Service it serves.',
       });
-    case 'reconciler-error':
-      return groupFinding(g, {
-        id: `${component}-reconciler-error`,
-        severity: group.transient || resolvedByReload(g) ? 'info' : 'warning',
-        title:
-          `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} reconciler failed ${when}: ` +
-          `${summary}`,
-        detail: group.transient
-          ? 'Update conflicts are retried automatically.'
-          : reloadDetail(g, 'controller-runtime retries with backoff.'),
-      });
     default:
-      return groupFinding(g, {
-        id: `${component}-error`,
-        severity: resolvedByReload(g) ? 'info' : 'warning',
-        title: `${resolvedByReload(g) ? '(since resolved) ' : ''}The ${component} logged an error ${when}: ${summary}`,
-        detail: reloadDetail(g, 'Not a known MetalLB failure pattern; read the surrounding log lines.'),
-      });
+      return errorGroup(g);
   }
+}
+
+// A reconciler failure or an error line of no known pattern.
+function errorGroup(g: GroupContext): Finding {
+  const reconciler = g.group.cause === 'reconciler-error';
+  const since = resolvedByReload(g) ? '(since resolved) ' : '';
+  const what = reconciler ? 'reconciler failed' : 'logged an error';
+  const otherwise = reconciler
+    ? 'controller-runtime retries with backoff.'
+    : 'Not a known MetalLB failure pattern; read the surrounding log lines.';
+  return groupFinding(g, {
+    id: `${g.component}-${reconciler ? 'reconciler-error' : 'error'}`,
+    severity: minorError(g) ? 'info' : 'warning',
+    title: `${since}The ${g.component} ${what} ${times(g.group)}: ${summaryOf(g.group)}`,
+    detail: conflictDetail(g) ?? reloadDetail(g, otherwise),
+  });
+}
+
+/** Update conflicts (optimistic concurrency) in a window; more than this is another writer fighting MetalLB. */
+export const REPEATED_CONFLICTS = 10;
+
+const fewConflicts = (group: LogGroup): boolean => group.transient && group.count < REPEATED_CONFLICTS;
+
+// A few conflicts are retried and resolve on their own; an error a later reload shows is over is history.
+const minorError = (g: GroupContext): boolean => fewConflicts(g.group) || resolvedByReload(g);
+
+function conflictDetail(g: GroupContext): string | null {
+  if (!g.group.transient) return null;
+  return fewConflicts(g.group)
+    ? 'An update conflict: another writer changed the object first. MetalLB retries with the current version.'
+    : `${g.group.count} update conflicts: another writer keeps changing the objects MetalLB writes (a second ` +
+        'load-balancer controller, or a tool that rewrites Service status). Find it from the managedFields of the ' +
+        'objects the log lines name.';
 }
 
 function findingForGroup(g: GroupContext): Finding {
@@ -288,10 +318,9 @@ function recoveredRace(group: LogGroup, existing: ReadonlySet<string>): boolean 
 
 function componentFindings(ctx: DiagnoseContext, component: Component): Finding[] {
   // Only what the findings read: reported causes, reloads, and ConfigurationStates logged as created.
-  const lines = parseMetallbLogWhere(ctx.snapshot.logs[component], component, {
-    raw: mayBeReportable,
-    parsed: readForReport,
-  });
+  const lines = withoutRetryEchoes(
+    parseMetallbLogWhere(ctx.snapshot.logs[component], component, { raw: mayBeReportable, parsed: readForReport }),
+  );
   const reloadedAt = lastReload(lines);
   const since = ctx.snapshot.logsSince ?? undefined;
   const groups = groupLogLines(lines, { ...(since === undefined ? {} : { since }), includeCauses: reportedCauses });

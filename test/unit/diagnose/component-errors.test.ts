@@ -195,3 +195,103 @@ describe('errors a later successful reload shows are over', () => {
     });
   });
 });
+
+// The three lines MetalLB v0.15 logs when its Service status write loses a race with another writer
+// (recorded in CI, after a cleanup-orphans run re-created a Service while reprocessAll ran).
+describe('an update conflict and its retry echoes', () => {
+  const serviceJson = JSON.stringify({
+    kind: 'Service',
+    metadata: { name: 'b', namespace: 'demo', annotations: { 'metallb.io/ip-allocated-from-pool': 'doomed' } },
+    spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+  });
+  const conflict = (ts: string) =>
+    line({
+      caller: 'main.go:133',
+      error:
+        'Operation cannot be fulfilled on services "b": the object has been modified; please apply your changes to ' +
+        'the latest version and try again',
+      level: 'error',
+      msg: 'failed to update service',
+      op: 'updateServiceStatus',
+      ts,
+    });
+  const handleFailed = (ts: string) =>
+    line({
+      caller: 'service_controller_reload.go:102',
+      controller: 'ServiceReconciler - reprocessAll',
+      endpoints: '[]',
+      event: 'failed to handle service, retry',
+      level: 'error',
+      name: 'demo/b',
+      service: serviceJson,
+      ts,
+    });
+  const echo = (ts: string) =>
+    line({
+      level: 'error',
+      ts,
+      msg: 'Reconciler error',
+      controller: 'service',
+      namespace: 'metallbreload',
+      name: 'reload',
+      error: 'event handling failed, retrying',
+    });
+  const seconds = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
+  const brieflyWithTitle = (controller: string[]) => withLogs(controller).map((f) => ({ ...brief(f), title: f.title }));
+
+  it('is one info finding: the conflict; the retry lines that follow it are not findings of their own', () => {
+    const at = seconds(ago(30));
+    const findings = brieflyWithTitle([conflict(at), handleFailed(at), echo(at)]);
+    expect(findings).toEqual([
+      {
+        id: 'controller-error',
+        severity: 'info',
+        objects: [],
+        fix: null,
+        title: expect.stringMatching(/^The controller logged an error 1× at .*the object has been modified/),
+      },
+    ]);
+  });
+
+  it('is a warning when conflicts keep coming: another writer is fighting MetalLB', () => {
+    const findings = withLogs(Array.from({ length: 12 }, (_, index) => conflict(seconds(ago(600 - index * 30)))));
+    expect(findings.map((f) => [f.id, f.severity, f.data?.['count']])).toEqual([['controller-error', 'warning', 12]]);
+    expect(findings[0]!.detail).toMatch(/another writer keeps changing/);
+  });
+
+  it('keeps an echo no error line explains, as a warning', () => {
+    const findings = withLogs([conflict(seconds(ago(300))), echo(seconds(ago(30)))]);
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([
+      ['controller-reconciler-error', 'warning'],
+      ['controller-error', 'info'],
+    ]);
+  });
+
+  it('drops the echo of a real failure too: the failure is the finding', () => {
+    const allocation = line({
+      caller: 'service.go:179',
+      error: 'no available IPs',
+      level: 'error',
+      msg: 'IP allocation failed',
+      op: 'allocateIPs',
+      ts: seconds(ago(30)),
+    });
+    expect(withLogs([allocation, echo(seconds(ago(29)))]).map((f) => [f.id, f.severity])).toEqual([
+      ['controller-allocation-failed', 'warning'],
+    ]);
+  });
+
+  it('names the Service of a reprocessAll line by its key, not by the Service JSON it logs; clips the example', () => {
+    const failed = line({
+      level: 'error',
+      ts: seconds(ago(30)),
+      msg: 'something broke',
+      error: 'boom',
+      name: 'demo/b',
+      service: serviceJson.repeat(40),
+    });
+    const [finding] = withLogs([failed]);
+    expect(finding!.objects).toEqual([{ kind: 'Service', namespace: 'demo', name: 'b' }]);
+    expect(finding!.data?.['example']).toMatch(/^\{.{1990,2010}… \(\d+ characters\)$/);
+  });
+});
