@@ -455,8 +455,8 @@ export function mayBeReportable(rawLine: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Grouping
 
-/** Epoch ms of an ISO/RFC3339 string; other date strings fall back to Date.parse. */
-function ms(iso: string | null): number | null {
+/** Epoch ms of an ISO/RFC3339 string; other date strings fall back to Date.parse; null when it does not parse. */
+export function epochMs(iso: string | null): number | null {
   if (iso === null) return null;
   const t = Date.parse(parseRfc3339(iso) ?? iso);
   return Number.isNaN(t) ? null : t;
@@ -464,18 +464,18 @@ function ms(iso: string | null): number | null {
 
 function minTime(a: string | null, b: string | null): string | null {
   if (a === null || b === null) return a ?? b;
-  return (ms(b) ?? Infinity) < (ms(a) ?? Infinity) ? b : a;
+  return (epochMs(b) ?? Infinity) < (epochMs(a) ?? Infinity) ? b : a;
 }
 
 function maxTime(a: string | null, b: string | null): string | null {
   if (a === null || b === null) return a ?? b;
-  return (ms(b) ?? -Infinity) > (ms(a) ?? -Infinity) ? b : a;
+  return (epochMs(b) ?? -Infinity) > (epochMs(a) ?? -Infinity) ? b : a;
 }
 
 function byCountThenFirst(a: LogGroup, b: LogGroup): number {
   if (a.count !== b.count) return b.count - a.count;
   // Groups without a time sort after those with one.
-  return (ms(a.first) ?? Infinity) - (ms(b.first) ?? Infinity) || 0;
+  return (epochMs(a.first) ?? Infinity) - (epochMs(b.first) ?? Infinity) || 0;
 }
 
 interface Acc extends LogGroup {
@@ -486,12 +486,12 @@ export function groupLogLines(
   lines: readonly MetallbLogLine[],
   opts: { since?: string; includeCauses?: readonly LogCause[] } = {},
 ): LogGroup[] {
-  const since = opts.since === undefined ? null : ms(opts.since);
+  const since = opts.since === undefined ? null : epochMs(opts.since);
   const include = opts.includeCauses ? new Set(opts.includeCauses) : null;
   const groups = new Map<string, Acc>();
   for (const line of lines) {
     if (include && !include.has(line.cause)) continue;
-    const t = ms(line.time);
+    const t = epochMs(line.time);
     // Lines without a time cannot be placed, so they are kept rather than dropped.
     if (since !== null && t !== null && t < since) continue;
     const key = `${line.cause}: ${line.summary}`;

@@ -3,6 +3,7 @@
 // rejections that persist are a warning.
 import {
   createdConfigurationState,
+  epochMs,
   groupLogLines,
   missingConfigurationState,
   mayBeReportable,
@@ -34,11 +35,6 @@ interface GroupContext {
   reloadedAt: number | null;
 }
 
-const ms = (iso: string | null): number | null => {
-  const t = iso === null ? NaN : Date.parse(iso);
-  return Number.isNaN(t) ? null : t;
-};
-
 const times = (g: LogGroup): string => {
   const span =
     g.first === g.last ? `at ${g.first ?? 'unknown time'}` : `between ${g.first ?? '?'} and ${g.last ?? '?'}`;
@@ -47,7 +43,7 @@ const times = (g: LogGroup): string => {
 
 /** Rejections first seen over 60 s before the last one, and the last one in the final 60 s. */
 export function rejectionPersists(now: number, group: Pick<LogGroup, 'first' | 'last'>): boolean {
-  const [first, last] = [ms(group.first), ms(group.last)];
+  const [first, last] = [epochMs(group.first), epochMs(group.last)];
   if (first === null || last === null) return false;
   return last - first > TRANSIENT_WINDOW_MS && now - last <= TRANSIENT_WINDOW_MS;
 }
@@ -110,7 +106,7 @@ const summaryOf = (group: LogGroup): string => group.key.slice(group.cause.lengt
 
 function configParseError(g: GroupContext): Finding {
   const { group, component } = g;
-  const resolved = g.reloadedAt !== null && g.reloadedAt > (ms(group.last) ?? Infinity);
+  const resolved = g.reloadedAt !== null && g.reloadedAt > (epochMs(group.last) ?? Infinity);
   const who = component === 'controller' ? 'The controller (PoolReconciler)' : 'A speaker (ConfigReconciler)';
   const fix =
     component === 'controller'
@@ -178,7 +174,7 @@ function speakerRejection(g: GroupContext): Finding {
  * fails to report its condition until its ConfigurationState exists, right after start-up.
  */
 function resolvedByReload(g: GroupContext): boolean {
-  const last = ms(g.group.last);
+  const last = epochMs(g.group.last);
   return g.reloadedAt !== null && last !== null && last < g.reloadedAt;
 }
 
@@ -284,7 +280,7 @@ function findingForGroup(g: GroupContext): Finding {
 function lastReload(lines: readonly MetallbLogLine[]): number | null {
   let last: number | null = null;
   for (const line of lines) {
-    const t = line.cause === 'config-reloaded' ? ms(line.time) : null;
+    const t = line.cause === 'config-reloaded' ? epochMs(line.time) : null;
     if (t !== null && (last === null || t > last)) last = t;
   }
   return last;
