@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point for `npx metallb-runbooks`: runs the compiled CLI (dist/, built by `npm install` through the
-// `prepare` script) on Node 24. Under an older node it runs itself again as a child of the project's own Node 24
+// `prepare` script) on Node 24: its bundle (dist/cli/, a few files to load instead of about 280 modules) when the
+// build made one, else tsc's output (dist/client/). Under an older node it runs itself again as a child of the project's own Node 24
 // (the `node` package), passes signals on, and exits as the child did.
 import { spawn } from 'node:child_process';
 import nodeModule from 'node:module';
@@ -10,7 +11,8 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const checkout = fileURLToPath(new URL('..', import.meta.url));
-const compiledMain = new URL('../dist/client/main.js', import.meta.url);
+const bundledMain = new URL('../dist/cli/main.js', import.meta.url);
+const compiledMain = existsSync(bundledMain) ? bundledMain : new URL('../dist/client/main.js', import.meta.url);
 const forwardedSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function fail(message) {

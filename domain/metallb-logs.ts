@@ -41,8 +41,18 @@ export interface LogGroup {
   cause: LogCause;
   /** Components seen in the group, sorted and comma-joined (e.g. "controller,speaker"). */
   component: string;
-  /** cause + normalised summary text; numbers, IPs and names are kept. */
+  /**
+   * cause + summary text. For reconciler errors, errors of no known pattern and cleared IPs (TEMPLATED_CAUSES) the
+   * summary's quoted names, UIDs and numbers are masked, so one event hitting many objects is one group; for the
+   * other causes names and IPs are kept.
+   */
   key: string;
+  /** The summary of the first line that formed the group. */
+  summary: string;
+  /** How many different summaries the group holds (more than 1 only for masked keys). */
+  variants: number;
+  /** The first MAX_GROUP_SUMMARIES different summaries, to name the objects they mention. */
+  summaries: string[];
   count: number;
   first: string | null;
   last: string | null;
@@ -480,6 +490,30 @@ function byCountThenFirst(a: LogGroup, b: LogGroup): number {
 
 interface Acc extends LogGroup {
   components: Set<string>;
+  distinct: Set<string>;
+}
+
+/** Causes whose lines are grouped by the shape of their message (messageShape) rather than by its exact text. */
+const TEMPLATED_CAUSES: ReadonlySet<LogCause> = new Set<LogCause>(['other-error', 'reconciler-error', 'ip-cleared']);
+
+/** At most this many different summaries a group keeps to name objects (a failure may hit every Service). */
+export const MAX_GROUP_SUMMARIES = 20;
+
+// Quoted names (plain or escaped quotes), then any word holding a digit (UIDs, versions, storage keys, codes).
+const MASKED = [/\\?"[^"\\]*\\?"/g, /\S*\d\S*/g] as const;
+
+/** The message with the parts that name one object masked: "failed on services \"…\": code #". */
+export function messageShape(summary: string): string {
+  return summary.replace(MASKED[0], '"…"').replace(MASKED[1], '#');
+}
+
+const groupKey = (line: MetallbLogLine): string =>
+  `${line.cause}: ${TEMPLATED_CAUSES.has(line.cause) ? messageShape(line.summary) : line.summary}`;
+
+function addVariant(group: Acc, summary: string): void {
+  if (group.distinct.has(summary)) return;
+  group.distinct.add(summary);
+  if (group.summaries.length < MAX_GROUP_SUMMARIES) group.summaries.push(summary);
 }
 
 export function groupLogLines(
@@ -494,13 +528,17 @@ export function groupLogLines(
     const t = epochMs(line.time);
     // Lines without a time cannot be placed, so they are kept rather than dropped.
     if (since !== null && t !== null && t < since) continue;
-    const key = `${line.cause}: ${line.summary}`;
+    const key = groupKey(line);
     const g = groups.get(key);
     if (!g) {
       groups.set(key, {
         cause: line.cause,
         component: '',
         key,
+        summary: line.summary,
+        variants: 1,
+        summaries: [line.summary],
+        distinct: new Set([line.summary]),
         count: 1,
         first: line.time,
         last: line.time,
@@ -515,8 +553,13 @@ export function groupLogLines(
     g.last = maxTime(g.last, line.time);
     g.transient &&= line.transient;
     g.components.add(line.component);
+    addVariant(g, line.summary);
   }
   return [...groups.values()]
-    .map(({ components, ...g }) => ({ ...g, component: [...components].sort().join(',') }))
+    .map(({ components, distinct, ...g }) => ({
+      ...g,
+      variants: distinct.size,
+      component: [...components].sort().join(','),
+    }))
     .sort(byCountThenFirst);
 }

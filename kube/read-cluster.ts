@@ -100,8 +100,14 @@ export interface Page<T> {
   metadata?: { continue?: string | undefined } | undefined;
 }
 
+/** A JSON object, checked in place: a looseObject would copy every key of every item of a large list. */
+const ListItemSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'a list item is not an object',
+);
+
 const ListSchema = z.looseObject({
-  items: z.array(z.looseObject({})).nullish(),
+  items: z.array(ListItemSchema).nullish(),
   metadata: z.looseObject({ continue: z.string().optional() }).optional(),
 });
 

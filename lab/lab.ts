@@ -36,7 +36,10 @@ export const labSearchAttributes = changeSearchAttributes;
 
 /** Compiled (dist/lab/), node runs the compiled supervisor; from the TypeScript sources it needs tsx. */
 const runningCompiled = import.meta.url.endsWith('.js');
-const supervisorScript = fileURLToPath(new URL(`./supervisor.${runningCompiled ? 'js' : 'ts'}`, import.meta.url));
+// Compiled, through ../lab/ so that the path holds from the CLI's bundle in dist/cli/ as well as from dist/lab/.
+const supervisorScript = fileURLToPath(
+  new URL(runningCompiled ? '../lab/supervisor.js' : './supervisor.ts', import.meta.url),
+);
 const supervisorArgs = runningCompiled ? [supervisorScript] : ['--import', 'tsx', supervisorScript];
 
 function getStatus(url: string, insecureTls: boolean): Promise<number> {

@@ -90,11 +90,12 @@ function groupFinding(g: GroupContext, f: GroupFinding): Finding {
   const { group, component } = g;
   return finding({
     ...f,
-    objects: [...objectsNamed(g.ctx, group.key), ...serviceOf(group)],
+    objects: [...objectsNamed(g.ctx, group.summaries.join('\n')), ...serviceOf(group)],
     data: {
       cause: group.cause,
       component,
       count: group.count,
+      variants: group.variants,
       first: group.first,
       last: group.last,
       example: clipped(group.example),
@@ -102,7 +103,9 @@ function groupFinding(g: GroupContext, f: GroupFinding): Finding {
   });
 }
 
-const summaryOf = (group: LogGroup): string => group.key.slice(group.cause.length + 2);
+/** The first line's message; a group of one failure hitting many objects says how many others it holds. */
+const summaryOf = (group: LogGroup): string =>
+  group.variants > 1 ? `${group.summary} (and ${group.variants - 1} more like it)` : group.summary;
 
 function configParseError(g: GroupContext): Finding {
   const { group, component } = g;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   groupLogLines,
+  MAX_GROUP_SUMMARIES,
+  messageShape,
   missingConfigurationState,
   isErrorCause,
   parseMetallbLog,
@@ -332,6 +334,38 @@ describe('groupLogLines', () => {
     const a = parseMetallbLogLine(L.allocFail);
     const b = parseMetallbLogLine(L.allocFail.replace('pool \\"public\\"', 'pool \\"private\\"'));
     expect(groupLogLines([a, b, a], {}).map((g) => g.count)).toEqual([2, 1]);
+  });
+
+  it('groups an error of no known pattern by its shape: one failure hitting many Services is one group', () => {
+    const failedUpdate = (service: string, uid: string) =>
+      parseMetallbLogLine(
+        JSON.stringify({
+          level: 'error',
+          msg: 'failed to update service',
+          error:
+            `Operation cannot be fulfilled on services "${service}": StorageError: invalid object, Code: 4, ` +
+            `Key: /registry/services/specs/demo/${service}, Precondition failed: UID in precondition: ${uid}`,
+          ts: '2026-11-23T10:00:00Z',
+        }),
+      );
+    const lines = Array.from({ length: MAX_GROUP_SUMMARIES + 5 }, (_, index) =>
+      failedUpdate(`svc-${index}`, `0000000${index}-aaaa-bbbb-cccc-dddddddddddd`),
+    );
+    const groups = groupLogLines([...lines, lines[0]!], {});
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ cause: 'other-error', count: MAX_GROUP_SUMMARIES + 6 });
+    expect(groups[0]!.variants).toBe(MAX_GROUP_SUMMARIES + 5);
+    expect(groups[0]!.summary).toContain('services "svc-0"');
+    expect(groups[0]!.summaries).toHaveLength(MAX_GROUP_SUMMARIES);
+    expect(groups[0]!.key).toBe(
+      'other-error: Operation cannot be fulfilled on services "…": StorageError: invalid object, Code: # Key: # ' +
+        'Precondition failed: UID in precondition: #',
+    );
+  });
+
+  it('masks quoted names and words holding digits, and nothing else', () => {
+    expect(messageShape('pool \\"a-1\\" has 3 IPs (v0.14.9) left')).toBe('pool "…" has # IPs # left');
+    expect(messageShape('no available IPs')).toBe('no available IPs');
   });
 
   it('breaks count ties by first time', () => {

@@ -259,6 +259,14 @@ describe('an update conflict and its retry echoes', () => {
     expect(findings[0]!.detail).toMatch(/another writer keeps changing/);
   });
 
+  it('makes one finding of one failure on many Services, naming how many more it holds', () => {
+    const at = seconds(ago(30));
+    const conflicts = ['a', 'b', 'c'].map((name) => conflict(at).replace('services \\"b\\"', `services \\"${name}\\"`));
+    const findings = brieflyWithTitle(conflicts);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.title).toMatch(/error 3× at .*services "a".*\(and 2 more like it\)$/);
+  });
+
   it('keeps an echo no error line explains, as a warning', () => {
     const findings = withLogs([conflict(seconds(ago(300))), echo(seconds(ago(30)))]);
     expect(findings.map((f) => [f.id, f.severity])).toEqual([
