@@ -34,8 +34,13 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   // CommonJS packages in the bundle (cli-table3) call require(): give the ES module one.
-  banner: { js: "import { createRequire as __bundleRequire } from 'node:module';\n" +
-    'const require = __bundleRequire(import.meta.url);' },
+  banner: {
+    js:
+      "import { createRequire as __bundleRequire } from 'node:module';\n" +
+      'const require = __bundleRequire(import.meta.url);',
+  },
 });
 const files = Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js'));
-console.log(`bundled ${entry} into ${outdir} (${files.length} files) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+console.log(
+  `bundled ${entry} into ${outdir} (${files.length} files) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+);

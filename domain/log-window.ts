@@ -68,13 +68,14 @@ function boundary(lines: readonly string[], previous: CachedLog | undefined) {
 
 /**
  * Joins what was kept with what the API server sent since: the window's log as a diagnosis reads it,
- * and what to keep for the next run. Lines older than the window are dropped from both.
+ * and what to keep for the next run. Lines older than the window are dropped from both. `changed` is false
+ * when the kept copy would serve the next run as well as `next`, so it need not be written again.
  */
 export function mergeLogWindow(
   cached: CachedLog | undefined,
   freshText: string,
   windowStart: string,
-): { text: string; next: CachedLog } {
+): { text: string; next: CachedLog; changed: boolean } {
   if (cached && !resumable(cached, windowStart))
     throw new Error('mergeLogWindow: the cached log does not cover the window');
   const fresh = freshText.split('\n').filter((line) => line.trim() !== '');
@@ -85,5 +86,7 @@ export function mergeLogWindow(
   return {
     text: [...keptBefore, ...added].join('\n'),
     next: { from: windowStart, ...boundary(added, cached), lines: kept },
+    // Nothing read and nothing aged out: the kept copy still resumes exactly as `next` would.
+    changed: !cached || added.length > 0 || keptBefore.length !== cached.lines.length,
   };
 }

@@ -465,21 +465,15 @@ export function mayBeReportable(rawLine: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Grouping
 
+/** toISOString()'s format: what parseRfc3339 returns for UTC times. */
+const ECMASCRIPT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Epoch ms of an ISO/RFC3339 string; other date strings fall back to Date.parse; null when it does not parse. */
 export function epochMs(iso: string | null): number | null {
   if (iso === null) return null;
-  const t = Date.parse(parseRfc3339(iso) ?? iso);
+  // The parsed lines' own times are already in ECMAScript's date format, which Date.parse reads exactly.
+  const t = Date.parse(ECMASCRIPT_TIME.test(iso) ? iso : (parseRfc3339(iso) ?? iso));
   return Number.isNaN(t) ? null : t;
-}
-
-function minTime(a: string | null, b: string | null): string | null {
-  if (a === null || b === null) return a ?? b;
-  return (epochMs(b) ?? Infinity) < (epochMs(a) ?? Infinity) ? b : a;
-}
-
-function maxTime(a: string | null, b: string | null): string | null {
-  if (a === null || b === null) return a ?? b;
-  return (epochMs(b) ?? -Infinity) > (epochMs(a) ?? -Infinity) ? b : a;
 }
 
 function byCountThenFirst(a: LogGroup, b: LogGroup): number {
@@ -491,6 +485,9 @@ function byCountThenFirst(a: LogGroup, b: LogGroup): number {
 interface Acc extends LogGroup {
   components: Set<string>;
   distinct: Set<string>;
+  /** Epoch ms of first and last: each line's time is parsed once. */
+  firstMs: number | null;
+  lastMs: number | null;
 }
 
 /** Causes whose lines are grouped by the shape of their message (messageShape) rather than by its exact text. */
@@ -510,56 +507,67 @@ export function messageShape(summary: string): string {
 const groupKey = (line: MetallbLogLine): string =>
   `${line.cause}: ${TEMPLATED_CAUSES.has(line.cause) ? messageShape(line.summary) : line.summary}`;
 
-function addVariant(group: Acc, summary: string): void {
-  if (group.distinct.has(summary)) return;
-  group.distinct.add(summary);
-  if (group.summaries.length < MAX_GROUP_SUMMARIES) group.summaries.push(summary);
+function newGroup(line: MetallbLogLine, key: string, time: number | null): Acc {
+  return {
+    firstMs: time,
+    lastMs: time,
+    cause: line.cause,
+    component: '',
+    key,
+    summary: line.summary,
+    variants: 1,
+    summaries: [line.summary],
+    distinct: new Set([line.summary]),
+    count: 1,
+    first: line.time,
+    last: line.time,
+    example: line.raw,
+    transient: line.transient,
+    components: new Set([line.component]),
+  };
 }
 
+// A line without a time never replaces first or last; one with a time replaces a group's missing one.
+function widen(group: Acc, line: MetallbLogLine, time: number | null): void {
+  if (time === null) return;
+  if (group.firstMs === null || time < group.firstMs) [group.first, group.firstMs] = [line.time, time];
+  if (group.lastMs === null || time > group.lastMs) [group.last, group.lastMs] = [line.time, time];
+}
+
+function addToGroup(group: Acc, line: MetallbLogLine, time: number | null): void {
+  group.count += 1;
+  widen(group, line, time);
+  group.transient &&= line.transient;
+  group.components.add(line.component);
+  if (group.distinct.has(line.summary)) return;
+  group.distinct.add(line.summary);
+  if (group.summaries.length < MAX_GROUP_SUMMARIES) group.summaries.push(line.summary);
+}
+
+const finished = ({ components, distinct, firstMs: _first, lastMs: _last, ...group }: Acc): LogGroup => ({
+  ...group,
+  variants: distinct.size,
+  component: [...components].sort().join(','),
+});
+
+/** Lines of the causes asked for, at or after `since`, grouped (groupKey) and sorted by count, then first time. */
 export function groupLogLines(
   lines: readonly MetallbLogLine[],
   opts: { since?: string; includeCauses?: readonly LogCause[] } = {},
 ): LogGroup[] {
   const since = opts.since === undefined ? null : epochMs(opts.since);
   const include = opts.includeCauses ? new Set(opts.includeCauses) : null;
+  // Lines without a time cannot be placed, so they are kept rather than dropped.
+  const tooOld = (t: number | null): boolean => since !== null && t !== null && t < since;
   const groups = new Map<string, Acc>();
   for (const line of lines) {
     if (include && !include.has(line.cause)) continue;
     const t = epochMs(line.time);
-    // Lines without a time cannot be placed, so they are kept rather than dropped.
-    if (since !== null && t !== null && t < since) continue;
+    if (tooOld(t)) continue;
     const key = groupKey(line);
-    const g = groups.get(key);
-    if (!g) {
-      groups.set(key, {
-        cause: line.cause,
-        component: '',
-        key,
-        summary: line.summary,
-        variants: 1,
-        summaries: [line.summary],
-        distinct: new Set([line.summary]),
-        count: 1,
-        first: line.time,
-        last: line.time,
-        example: line.raw,
-        transient: line.transient,
-        components: new Set([line.component]),
-      });
-      continue;
-    }
-    g.count += 1;
-    g.first = minTime(g.first, line.time);
-    g.last = maxTime(g.last, line.time);
-    g.transient &&= line.transient;
-    g.components.add(line.component);
-    addVariant(g, line.summary);
+    const group = groups.get(key);
+    if (group) addToGroup(group, line, t);
+    else groups.set(key, newGroup(line, key, t));
   }
-  return [...groups.values()]
-    .map(({ components, distinct, ...g }) => ({
-      ...g,
-      variants: distinct.size,
-      component: [...components].sort().join(','),
-    }))
-    .sort(byCountThenFirst);
+  return [...groups.values()].map(finished).sort(byCountThenFirst);
 }

@@ -237,6 +237,8 @@ interface LogRead {
   cached: ReadonlyMap<string, CachedLog>;
   /** What to keep for next time, filled in as each log is read. */
   next: Map<string, CachedLog>;
+  /** Whether any log read differs from what was kept (mergeLogWindow's `changed`). */
+  changed: boolean;
 }
 
 /** One container run: a restarted or replaced container is another log. */
@@ -247,11 +249,18 @@ function containerKey(pod: Pod, container: string): string {
   );
 }
 
-async function podLog(read: LogRead, item: Item, container: string): Promise<string> {
+/** The pod and which of its containers to read: the one named, else the first; null without either. */
+function logSource(item: Item, container: string): { pod: Pod; name: string } | null {
   const pod = PodSchema.safeParse(item).data;
   const names = (pod?.spec?.containers ?? []).map((c) => c.name);
   const name = names.includes(container) ? container : names[0];
-  if (!pod || !name) return '';
+  return pod && name ? { pod, name } : null;
+}
+
+async function podLog(read: LogRead, item: Item, container: string): Promise<string> {
+  const source = logSource(item, container);
+  if (!source) return '';
+  const { pod, name } = source;
   const podPath = resourcePath('/api/v1', 'pods', pod.metadata.namespace);
   const path = `${podPath}/${encodeURIComponent(pod.metadata.name)}/log`;
   const key = containerKey(pod, name);
@@ -262,6 +271,7 @@ async function podLog(read: LogRead, item: Item, container: string): Promise<str
     const fresh = await read.getter.text(path, { container: name, ...window, timestamps: true });
     const merged = mergeLogWindow(resume, fresh, read.windowStart);
     read.next.set(key, merged.next);
+    read.changed ||= merged.changed;
     return merged.text;
   } catch {
     // A pod that is starting or gone has no log yet; the workload check reports its state.
@@ -348,10 +358,15 @@ const componentOf = (item: Item): string | undefined => {
   return labels?.['component'] ?? labels?.['app.kubernetes.io/component'];
 };
 
-/** Keeps what was read for the next run; a cache that cannot be written only costs the next run time. */
-function keepLogs(store: LogCacheStore | undefined, next: ReadonlyMap<string, CachedLog>): void {
+/**
+ * Keeps what was read for the next run, unless the file already holds it (nothing new was logged, no container
+ * came or went); a cache that cannot be written only costs the next run time.
+ */
+function keepLogs(store: LogCacheStore | undefined, read: LogRead): void {
+  const forgotten = [...read.cached.keys()].some((key) => !read.next.has(key));
+  if (!read.changed && !forgotten && read.next.size === read.cached.size) return;
   try {
-    store?.write(next);
+    store?.write(read.next);
   } catch {
     // e.g. a read-only home directory
   }
@@ -367,12 +382,13 @@ async function readPodsAndLogs(getter: KubeGetter, ns: string, scope: ReadScope)
     windowStart: normalisedTime(new Date(Date.now() - scope.logSinceSeconds * 1000).toISOString()),
     cached: scope.logCache?.read() ?? new Map(),
     next: new Map(),
+    changed: false,
   };
   const [controller, speaker] = await Promise.all([
     podLogs(read, byComponent('controller'), 'controller'),
     podLogs(read, byComponent('speaker'), 'speaker'),
   ]);
-  keepLogs(scope.logCache, read.next);
+  keepLogs(scope.logCache, read);
   return { pods, logs: { controller, speaker } };
 }
 

@@ -5,13 +5,22 @@ import { ClusterAccessError, type ClusterAccess } from '../../kube/access.js';
 import { lightEndpoint } from '../../kube/kubeconfig-light.js';
 import { defaultLogCacheDirectory, fileLogCache } from '../../kube/log-cache.js';
 import { readCluster, ClusterReadError, serverOf, type ReadSource } from '../../kube/read-cluster.js';
-import { parseDump, snapshotFromObjects, type ClusterSnapshot } from '../../domain/snapshot.js';
-import { diagnose } from '../../domain/diagnose/index.js';
-import { exitCodeFor, type DiagnosisReport } from '../../domain/diagnose/report.js';
-import { renderHuman } from '../../domain/diagnose/render.js';
+import type { ClusterSnapshot } from '../../domain/snapshot.js';
+import type { DiagnosisReport } from '../../domain/diagnose/report.js';
 import { parseDurationSeconds } from '../../domain/duration.js';
 import { useColor } from '../terminal.js';
 import { labClusterAccess, noClusterGiven } from '../lab-access.js';
+
+/**
+ * Starts loading a module the run needs only after the cluster has answered: loaded while the requests are out,
+ * its evaluation overlaps the API server's work instead of coming before the first request. The rejection, if
+ * any, is also the awaiting caller's; the handler only keeps an unused one from being reported as unhandled.
+ */
+function loadEarly<T>(load: () => Promise<T>): Promise<T> {
+  const loading = load();
+  loading.catch(() => undefined);
+  return loading;
+}
 
 /** Exit code 2: the diagnosis could not be made (bad input, unreachable or forbidden cluster). */
 export class CannotDiagnose extends Error {
@@ -49,7 +58,8 @@ function readText(file: string, what: string): string {
 }
 
 /** Offline mode: `kubectl get ... -o yaml` dumps plus optional log files; no cluster access at all. */
-function snapshotFromFiles(opts: SnapshotFlags, now: Date, sinceSeconds: number): ClusterSnapshot {
+async function snapshotFromFiles(opts: SnapshotFlags, now: Date, sinceSeconds: number): Promise<ClusterSnapshot> {
+  const { parseDump, snapshotFromObjects } = await import('../../domain/snapshot.js');
   const objects = (opts.fromFile ?? []).flatMap((file) => {
     const parsed = parseDump(readText(file, 'dump'));
     if ('error' in parsed) throw new CannotDiagnose(`${file}: ${parsed.error}`);
@@ -89,7 +99,7 @@ async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds:
   if (useLab && !opts.lab) console.error('metallb-runbooks: no cluster given; diagnosing the local lab');
   const access = useLab ? labClusterAccess() : given;
   const { source, name } = await readSourceFor(access);
-  const read = await readCluster(source, {
+  const reading = readCluster(source, {
     metallbNamespace: opts.metallbNamespace,
     serviceNamespace: opts.allNamespaces ? undefined : opts.namespace,
     logSinceSeconds: sinceSeconds,
@@ -99,6 +109,9 @@ async function snapshotFromCluster(opts: SnapshotFlags, now: Date, sinceSeconds:
         ? undefined
         : fileLogCache({ server: serverOf(source), name }, defaultLogCacheDirectory()),
   });
+  const snapshotModule = loadEarly(() => import('../../domain/snapshot.js'));
+  const read = await reading;
+  const { snapshotFromObjects } = await snapshotModule;
   const snapshot = snapshotFromObjects(read.objects, {
     collectedAt: now.toISOString(),
     source: 'cluster',
@@ -129,7 +142,7 @@ export async function takeSnapshot(
   const sinceSeconds = parseDurationSeconds(opts.since)!;
   const now = new Date();
   try {
-    if (opts.fromFile?.length) return { snapshot: snapshotFromFiles(opts, now, sinceSeconds), context: null };
+    if (opts.fromFile?.length) return { snapshot: await snapshotFromFiles(opts, now, sinceSeconds), context: null };
     return await snapshotFromCluster(opts, now, sinceSeconds, events);
   } catch (error) {
     if (error instanceof ClusterAccessError || error instanceof ClusterReadError)
@@ -143,7 +156,15 @@ export async function runDiagnose(raw: unknown): Promise<{ report: DiagnosisRepo
   const parsed = OptionsSchema.safeParse(raw);
   if (!parsed.success) throw new CannotDiagnose(flagError(parsed.error));
   const opts = parsed.data;
+  const analysis = loadEarly(() =>
+    Promise.all([
+      import('../../domain/diagnose/index.js'),
+      import('../../domain/diagnose/report.js'),
+      import('../../domain/diagnose/render.js'),
+    ]),
+  );
   const { snapshot, context } = await takeSnapshot(opts, 'problems');
+  const [{ diagnose }, { exitCodeFor }, { renderHuman }] = await analysis;
   const report = diagnose(snapshot, { context });
   const text = opts.output === 'json' ? JSON.stringify(report, null, 2) : renderHuman(report, { color: useColor() });
   return { report, exitCode: exitCodeFor(report, opts.failOn), text };

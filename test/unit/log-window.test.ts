@@ -39,6 +39,16 @@ describe('mergeLogWindow', () => {
     expect(next.next.from).toBe(movedOn);
   });
 
+  it('says a resumed read changed nothing only when no line came and none aged out', () => {
+    const log = [at('10:00:01', error(1)), at('10:30:00', error(2))];
+    const first = mergeLogWindow(undefined, log.join('\n'), windowStart);
+    expect(first.changed).toBe(true);
+    const again = fromSecond(log, normalisedTime(`${resumeFrom(first.next).slice(0, -1)}.000Z`)).join('\n');
+    expect(mergeLogWindow(first.next, again, windowStart).changed).toBe(false);
+    expect(mergeLogWindow(first.next, `${again}\n${at('10:31:00', error(3))}`, windowStart).changed).toBe(true);
+    expect(mergeLogWindow(first.next, again, normalisedTime('2026-12-02T10:10:00.000Z')).changed).toBe(true);
+  });
+
   it('is not resumed for a wider window than it holds, nor once the window has passed its last line', () => {
     const kept = mergeLogWindow(undefined, at('10:30:00', error(1)), normalisedTime('2026-12-02T10:20:00.000Z')).next;
     expect(resumable(kept, windowStart)).toBe(false);
