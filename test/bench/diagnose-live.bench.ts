@@ -11,6 +11,7 @@
 // interleaved (before/after);
 // diagnose runs with its log cache (the warm-up run fills it: the timed runs read only what the
 // controller logged since) and with --no-log-cache (the whole window each time, as a first run);
+// "reading alone" is the floor under diagnose: the same reads (compiled reader, log cache) and nothing else.
 // METALLB_BENCH_KEEP_LOAD=1 leaves the load in place for a closer look (the next run removes it first).
 import {
   CoreV1Api,
@@ -21,11 +22,12 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { parseIp, parsePoolAddresses } from '../../domain/addresses.js';
 import { labKubeConfig } from '../../lab/kube.js';
-import { benchLab, figuresOf, repoRoot, timed, until, type Sample } from './live-support.js';
+import { benchLab, figuresOf, median, repoRoot, timed, until, type Sample } from './live-support.js';
 import { compareFindings, diagnoseFindings, readRunbookFindings } from './runbook-checks.js';
 
 const SERVICES = 1_000;
@@ -262,7 +264,34 @@ interface Subject {
   samples: Sample[];
   /** stdout of the last run: what this subject found. */
   lastStdout: string;
+  /** Seconds each run printed (the read alone: its read without start-up). */
+  printed?: number[];
 }
+
+const distModule = (file: string): string => JSON.stringify(pathToFileURL(path.join(repoRoot, 'dist', file)).href);
+
+// What diagnose reads, read as diagnose reads it (compiled reader, same scope, same log cache) and nothing else:
+// no snapshot, no analysis, no report. Prints the seconds the read took inside the process, start-up left out.
+const readAloneScript = `
+const { lightEndpoint } = await import(${distModule('kube/kubeconfig-light.js')});
+const { readCluster, serverOf } = await import(${distModule('kube/read-cluster.js')});
+const { fileLogCache, defaultLogCacheDirectory } = await import(${distModule('kube/log-cache.js')});
+const endpoint = lightEndpoint({});
+const logCache = fileLogCache({ server: serverOf(endpoint), name: endpoint.name }, defaultLogCacheDirectory());
+const started = performance.now();
+await readCluster(endpoint, { logSinceSeconds: 3600, serviceEvents: 'problems', logCache });
+console.log(((performance.now() - started) / 1000).toFixed(3));
+`;
+
+/** The floor under diagnose's time: reading the cluster alone, as it does. */
+const readingAlone = (): Subject => ({
+  name: 'reading alone (what diagnose reads, nothing else)',
+  argv: [cliNode, '--input-type=module', '-e', readAloneScript],
+  okExitCodes: [0],
+  samples: [],
+  lastStdout: '',
+  printed: [],
+});
 
 // Runs alternate between the subjects, so a machine that gets busier or quieter affects all alike.
 function measure(kubeconfig: string, metallbNamespace: string): Subject[] {
@@ -277,9 +306,11 @@ function measure(kubeconfig: string, metallbNamespace: string): Subject[] {
     lastStdout: '',
   });
   const subjects: Subject[] = [
+    readingAlone(),
     ...cliPaths.map((cli) => diagnoseRun(cli)),
-    // Every run of the window read afresh: what a first run (or one with the cache gone) costs.
-    diagnoseRun(cliPaths.at(-1)!, ['--no-log-cache']),
+    // Every run of the window read afresh: what a first run (or one with the cache gone) costs; of the first CLI,
+    // whose cached findings it is compared with.
+    diagnoseRun(cliPaths[0]!, ['--no-log-cache']),
     {
       name: 'runbook kubectl checks 1-3',
       argv: ['bash', '-o', 'pipefail', '-c', kubectlChecks(metallbNamespace)],
@@ -296,6 +327,7 @@ function measure(kubeconfig: string, metallbNamespace: string): Subject[] {
       const { sample, stdout } = timed(subject.argv, options(subject));
       subject.samples.push(sample);
       subject.lastStdout = stdout;
+      subject.printed?.push(Number(stdout.trim()));
     }
   }
   return subjects;
@@ -314,6 +346,7 @@ function reportFigures(scenario: string, subjects: readonly Subject[]): void {
         `(wall per run: ${runs})`,
     );
     if (subject === subjects.at(-1)) continue;
+    if (subject.printed) console.log(`    of which the read itself (start-up left out): ${median(subject.printed)} s`);
     console.log(
       `    vs kubectl: time ${(f.seconds / kubectl.seconds).toFixed(2)}x (target <= 0.25x), ` +
         `CPU ${(f.cpuSeconds / kubectl.cpuSeconds).toFixed(2)}x, memory ${(f.mib / kubectl.mib).toFixed(2)}x`,
@@ -324,11 +357,12 @@ function reportFigures(scenario: string, subjects: readonly Subject[]): void {
 function measureScenario(scenario: string, kubeconfig: string, metallbNamespace: string): void {
   const subjects = measure(kubeconfig, metallbNamespace);
   reportFigures(scenario, subjects);
-  compareFindings(readRunbookFindings(scratch), diagnoseFindings(subjects[0]!.lastStdout));
-  const fresh = subjects.at(-2)!;
+  // In order: the read alone, each CLI, the first CLI with --no-log-cache, the kubectl checks.
+  const [cached, fresh] = [subjects[1]!, subjects.at(-2)!];
+  compareFindings(readRunbookFindings(scratch), diagnoseFindings(cached.lastStdout));
   const same =
     JSON.stringify([...diagnoseFindings(fresh.lastStdout)]) ===
-    JSON.stringify([...diagnoseFindings(subjects[0]!.lastStdout)]);
+    JSON.stringify([...diagnoseFindings(cached.lastStdout)]);
   console.log(`  findings with the log cache and with --no-log-cache: ${same ? 'the same' : 'DIFFERENT'}`);
 }
 

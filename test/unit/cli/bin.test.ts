@@ -29,8 +29,8 @@ const olderNode = (() => {
   return result.status === 0 && Number(result.stdout.split('.')[0]) < 24 ? '/usr/bin/node' : null;
 })();
 
-/** A checkout with bin/ and, optionally, a dist/client/main.js and the project's Node 24. */
-function scratchCheckout(options: { main?: string; projectNode?: boolean }): string {
+/** A checkout with bin/ and, optionally, a dist/client/main.js, a dist/cli/main.js and the project's Node 24. */
+function scratchCheckout(options: { main?: string; bundle?: string; projectNode?: boolean }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bin-test-'));
   scratchDirs.push(dir);
   mkdirSync(path.join(dir, 'bin'));
@@ -39,6 +39,10 @@ function scratchCheckout(options: { main?: string; projectNode?: boolean }): str
   if (options.main) {
     mkdirSync(path.join(dir, 'dist/client'), { recursive: true });
     writeFileSync(path.join(dir, 'dist/client/main.js'), options.main);
+  }
+  if (options.bundle) {
+    mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
+    writeFileSync(path.join(dir, 'dist/cli/main.js'), options.bundle);
   }
   if (options.projectNode) {
     mkdirSync(path.join(dir, 'node_modules/node/bin'), { recursive: true });
@@ -75,6 +79,15 @@ describe('bin/metallb-runbooks.js', () => {
       'metallb-runbooks: warning: client/program.ts changed after the last build: run `npm run build`',
     ]);
     expect(stale.stdout).toBe('ran\n');
+  });
+
+  it("runs the build's bundle (dist/cli/) when there is one, with the arguments", () => {
+    const dir = scratchCheckout({ main: 'console.log("compiled")', bundle: 'console.log(process.argv.slice(2))' });
+    const result = spawnSync(process.execPath, [path.join(dir, 'bin/metallb-runbooks.js'), 'diagnose', '-o', 'json'], {
+      encoding: 'utf8',
+    });
+    expect(result.stdout).toBe("[ 'diagnose', '-o', 'json' ]\n");
+    expect(result.status).toBe(0);
   });
 
   it.runIf(olderNode)('under an older node without the project Node 24: one line, exit 2', () => {
