@@ -14,6 +14,11 @@ export const CachedLogSchema = z.object({
   through: z.string(),
   /** How many lines carried exactly that time (the next read starts inside that second). */
   linesAtThrough: z.number().int().nonnegative(),
+  /**
+   * The time of the last line before those at `through`, normalised, when one was read: a resumed read that holds
+   * a line older than `through` holds every line after it (readSince).
+   */
+  before: z.string().optional(),
   /** The usable lines read so far, with their prefixes, oldest first. */
   lines: z.array(z.string()),
 });
@@ -32,9 +37,43 @@ export function normalisedTime(iso: string): string {
   return prefixTime(`${iso} `) ?? iso;
 }
 
-/** The `sinceTime` to ask for: the second the last read line was in (the API takes whole seconds). */
+/**
+ * The `sinceTime` to ask for (the API takes whole seconds): the second of the line before the last ones read, so
+ * the answer shows whether it reaches back past them; the second of the last line when none came before it.
+ */
 export function resumeFrom(cached: CachedLog): string {
-  return `${cached.through.slice(0, 19)}Z`;
+  return `${(cached.before ?? cached.through).slice(0, 19)}Z`;
+}
+
+/** The most lines a resumed read asks for first (`tailLines` beside `sinceTime`): readSince. */
+export const RESUME_TAIL_LINES = 5000;
+
+/**
+ * True when `text`, the newest lines of a log oldest first, holds a line older than the last ones `cached` holds:
+ * being the end of the log, it then holds every line after them. Judged by time, not by counting lines, which the
+ * kubelet counts as the runtime wrote them (a long line split into parts is several) and many share a timestamp.
+ */
+function reachesBack(text: string, cached: CachedLog): boolean {
+  for (const line of text.split('\n')) {
+    const time = prefixTime(line);
+    if (time !== null) return time < cached.through;
+  }
+  return false;
+}
+
+/**
+ * What a container logged since `cached` was read (from resumeFrom), asked first for its last `tailLines` lines:
+ * with a line count the kubelet reads the file from its end, without one it scans all of it (tens of MiB) for the
+ * first line after the time. An answer that does not reach back past the lines already held is asked again
+ * without the cap. `read(cap)` asks the API server with `tailLines` set to the cap (undefined: no cap).
+ */
+export async function readSince(
+  cached: CachedLog,
+  read: (tailLines: number | undefined) => Promise<string>,
+  tailLines = RESUME_TAIL_LINES,
+): Promise<string> {
+  const tail = await read(tailLines);
+  return reachesBack(tail, cached) ? tail : read(undefined);
 }
 
 /** True when a cached read can be resumed: it holds the whole window being read up to its end. */
@@ -54,16 +93,22 @@ function newLines(cached: CachedLog | undefined, fresh: readonly string[]): stri
   });
 }
 
-/** The last line's time and how many lines carry it. */
-function boundary(lines: readonly string[], previous: CachedLog | undefined) {
+/** The last line's time, how many lines carry it, and the time of the line before them. */
+function boundary(lines: readonly string[], previous: CachedLog | undefined): Omit<CachedLog, 'from' | 'lines'> {
   const times = lines.map(prefixTime).filter((time): time is string => time !== null);
   const through = times.at(-1);
   if (through === undefined)
     return previous
-      ? { through: previous.through, linesAtThrough: previous.linesAtThrough }
+      ? { through: previous.through, linesAtThrough: previous.linesAtThrough, before: previous.before }
       : { through: '', linesAtThrough: 0 };
   const atThrough = times.filter((time) => time === through).length;
-  return { through, linesAtThrough: atThrough + (previous?.through === through ? previous.linesAtThrough : 0) };
+  const samePrevious = previous?.through === through;
+  const earlier = times.findLast((time) => time < through) ?? (samePrevious ? previous.before : previous?.through);
+  return {
+    through,
+    linesAtThrough: atThrough + (samePrevious ? previous.linesAtThrough : 0),
+    ...(earlier === undefined ? {} : { before: earlier }),
+  };
 }
 
 /**

@@ -7,7 +7,14 @@ import { redactValue } from '../domain/redact.js';
 import type { ClusterEndpoint } from './endpoint.js';
 import { kubeGetter, type KubeGetter, type Query } from './raw-get.js';
 import type { LogCacheStore } from './log-cache.js';
-import { mergeLogWindow, normalisedTime, resumable, resumeFrom, type CachedLog } from '../domain/log-window.js';
+import {
+  mergeLogWindow,
+  normalisedTime,
+  readSince,
+  resumable,
+  resumeFrom,
+  type CachedLog,
+} from '../domain/log-window.js';
 
 /** MetalLB's configuration kinds and the API versions this tool reads them at (newest first). */
 export const metallbKinds = [
@@ -41,6 +48,8 @@ export interface ReadScope {
   serviceEvents?: 'all' | 'problems' | undefined;
   /** Where the pod logs read last time are kept: read only what came since (domain/log-window.ts). */
   logCache?: LogCacheStore | undefined;
+  /** The cap on a resumed log read (log-window.ts readSince); tests set it low to make it re-read the whole. */
+  resumeTailLines?: number | undefined;
 }
 
 export interface ClusterRead {
@@ -239,6 +248,7 @@ interface LogRead {
   next: Map<string, CachedLog>;
   /** Whether any log read differs from what was kept (mergeLogWindow's `changed`). */
   changed: boolean;
+  resumeTailLines: number | undefined;
 }
 
 /** One container run: a restarted or replaced container is another log. */
@@ -266,9 +276,15 @@ async function podLog(read: LogRead, item: Item, container: string): Promise<str
   const key = containerKey(pod, name);
   const cached = read.cached.get(key);
   const resume = resumable(cached, read.windowStart) ? cached : undefined;
-  const window = resume ? { sinceTime: resumeFrom(resume) } : { sinceSeconds: read.sinceSeconds };
+  const query = { container: name, timestamps: true };
   try {
-    const fresh = await read.getter.text(path, { container: name, ...window, timestamps: true });
+    const fresh = resume
+      ? await readSince(
+          resume,
+          (tailLines) => read.getter.text(path, { ...query, sinceTime: resumeFrom(resume), tailLines }),
+          read.resumeTailLines,
+        )
+      : await read.getter.text(path, { ...query, sinceSeconds: read.sinceSeconds });
     const merged = mergeLogWindow(resume, fresh, read.windowStart);
     read.next.set(key, merged.next);
     read.changed ||= merged.changed;
@@ -383,6 +399,7 @@ async function readPodsAndLogs(getter: KubeGetter, ns: string, scope: ReadScope)
     cached: scope.logCache?.read() ?? new Map(),
     next: new Map(),
     changed: false,
+    resumeTailLines: scope.resumeTailLines,
   };
   const [controller, speaker] = await Promise.all([
     podLogs(read, byComponent('controller'), 'controller'),

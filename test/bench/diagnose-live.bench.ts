@@ -360,10 +360,14 @@ function measureScenario(scenario: string, kubeconfig: string, metallbNamespace:
   // In order: the read alone, each CLI, the first CLI with --no-log-cache, the kubectl checks.
   const [cached, fresh] = [subjects[1]!, subjects.at(-2)!];
   compareFindings(readRunbookFindings(scratch), diagnoseFindings(cached.lastStdout));
-  const same =
-    JSON.stringify([...diagnoseFindings(fresh.lastStdout)]) ===
-    JSON.stringify([...diagnoseFindings(cached.lastStdout)]);
-  console.log(`  findings with the log cache and with --no-log-cache: ${same ? 'the same' : 'DIFFERENT'}`);
+  const [withCache, withoutCache] = [diagnoseFindings(cached.lastStdout), diagnoseFindings(fresh.lastStdout)];
+  const differences = [...new Set([...withCache.keys(), ...withoutCache.keys()])]
+    .filter((id) => withCache.get(id) !== withoutCache.get(id))
+    .map((id) => `${id} ${withCache.get(id) ?? 0} vs ${withoutCache.get(id) ?? 0}`);
+  console.log(
+    '  findings with the log cache and with --no-log-cache: ' +
+      (differences.length === 0 ? 'the same' : `DIFFERENT (${differences.join(', ')})`),
+  );
 }
 
 async function controllerLogSize(apis: Apis): Promise<string> {

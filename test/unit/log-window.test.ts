@@ -2,7 +2,14 @@
 // same window would (those it can use), however the lines fall around the second the last read ended in.
 import { describe, expect, it } from 'vitest';
 import { mayBeReportable } from '../../domain/metallb-logs.js';
-import { mergeLogWindow, normalisedTime, prefixTime, resumable, resumeFrom } from '../../domain/log-window.js';
+import {
+  mergeLogWindow,
+  normalisedTime,
+  prefixTime,
+  readSince,
+  resumable,
+  resumeFrom,
+} from '../../domain/log-window.js';
 
 const at = (time: string, body: string) => `2026-12-02T${time}Z ${body}`;
 const error = (n: number) => `{"level":"error","msg":"Reconciler error","error":"e${n}"}`;
@@ -55,5 +62,43 @@ describe('mergeLogWindow', () => {
     expect(resumable(kept, normalisedTime('2026-12-02T10:40:00.000Z'))).toBe(false);
     expect(resumable(kept, normalisedTime('2026-12-02T10:25:00.000Z'))).toBe(true);
     expect(() => mergeLogWindow(kept, '', windowStart)).toThrow(/does not cover/);
+  });
+});
+
+describe('readSince', () => {
+  const windowStart = normalisedTime('2026-12-02T10:00:00.000Z');
+  /** The API's answer to sinceTime=<second>&tailLines=<cap>: the last `cap` lines of those from that second on. */
+  const api = (log: readonly string[], second: string, asked: (number | undefined)[]) => (cap: number | undefined) => {
+    asked.push(cap);
+    const since = fromSecond(log, second);
+    return Promise.resolve((cap === undefined ? since : since.slice(-cap)).join('\n'));
+  };
+  /** Reads the log's first `held` lines, then resumes with a cap; returns the merged lines and the caps asked. */
+  async function resume(log: readonly string[], held: number, cap: number) {
+    const cached = mergeLogWindow(undefined, log.slice(0, held).join('\n'), windowStart).next;
+    const second = normalisedTime(`${resumeFrom(cached).slice(0, -1)}.000Z`);
+    const asked: (number | undefined)[] = [];
+    const fresh = await readSince(cached, api(log, second, asked), cap);
+    return { lines: mergeLogWindow(cached, fresh, windowStart).text.split('\n'), asked };
+  }
+
+  it('gives every line since the last one held, re-reading without the cap when the tail does not reach it', async () => {
+    const log = Array.from({ length: 8 }, (_, n) => at(`10:00:0${n}`, error(n)));
+    for (let held = 1; held <= log.length; held++) {
+      const { lines, asked } = await resume(log, held, 3);
+      expect(lines).toEqual(log);
+      // The tail reaches back past the last held line when the one before it and every later one fit in the cap.
+      expect(asked).toEqual(held >= 2 && log.length - held + 2 <= 3 ? [3] : [3, undefined]);
+    }
+  });
+
+  it('counts the held lines that share the last time, so a tail that starts among them is not taken', async () => {
+    const log = [at('10:00:01', error(1)), at('10:00:02', error(2)), at('10:00:02', error(3))];
+    const later = [...log, at('10:00:02', error(4)), at('10:00:03', error(5))];
+    // Two lines at 10:00:02 are held; a tail of 3 holds only one of them, and skipping two would lose error 4.
+    expect(await resume(later, log.length, 3)).toEqual({ lines: later, asked: [3, undefined] });
+    // A tail of 4 holds both, and error 4 beside them at the same time: it cannot tell which two it holds.
+    expect(await resume(later, log.length, 4)).toEqual({ lines: later, asked: [4, undefined] });
+    expect(await resume(later, log.length, 5)).toEqual({ lines: later, asked: [5] });
   });
 });
