@@ -189,6 +189,23 @@ const NARROWED_POOL = 0;
 const narrowedCidr = (): string => poolCidr(NARROWED_POOL).replace(`/${POOL_PREFIX}`, `/${POOL_PREFIX + 1}`);
 
 async function drift(apis: Apis): Promise<void> {
+  // MetalLB >= 0.14 moves the IPs the narrowing left out; measure once it has (or says why not).
+  const removed = parsePoolAddresses([poolCidr(NARROWED_POOL)]);
+  const kept = parsePoolAddresses([narrowedCidr()]);
+  if (!removed.ok || !kept.ok) throw new Error('bad benchmark CIDR');
+  const inRemovedHalf = (ip: string): boolean => {
+    const parsed = parseIp(ip);
+    const [whole, half] = [removed.value[0]!, kept.value[0]!];
+    return parsed !== null && parsed.value >= whole.first && parsed.value <= whole.last && parsed.value > half.last;
+  };
+  const ipsNow = async () => {
+    const list = await apis.core.listNamespacedService({ namespace: serviceNamespace });
+    return {
+      list,
+      ips: list.items.flatMap((service) => (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '')),
+    };
+  };
+  const outside = (await ipsNow()).ips.filter(inRemovedHalf).length;
   await apis.custom.patchNamespacedCustomObject(
     {
       ...GROUP,
@@ -205,24 +222,14 @@ async function drift(apis: Apis): Promise<void> {
     plural: 'l2advertisements',
     name: extraAdvertisement,
   });
-  // MetalLB >= 0.14 moves the IPs the narrowing left out; measure once it has (or says why not).
-  const removed = parsePoolAddresses([poolCidr(NARROWED_POOL)]);
-  const kept = parsePoolAddresses([narrowedCidr()]);
-  if (!removed.ok || !kept.ok) throw new Error('bad benchmark CIDR');
-  const inRemovedHalf = (ip: string): boolean => {
-    const parsed = parseIp(ip);
-    const [whole, half] = [removed.value[0]!, kept.value[0]!];
-    return parsed !== null && parsed.value >= whole.first && parsed.value <= whole.last && parsed.value > half.last;
-  };
   let left = -1;
   try {
     await until('the controller to move the IPs the narrowed pool left out', 120_000, async () => {
-      const list = await apis.core.listNamespacedService({ namespace: serviceNamespace });
-      const ips = list.items.flatMap((service) => (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? ''));
+      const { list, ips } = await ipsNow();
       left = ips.filter(inRemovedHalf).length;
       return left === 0 && list.items.every(hasIp);
     });
-    console.log('drifted: the controller moved every IP the narrowed pool left out');
+    console.log(`drifted: the controller moved the ${outside} Service IPs the narrowed pool left out`);
   } catch {
     console.log(`drifted: ${left} Service IPs still outside the narrowed pool after 120 s`);
   }
