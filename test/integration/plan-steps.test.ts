@@ -53,11 +53,19 @@ async function writeObject(step: Extract<PlanStep, { manifest: Record<string, un
     await custom.createNamespacedCustomObject({ ...target, body: step.manifest });
     return;
   }
-  const current = (await custom.getNamespacedCustomObject({ ...target, name: step.name })) as {
-    metadata: Record<string, unknown>;
-  };
-  const body = { ...step.manifest, metadata: { ...current.metadata, ...(step.manifest.metadata as object) } };
-  await custom.replaceNamespacedCustomObject({ ...target, name: step.name, body });
+  // The controller writes the pool's status too: a replace that loses that race (409) is read and tried again.
+  for (let attempt = 1; ; attempt++) {
+    const current = (await custom.getNamespacedCustomObject({ ...target, name: step.name })) as {
+      metadata: Record<string, unknown>;
+    };
+    const body = { ...step.manifest, metadata: { ...current.metadata, ...(step.manifest.metadata as object) } };
+    try {
+      await custom.replaceNamespacedCustomObject({ ...target, name: step.name, body });
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
+    }
+  }
 }
 
 async function pin(step: Extract<PlanStep, { pins: unknown }>): Promise<void> {
