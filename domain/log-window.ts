@@ -46,7 +46,7 @@ export function resumeFrom(cached: CachedLog): string {
 }
 
 /** The most lines a resumed read asks for first (`tailLines` beside `sinceTime`): readSince. */
-export const RESUME_TAIL_LINES = 5000;
+const RESUME_TAIL_LINES = 5000;
 
 /**
  * True when `text`, the newest lines of a log oldest first, holds a line older than the last ones `cached` holds:
