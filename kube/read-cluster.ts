@@ -248,6 +248,7 @@ interface LogRead {
   next: Map<string, CachedLog>;
   /** Whether any log read differs from what was kept (mergeLogWindow's `changed`). */
   changed: boolean;
+  /** ReadScope's cap on a resumed read. */
   resumeTailLines: number | undefined;
 }
 

@@ -20,7 +20,8 @@ import {
 
 /**
  * A resumed log read asks the API server for what came since the last read, capped at a line count so the
- * kubelet (here kwok) reads the file from its end; a full answer is asked again without the cap. Either way
+ * kubelet (here kwok) reads the file from its end; one that does not reach back past the lines held is asked
+ * again without the cap. Either way
  * the controller's log must come out as a fresh read of the window gives it: no line lost, none repeated.
  */
 describe('the diagnose log cache on the lab', () => {
@@ -40,7 +41,7 @@ describe('the diagnose log cache on the lab', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('resumes with a capped tail, or the whole when the tail comes back full, and loses no line', async () => {
+  it('resumes with a capped tail, or the whole when the tail does not reach back, and loses no line', async () => {
     const { kc } = labClients();
     const testStart = normalisedTime(new Date(Date.now() - 1000).toISOString());
     const cache = (name: string) => fileLogCache({ server: serverOf(kc), name }, cacheDir);
@@ -49,7 +50,7 @@ describe('the diagnose log cache on the lab', () => {
     const read = async (scope: Partial<ReadScope>) => {
       const { logs } = await readCluster(kc, { logSinceSeconds: 600, serviceEvents: 'problems', ...scope });
       // The lines after the test began, which every read's window holds.
-      return logs.controller.split('\n').filter((line) => prefixTime(line) !== null && prefixTime(line)! >= testStart);
+      return logs.controller.split('\n').filter((line) => (prefixTime(line) ?? '') >= testStart);
     };
     // What a diagnosis uses of the lines logged before `cutoff` (a cached read keeps only those it can use).
     const usableBefore = (lines: string[], cutoff: string) =>

@@ -9,6 +9,7 @@ import {
   readSince,
   resumable,
   resumeFrom,
+  type CachedLog,
 } from '../../domain/log-window.js';
 
 const at = (time: string, body: string) => `2026-12-02T${time}Z ${body}`;
@@ -17,6 +18,8 @@ const info = (n: number) => `{"level":"info","start reconcile":"ns/s${n}"}`;
 
 /** What the API returns for sinceTime=<second>: every line from the start of that second on. */
 const fromSecond = (log: readonly string[], second: string) => log.filter((line) => prefixTime(line)! >= second);
+/** The second resumeFrom asks for, normalised as prefixTime gives the lines' times. */
+const resumeSecond = (cached: CachedLog) => normalisedTime(`${resumeFrom(cached).slice(0, -1)}.000Z`);
 const usable = (text: string) => text.split('\n').filter((line) => line && mayBeReportable(line));
 
 describe('mergeLogWindow', () => {
@@ -28,7 +31,7 @@ describe('mergeLogWindow', () => {
     const full = [...first, ...later];
     const one = mergeLogWindow(undefined, first.join('\n'), windowStart);
     expect(resumable(one.next, windowStart)).toBe(true);
-    const since = normalisedTime(`${resumeFrom(one.next).slice(0, -1)}.000Z`);
+    const since = resumeSecond(one.next);
     const two = mergeLogWindow(one.next, fromSecond(full, since).join('\n'), windowStart);
     expect(usable(two.text)).toEqual(usable(full.join('\n')));
     // Nothing new: the same again.
@@ -50,7 +53,7 @@ describe('mergeLogWindow', () => {
     const log = [at('10:00:01', error(1)), at('10:30:00', error(2))];
     const first = mergeLogWindow(undefined, log.join('\n'), windowStart);
     expect(first.changed).toBe(true);
-    const again = fromSecond(log, normalisedTime(`${resumeFrom(first.next).slice(0, -1)}.000Z`)).join('\n');
+    const again = fromSecond(log, resumeSecond(first.next)).join('\n');
     expect(mergeLogWindow(first.next, again, windowStart).changed).toBe(false);
     expect(mergeLogWindow(first.next, `${again}\n${at('10:31:00', error(3))}`, windowStart).changed).toBe(true);
     expect(mergeLogWindow(first.next, again, normalisedTime('2026-12-02T10:10:00.000Z')).changed).toBe(true);
@@ -76,9 +79,8 @@ describe('readSince', () => {
   /** Reads the log's first `held` lines, then resumes with a cap; returns the merged lines and the caps asked. */
   async function resume(log: readonly string[], held: number, cap: number) {
     const cached = mergeLogWindow(undefined, log.slice(0, held).join('\n'), windowStart).next;
-    const second = normalisedTime(`${resumeFrom(cached).slice(0, -1)}.000Z`);
     const asked: (number | undefined)[] = [];
-    const fresh = await readSince(cached, api(log, second, asked), cap);
+    const fresh = await readSince(cached, api(log, resumeSecond(cached), asked), cap);
     return { lines: mergeLogWindow(cached, fresh, windowStart).text.split('\n'), asked };
   }
 
@@ -92,7 +94,7 @@ describe('readSince', () => {
     }
   });
 
-  it('counts the held lines that share the last time, so a tail that starts among them is not taken', async () => {
+  it('does not take a tail that starts among the held lines sharing the last time', async () => {
     const log = [at('10:00:01', error(1)), at('10:00:02', error(2)), at('10:00:02', error(3))];
     const later = [...log, at('10:00:02', error(4)), at('10:00:03', error(5))];
     // Two lines at 10:00:02 are held; a tail of 3 holds only one of them, and skipping two would lose error 4.
